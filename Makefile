@@ -1,0 +1,38 @@
+# The two set-up commands: `make run` and `make test`. Both create .venv and install first.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint unit e2e bench clean
+
+$(STAMP): pyproject.toml Makefile
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# The local CPU build of torch first: a looser spec would pull GBs of CUDA packages.
+	$(BIN)/pip install -q "torch==2.13.0" "torchvision==0.28.0"
+	$(BIN)/pip install -q -e ".[dev]"
+	# easyocr and rapidocr pull opencv-python-headless, which overwrites cv2/ of the contrib
+	# build we pin (and OpenCV 5 ships no Haar cascades): keep exactly one distribution.
+	$(BIN)/pip uninstall -q -y opencv-python-headless opencv-python opencv-contrib-python || true
+	$(BIN)/pip install -q --force-reinstall --no-deps "opencv-contrib-python-headless>=4.10,<5"
+	$(BIN)/python -c "import cv2, temporalio, deepface, easyocr, rapidocr; assert cv2.data.haarcascades"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/kyc dev
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: $(STAMP) lint
+	$(BIN)/pytest -q -ra
+
+bench: $(STAMP)
+	$(BIN)/python bench/api.py
+	$(BIN)/python bench/e2e.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

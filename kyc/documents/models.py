@@ -1,0 +1,76 @@
+"""Results of document extraction. Pydantic and stdlib only: these cross into workflows."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+DocumentType = Literal["passport", "id_card", "driving_license"]
+FieldOrigin = Literal["mrz", "barcode", "printed"]
+
+
+class FieldSource(BaseModel):
+    """Where one extracted field came from and how sure we are (0..1)."""
+
+    source: FieldOrigin
+    confidence: float = Field(ge=0.0, le=1.0)
+
+
+class DocumentFields(BaseModel):
+    """The identity printed on the document, normalised (dates as dates, countries ISO alpha-3)."""
+
+    surname: str | None = None
+    given_names: str | None = None
+    document_number: str | None = None
+    nationality: str | None = None
+    issuing_country: str | None = None
+    date_of_birth: date | None = None
+    expiration_date: date | None = None
+    sex: Literal["M", "F", "X"] | None = None
+    address: str | None = None
+
+
+class MrzReading(BaseModel):
+    """An MRZ as read: its format, the corrected lines and each check digit's verdict."""
+
+    type: Literal["TD1", "TD2", "TD3", "MRVA", "MRVB"]
+    lines: list[str]
+    valid: bool
+    checks: dict[str, bool] = Field(default_factory=dict)
+
+
+class DocumentRuleCheck(BaseModel):
+    """One document rule (expiry, minimum age, allowed type, check digits, cross-check)."""
+
+    name: str
+    passed: bool
+    code: str | None = None  # the public error code when it did not pass
+    reason: str = ""
+
+
+class DocumentRules(BaseModel):
+    """What the platform accepts. `today` is passed in so checks are deterministic in workflows."""
+
+    today: date
+    minimum_age: int = 18
+    allowed_types: list[DocumentType] = Field(
+        default_factory=lambda: ["passport", "id_card", "driving_license"]
+    )
+
+
+class DocumentCheck(BaseModel):
+    """Outcome of `extract`: verified when every rule passed, else the first failing code."""
+
+    status: Literal["verified", "unverified"]
+    error_code: str | None = None
+    error_reason: str | None = None
+    document_type: DocumentType | None = None
+    issuing_country: str | None = None
+    fields: DocumentFields = Field(default_factory=DocumentFields)
+    field_sources: dict[str, FieldSource] = Field(default_factory=dict)
+    mrz: MrzReading | None = None
+    barcode: dict[str, str] | None = None
+    checks: list[DocumentRuleCheck] = Field(default_factory=list)
+    engine: str | None = None

@@ -1,0 +1,150 @@
+"""Typed domain errors.
+
+Every error carries its public code (Stripe's where Stripe has one), a human message, and whether
+retrying could help. One place maps them to Temporal `ApplicationError`s (activities/_errors.py)
+and one place maps them to HTTP (api/errors.py).
+"""
+
+from __future__ import annotations
+
+
+class KycError(Exception):
+    """Base of every domain error. `code` is the public error code."""
+
+    code: str = "unknown_error"
+    http_status: int = 400
+    retryable: bool = False
+    error_type: str = "invalid_request_error"
+
+    def __init__(self, message: str, *, code: str | None = None, param: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.param = param
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+# --- request errors (HTTP 4xx) -------------------------------------------------------------------
+
+
+class InvalidRequest(KycError):
+    code = "parameter_invalid"
+
+
+class MissingParameter(KycError):
+    code = "parameter_missing"
+
+
+class UnknownParameter(KycError):
+    code = "parameter_unknown"
+
+
+class NotFound(KycError):
+    code = "resource_missing"
+    http_status = 404
+
+
+class AuthenticationFailed(KycError):
+    code = "invalid_api_key"
+    http_status = 401
+    error_type = "authentication_error"
+
+
+class PermissionDenied(KycError):
+    code = "permission_denied"
+    http_status = 403
+    error_type = "invalid_request_error"
+
+
+class InvalidState(KycError):
+    """The resource exists but is not in a state that allows the operation."""
+
+    code = "session_invalid_state"
+    http_status = 400
+
+
+class IdempotencyConflict(KycError):
+    code = "idempotency_key_in_use"
+    http_status = 409
+    error_type = "idempotency_error"
+
+
+class PayloadTooLarge(KycError):
+    code = "file_too_large"
+    http_status = 413
+
+
+# --- verification outcomes (become `last_error.code` of a session) --------------------------------
+
+
+class VerificationError(KycError):
+    """A check failed in a way the person can fix by submitting again: non-retryable."""
+
+
+class ImageRejected(VerificationError):
+    """Input that is not a usable image: wrong type, too big, a decompression bomb, too small."""
+
+    code = "image_quality_insufficient"
+
+
+class ImageQualityInsufficient(VerificationError):
+    """A real image that is too blurred, dark, bright, glared or small to read."""
+
+    code = "image_quality_insufficient"
+
+
+class DocumentUnreadable(VerificationError):
+    code = "document_unreadable"
+
+
+class DocumentUnverified(VerificationError):
+    code = "document_unverified_other"
+
+
+class DocumentExpired(VerificationError):
+    code = "document_expired"
+
+
+class DocumentTypeNotSupported(VerificationError):
+    code = "document_type_not_supported"
+
+
+class UnderSupportedAge(VerificationError):
+    code = "under_supported_age"
+
+
+class SelfieDocumentMissingPhoto(VerificationError):
+    code = "selfie_document_missing_photo"
+
+
+class SelfieUnverified(VerificationError):
+    code = "selfie_unverified_other"
+
+
+class SelfieFaceMismatch(VerificationError):
+    code = "selfie_face_mismatch"
+
+
+# --- infrastructure (retryable) -------------------------------------------------------------------
+
+
+class InfrastructureError(KycError):
+    """Storage, database or network trouble: retry with backoff."""
+
+    code = "api_error"
+    http_status = 503
+    retryable = True
+    error_type = "api_error"
+
+
+class StorageUnavailable(InfrastructureError):
+    code = "storage_unavailable"
+
+
+class ListUnavailable(KycError):
+    """A sanctions list could not be read or downloaded."""
+
+    code = "list_unavailable"

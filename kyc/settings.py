@@ -1,0 +1,140 @@
+"""One typed Settings per process, read from `KYC_*` environment variables.
+
+`kyc dev` writes the generated values (keys, S3 credentials, master key) into the state dir;
+`Settings.load()` reads them from there unless the environment sets them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kyc.storage import ObjectStore, S3Config
+
+PLACEHOLDER = "change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KYC_", extra="ignore")
+
+    # --- where things live ------------------------------------------------------------------
+    # Everything `kyc dev` generates or stores: Temporal DB, S3 data, SQLite DB, keys.
+    state_dir: Path = Path(".kyc")
+    environment: Literal["development", "test", "production"] = "development"
+
+    # --- Temporal -----------------------------------------------------------------------------
+    # Address of a Temporal frontend; empty means `kyc dev` starts the embedded dev server.
+    temporal_address: str = ""
+    temporal_namespace: str = "default"
+    temporal_port: int = 7233  # embedded dev server's gRPC port
+    temporal_ui_port: int = 8233  # embedded dev server's Web UI port
+    # Base URL of the Temporal Web UI, for links printed by the CLI and shown to reviewers.
+    temporal_ui_url: str = ""
+    task_queue: str = "kyc"  # orchestration and I/O activities
+    ml_task_queue: str = "kyc-ml"  # OCR and face activities (CPU-bound)
+
+    # --- object storage (S3 API) --------------------------------------------------------------
+    # S3 endpoint; empty means `kyc dev` starts the embedded SeaweedFS.
+    s3_endpoint: str = ""
+    s3_port: int = 8333  # embedded SeaweedFS S3 port
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    s3_bucket: str = "kycflow"
+    s3_region: str = "us-east-1"
+
+    # --- database -----------------------------------------------------------------------------
+    # SQLAlchemy URL; empty means a SQLite file in the state dir.
+    database_url: str = ""
+
+    # --- API ----------------------------------------------------------------------------------
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    # Public base URL of the API, used for session `url`s and the codec endpoint.
+    public_url: str = ""
+    # Origins allowed to call the codec endpoint (the Temporal UI).
+    codec_cors_origins: list[str] = Field(default_factory=list)
+
+    # --- secrets ------------------------------------------------------------------------------
+    # Base64 32-byte key that wraps every per-session data key (envelope encryption).
+    master_key: str = ""
+    # Base64 32-byte key of the Temporal payload codec.
+    payload_key: str = ""
+    # Operator token for the Temporal codec endpoint (the UI sends it as a bearer token).
+    operator_token: str = ""
+
+    # --- uploads ------------------------------------------------------------------------------
+    max_upload_bytes: int = 10 * 1024 * 1024  # files over this are refused (413)
+    max_image_pixels: int = 40_000_000  # decompression-bomb guard: width x height
+    min_image_side: int = 320  # images smaller than this on their short side cannot be read
+
+    # --- verification policy ------------------------------------------------------------------
+    session_expires_after_s: int = 24 * 3600  # a session with no submission -> canceled/abandoned
+    review_timeout_s: int = 72 * 3600  # a pending review with no decision -> default action
+    review_escalation_fraction: float = 0.75  # escalation event at this fraction of the timeout
+    review_default_action: Literal["reject", "approve", "request_resubmission"] = "reject"
+    max_attempts: int = 3  # submissions per session before it is canceled
+    minimum_age: int = 18
+    # What to do when screening was asked for but no list has been imported.
+    screening_not_run_action: Literal["review", "allow", "block"] = "review"
+    ocr_engine: Literal["rapidocr", "easyocr", "tesseract"] = "rapidocr"
+
+    # --- webhooks -----------------------------------------------------------------------------
+    webhook_timeout_s: float = 5.0
+
+    # --- derived ------------------------------------------------------------------------------
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.state_dir / 'kyc.db').resolve()}"
+
+    @property
+    def resolved_temporal_address(self) -> str:
+        return self.temporal_address or f"127.0.0.1:{self.temporal_port}"
+
+    @property
+    def resolved_s3_endpoint(self) -> str:
+        return self.s3_endpoint or f"http://127.0.0.1:{self.s3_port}"
+
+    @property
+    def resolved_public_url(self) -> str:
+        return self.public_url or f"http://{self.api_host}:{self.api_port}"
+
+    @property
+    def resolved_temporal_ui_url(self) -> str:
+        return self.temporal_ui_url or f"http://127.0.0.1:{self.temporal_ui_port}"
+
+    @property
+    def deepface_home(self) -> Path:
+        return (self.state_dir / "deepface").resolve()
+
+    def s3_config(self) -> S3Config:
+        return S3Config(
+            endpoint=self.resolved_s3_endpoint,
+            access_key=self.s3_access_key,
+            secret_key=self.s3_secret_key,
+            bucket=self.s3_bucket,
+            region=self.s3_region,
+        )
+
+    def object_store(self) -> ObjectStore:
+        return ObjectStore(self.s3_config())
+
+    @classmethod
+    def load(cls, state_dir: Path | None = None) -> Settings:
+        """Settings from the environment, completed by the generated secrets in the state dir."""
+        base = cls() if state_dir is None else cls(state_dir=state_dir)
+        generated = base.state_dir / "secrets.json"
+        if not generated.exists():
+            return base
+        values = json.loads(generated.read_text())
+        # The environment wins over generated values.
+        overrides = {
+            k: v for k, v in values.items() if f"KYC_{k.upper()}" not in os.environ and k in cls.model_fields
+        }
+        return base.model_copy(update=overrides)
