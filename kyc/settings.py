@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     max_attempts: int = 3  # submissions per session before it is canceled
     minimum_age: int = 18
     # What to do when screening was asked for but no list has been imported.
-    screening_not_run_action: Literal["review", "allow", "block"] = "review"
+    screening_not_run_action: Literal["review", "allow"] = "review"
     ocr_engine: Literal["rapidocr", "easyocr", "tesseract"] = "rapidocr"
 
     # --- webhooks -----------------------------------------------------------------------------

@@ -1,0 +1,164 @@
+"""Stored tables. Timestamps are unix seconds (Stripe's convention); ids carry Stripe-like prefixes.
+
+Personal data never sits here in clear: reports and verified outputs are sealed with the master
+key (`kyc.db.sealing`), and redaction deletes the sealed columns.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Platform(SQLModel, table=True):
+    __tablename__ = "platforms"
+
+    id: str = Field(primary_key=True, max_length=40)
+    name: str = Field(max_length=200)
+    created: int
+
+
+class ApiKey(SQLModel, table=True):
+    """A platform secret key (`sk_...`) or a reviewer key (`rk_...`), stored as a SHA-256 hash."""
+
+    __tablename__ = "api_keys"
+
+    id: str = Field(primary_key=True, max_length=40)
+    platform_id: str = Field(foreign_key="platforms.id", index=True, max_length=40)
+    kind: str = Field(max_length=16)  # "secret" | "reviewer"
+    key_hash: str = Field(unique=True, max_length=64)
+    last4: str = Field(max_length=4)
+    reviewer_name: str | None = Field(default=None, max_length=200)
+    created: int
+    revoked: bool = False
+
+
+class VerificationSessionRow(SQLModel, table=True):
+    __tablename__ = "verification_sessions"
+    __table_args__ = (Index("ix_sessions_platform_created", "platform_id", "created", "id"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    platform_id: str = Field(foreign_key="platforms.id", max_length=40)
+    type: str = Field(max_length=20)
+    status: str = Field(index=True, max_length=20)
+    options: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    metadata_: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column("metadata", JSON, nullable=False)
+    )
+    client_reference_id: str | None = Field(default=None, index=True, max_length=200)
+    client_secret_hash: str = Field(max_length=64)
+    return_url: str | None = Field(default=None, max_length=2000)
+    created: int
+    expires_at: int
+    attempt: int = 0
+    last_error_code: str | None = Field(default=None, max_length=64)
+    last_error_reason: str | None = Field(default=None, max_length=1000)
+    last_report_id: str | None = Field(default=None, max_length=40)
+    review_pending: bool = Field(default=False, index=True)
+    review_reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    review_since: int | None = None
+    review_deadline: int | None = None
+    redaction_status: str | None = Field(default=None, max_length=20)
+    verified_outputs_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    updated: int
+
+
+class VerificationReportRow(SQLModel, table=True):
+    __tablename__ = "verification_reports"
+    __table_args__ = (Index("ix_reports_platform_created", "platform_id", "created", "id"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    platform_id: str = Field(foreign_key="platforms.id", max_length=40)
+    session_id: str = Field(foreign_key="verification_sessions.id", index=True, max_length=40)
+    attempt: int
+    created: int
+    type: str = Field(max_length=20)
+    # The public report body (document/selfie/screening), sealed: it holds identity data.
+    body_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+
+
+class FileRow(SQLModel, table=True):
+    """An uploaded file; its bytes are encrypted in object storage under `object_key`."""
+
+    __tablename__ = "files"
+
+    id: str = Field(primary_key=True, max_length=40)
+    platform_id: str = Field(foreign_key="platforms.id", max_length=40)
+    session_id: str = Field(foreign_key="verification_sessions.id", index=True, max_length=40)
+    purpose: str = Field(max_length=20)
+    object_key: str = Field(max_length=300)
+    sha256: str = Field(max_length=64)
+    size: int
+    content_type: str = Field(max_length=100)
+    created: int
+    submitted: bool = False
+
+
+class EventRow(SQLModel, table=True):
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_platform_created", "platform_id", "created", "id"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    platform_id: str = Field(foreign_key="platforms.id", max_length=40)
+    type: str = Field(max_length=80)
+    created: int
+    # The session object as the public API shows it (no identity data unless expanded).
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Set once per status change so a retried activity does not emit the event twice.
+    dedupe_key: str = Field(unique=True, max_length=200)
+
+
+class WebhookEndpointRow(SQLModel, table=True):
+    __tablename__ = "webhook_endpoints"
+
+    id: str = Field(primary_key=True, max_length=40)
+    platform_id: str = Field(foreign_key="platforms.id", index=True, max_length=40)
+    url: str = Field(max_length=2000)
+    secret: str = Field(max_length=100)
+    enabled_events: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created: int
+    status: str = Field(default="enabled", max_length=20)
+
+
+class WebhookDeliveryRow(SQLModel, table=True):
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (UniqueConstraint("event_id", "endpoint_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(foreign_key="events.id", index=True, max_length=40)
+    endpoint_id: str = Field(foreign_key="webhook_endpoints.id", max_length=40)
+    status_code: int | None = None
+    delivered: bool = False
+    attempts: int = 0
+    updated: int
+
+
+class IdempotencyRow(SQLModel, table=True):
+    """The first response to a POST with an `Idempotency-Key`, replayed for the same request."""
+
+    __tablename__ = "idempotency_keys"
+
+    platform_id: str = Field(primary_key=True, max_length=40)
+    key: str = Field(primary_key=True, max_length=255)
+    request_hash: str = Field(max_length=64)
+    status_code: int
+    response: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created: int
+
+
+class ReviewAuditRow(SQLModel, table=True):
+    """Who decided what, when, with what note: one row per accepted review decision."""
+
+    __tablename__ = "review_audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: str = Field(foreign_key="verification_sessions.id", index=True, max_length=40)
+    platform_id: str = Field(foreign_key="platforms.id", max_length=40)
+    reviewer_id: str = Field(max_length=200)
+    decision: str = Field(max_length=40)
+    reason: str | None = Field(default=None, max_length=64)
+    note: str | None = Field(default=None, max_length=2000)
+    resulting_status: str = Field(max_length=20)
+    created: int

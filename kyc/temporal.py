@@ -1,0 +1,63 @@
+"""The one Temporal data converter (pydantic + encryption codec) and client factory.
+
+Every client (API, worker, CLI, tests) gets its converter here, so the history never holds
+readable personal data, and the codec endpoint (api/codec.py) uses the same codec to show
+decoded payloads to operators in the Temporal UI.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from temporalio.api.common.v1 import Payload
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter, PayloadCodec
+
+from kyc.crypto import DecryptionFailed, decode_key, seal, unseal
+
+ENCODING = b"binary/kyc-encrypted"
+
+
+class EncryptionCodec(PayloadCodec):
+    """AES-256-GCM over each whole serialized payload (data and metadata)."""
+
+    def __init__(self, key: str, key_id: str = "k1") -> None:
+        self._key = decode_key(key)
+        self._key_id = key_id.encode()
+
+    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        return [
+            Payload(
+                metadata={"encoding": ENCODING, "encryption-key-id": self._key_id},
+                data=seal(self._key, p.SerializeToString()),
+            )
+            for p in payloads
+        ]
+
+    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        decoded = []
+        for p in payloads:
+            if p.metadata.get("encoding", b"") != ENCODING:
+                decoded.append(p)  # written before encryption was on, or by another codec
+                continue
+            if p.metadata.get("encryption-key-id", b"") != self._key_id:
+                raise DecryptionFailed("payload was encrypted with an unknown key id")
+            out = Payload()
+            out.ParseFromString(unseal(self._key, p.data))
+            decoded.append(out)
+        return decoded
+
+
+def data_converter(payload_key: str) -> DataConverter:
+    """Pydantic payloads, encrypted when a key is configured."""
+    if not payload_key:
+        return pydantic_data_converter
+    return dataclasses.replace(pydantic_data_converter, payload_codec=EncryptionCodec(payload_key))
+
+
+async def connect(address: str, namespace: str, payload_key: str) -> Client:
+    return await Client.connect(
+        address, namespace=namespace, data_converter=data_converter(payload_key)
+    )

@@ -1,0 +1,285 @@
+"""Models that cross process boundaries: workflow and activity inputs and outputs.
+
+Pydantic and stdlib only (plus the engines' `models` modules, which obey the same rule): the
+workflow sandbox imports this module. Every input and output is ONE model, so a field can be
+added (always with a default) without breaking running workflows. Images never travel here:
+only object keys and SHA-256 digests.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from kyc.documents.models import (
+    DocumentCheck,
+    DocumentFields,
+    DocumentRuleCheck,
+    DocumentRules,
+    DocumentType,
+    FieldSource,
+    MrzReading,
+)
+from kyc.faces.models import SelfieCheck
+from kyc.screening.models import FeatureScore, ScreeningCheck, ScreeningHit, ScreeningQuery
+
+__all__ = [
+    "CaptureInput",
+    "CaptureResult",
+    "CapturedImage",
+    "CheckError",
+    "DecideInput",
+    "Decision",
+    "DeliverEventsInput",
+    "DocumentCheck",
+    "DocumentFields",
+    "DocumentOptions",
+    "DocumentRuleCheck",
+    "DocumentRules",
+    "DocumentType",
+    "ExtractInput",
+    "FeatureScore",
+    "FieldSource",
+    "FilePurpose",
+    "MatchInput",
+    "MrzReading",
+    "RecordStatusInput",
+    "RecordStatusResult",
+    "ReviewDecision",
+    "ReviewOutcome",
+    "ScreenInput",
+    "ScreeningCheck",
+    "ScreeningHit",
+    "ScreeningOptions",
+    "ScreeningQuery",
+    "SelfieCheck",
+    "SessionOptions",
+    "SessionStatus",
+    "Step",
+    "StoredFile",
+    "Submission",
+    "SubmitResult",
+    "VerificationInput",
+    "VerificationReport",
+    "VerificationResult",
+    "VerificationState",
+]
+
+
+class SessionStatus(StrEnum):
+    """Public statuses: Stripe's, plus `needs_review`."""
+
+    requires_input = "requires_input"
+    processing = "processing"
+    needs_review = "needs_review"
+    verified = "verified"
+    canceled = "canceled"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (SessionStatus.verified, SessionStatus.canceled)
+
+
+FilePurpose = Literal["document_front", "document_back", "selfie"]
+Step = Literal[
+    "awaiting_input", "capture", "extract", "match", "screen", "decide", "review", "done"
+]
+
+
+class DocumentOptions(BaseModel):
+    """Stripe's `options[document]`."""
+
+    allowed_types: list[DocumentType] = Field(
+        default_factory=lambda: ["passport", "id_card", "driving_license"]
+    )
+    require_id_number: bool = False
+    require_live_capture: bool = False
+    require_matching_selfie: bool = False
+
+
+class ScreeningOptions(BaseModel):
+    """Ours: `options[screening]` — sanctions/PEP screening of the extracted identity."""
+
+    enabled: bool = True
+
+
+class SessionOptions(BaseModel):
+    document: DocumentOptions = Field(default_factory=DocumentOptions)
+    screening: ScreeningOptions = Field(default_factory=ScreeningOptions)
+
+
+class CheckError(BaseModel):
+    """Stripe's `last_error`: a public code and a reason a person can act on."""
+
+    code: str
+    reason: str
+
+
+class StoredFile(BaseModel):
+    """An uploaded file in object storage (encrypted with the session's data key)."""
+
+    key: str
+    sha256: str
+    size: int
+    content_type: str
+
+
+class Submission(BaseModel):
+    """Update `submit`: the files of one attempt, by purpose."""
+
+    files: dict[FilePurpose, StoredFile]
+
+
+class SubmitResult(BaseModel):
+    attempt: int
+    status: SessionStatus
+
+
+class VerificationInput(BaseModel):
+    """Everything the workflow needs, fixed at session creation (settings are not re-read)."""
+
+    session_id: str
+    platform_id: str
+    options: SessionOptions = Field(default_factory=SessionOptions)
+    expires_after_s: int = 24 * 3600
+    review_timeout_s: int = 72 * 3600
+    review_escalation_fraction: float = 0.75
+    review_default_action: Literal["reject", "approve", "request_resubmission"] = "reject"
+    max_attempts: int = 3
+    minimum_age: int = 18
+    screening_not_run_action: Literal["review", "allow"] = "review"
+    ocr_engine: str = "rapidocr"
+    # Reviewer ids allowed to decide this session's reviews; empty means any reviewer of the
+    # platform (the API checks the key belongs to the platform before calling the update).
+    reviewers: list[str] = Field(default_factory=list)
+
+
+class CapturedImage(BaseModel):
+    """A normalised image (decoded, EXIF-oriented, re-encoded) in object storage."""
+
+    key: str
+    sha256: str
+    width: int
+    height: int
+
+
+class CaptureInput(BaseModel):
+    session_id: str
+    attempt: int
+    submission: Submission
+    require_selfie: bool = False
+
+
+class CaptureResult(BaseModel):
+    images: dict[FilePurpose, CapturedImage]
+
+
+class ExtractInput(BaseModel):
+    session_id: str
+    front: CapturedImage
+    back: CapturedImage | None = None
+    rules: DocumentRules
+    engine: str = "rapidocr"
+
+
+class MatchInput(BaseModel):
+    session_id: str
+    platform_id: str
+    document: CapturedImage
+    selfie: CapturedImage
+    identity_key: str | None = None  # stable, non-PII digest of the document identity
+
+
+class ScreenInput(BaseModel):
+    session_id: str
+    platform_id: str
+    query: ScreeningQuery
+
+
+class VerificationReport(BaseModel):
+    """Per-attempt check results: what the report endpoint and reviewers see."""
+
+    attempt: int = 0
+    document: DocumentCheck | None = None
+    selfie: SelfieCheck | None = None
+    screening: ScreeningCheck | None = None
+    decision: Decision | None = None
+
+
+class DecideInput(BaseModel):
+    report: VerificationReport
+    options: SessionOptions
+    screening_not_run_action: Literal["review", "allow"] = "review"
+
+
+class Decision(BaseModel):
+    """What `kyc.policy` concluded, with the reasons behind it."""
+
+    status: Literal["verified", "requires_input", "needs_review", "canceled"]
+    error: CheckError | None = None
+    review_reasons: list[str] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list)
+
+
+class ReviewDecision(BaseModel):
+    """Update/Signal `review`: a reviewer's decision on a pending review."""
+
+    decision: Literal["approve", "reject", "request_resubmission"]
+    reviewer_id: str
+    reason: str | None = None  # a public error code for reject / resubmission
+    note: str | None = None
+
+
+class ReviewOutcome(BaseModel):
+    status: SessionStatus
+    decided_by: str
+    decision: str
+
+
+class RecordStatusInput(BaseModel):
+    """Persist a status change and emit its event (activity `record_status`)."""
+
+    session_id: str
+    status: SessionStatus
+    event_type: str
+    last_error: CheckError | None = None
+    report: VerificationReport | None = None
+    review_reasons: list[str] = Field(default_factory=list)
+    review_deadline: datetime | None = None
+    review_decision: ReviewDecision | None = None
+    verified_identity: DocumentFields | None = None
+    occurred_at: datetime | None = None
+
+
+class RecordStatusResult(BaseModel):
+    event_ids: list[str] = Field(default_factory=list)
+
+
+class DeliverEventsInput(BaseModel):
+    event_ids: list[str]
+
+
+class VerificationState(BaseModel):
+    """Query `state`: the live state of one verification (no PII: codes, statuses, scores)."""
+
+    status: SessionStatus = SessionStatus.requires_input
+    step: Step = "awaiting_input"
+    attempt: int = 0
+    last_error: CheckError | None = None
+    review_pending: bool = False
+    review_reasons: list[str] = Field(default_factory=list)
+    review_deadline: datetime | None = None
+    checks: dict[str, str] = Field(default_factory=dict)  # check name -> its status
+
+
+class VerificationResult(BaseModel):
+    status: SessionStatus
+    last_error: CheckError | None = None
+    attempts: int = 0
+    decided_on: date | None = None
+
+
+VerificationReport.model_rebuild()
