@@ -84,8 +84,9 @@ def _read_remarks(entity: ListedEntity, remarks: str) -> None:
         if lowered.startswith(("dob ", "alt. dob ")):
             entity.birth_dates += parse_birth_dates(part.split("DOB", 1)[-1])
         elif lowered.startswith(("nationality ", "alt. nationality ", "citizen ", "alt. citizen ")):
-            code = country_code(part.split(" ", 2)[-1] if lowered.startswith("alt.") else
-                                part.split(" ", 1)[-1])
+            code = country_code(
+                part.split(" ", 2)[-1] if lowered.startswith("alt.") else part.split(" ", 1)[-1]
+            )
             if code and code not in entity.nationalities:
                 entity.nationalities.append(code)
         else:

@@ -65,9 +65,7 @@ def load_senzing(path: Path) -> list[ListedEntity]:
     entities = []
     for record in _json_lines(path):
         names = [
-            ListedName(
-                _senzing_name(n), "primary" if n.get("NAME_TYPE") == "PRIMARY" else "alias"
-            )
+            ListedName(_senzing_name(n), "primary" if n.get("NAME_TYPE") == "PRIMARY" else "alias")
             for n in record.get("NAMES", [])
         ]
         entity = ListedEntity(
