@@ -101,11 +101,11 @@ def choose_face(faces: list[DetectedFace], role: Role) -> DetectedFace:
             raise SelfieDocumentMissingPhoto("no face found on the document", param="document")
         raise SelfieRejected("no_face", "no face found in the selfie")
     largest = faces[0]
-    if role == "selfie" and len(faces) > 1:
-        if faces[1].area >= COMPARABLE_AREA_RATIO * largest.area:
-            raise SelfieRejected(
-                "multiple_faces", f"{len(faces)} faces of comparable size in the selfie"
-            )
+    comparable = [f for f in faces[1:] if f.area >= COMPARABLE_AREA_RATIO * largest.area]
+    if role == "selfie" and comparable:
+        raise SelfieRejected(
+            "multiple_faces", f"{len(comparable) + 1} faces of comparable size in the selfie"
+        )
     if largest.side < MIN_FACE_PX:
         message = f"face is {largest.side:.0f} px, at least {MIN_FACE_PX} px needed"
         if role == "document":

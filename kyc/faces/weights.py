@@ -71,5 +71,10 @@ def no_downloads() -> Iterator[None]:
     weight_utils.ensure_source_is_reachable = refuse
     try:
         yield
+    except ValueError as err:
+        # DeepFace wraps every download failure in a ValueError: surface ours.
+        if isinstance(err.__cause__, WeightsMissing):
+            raise err.__cause__ from None
+        raise
     finally:
         weight_utils.ensure_source_is_reachable = original
