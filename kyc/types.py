@@ -27,6 +27,7 @@ from kyc.faces.models import SelfieCheck
 from kyc.screening.models import FeatureScore, ScreeningCheck, ScreeningHit, ScreeningQuery
 
 __all__ = [
+    "CancelRequest",
     "CaptureInput",
     "CaptureResult",
     "CapturedImage",
@@ -152,6 +153,7 @@ class VerificationInput(BaseModel):
     minimum_age: int = 18
     screening_not_run_action: Literal["review", "allow"] = "review"
     ocr_engine: str = "rapidocr"
+    ml_task_queue: str = "kyc-ml"  # where capture/extract/match run (CPU-bound pool)
     # Reviewer ids allowed to decide this session's reviews; empty means any reviewer of the
     # platform (the API checks the key belongs to the platform before calling the update).
     reviewers: list[str] = Field(default_factory=list)
@@ -233,6 +235,12 @@ class ReviewDecision(BaseModel):
     note: str | None = None
 
 
+class CancelRequest(BaseModel):
+    """Update `cancel`: stop the session in any non-final state."""
+
+    requested_by: str = "platform"
+
+
 class ReviewOutcome(BaseModel):
     status: SessionStatus
     decided_by: str
@@ -252,6 +260,8 @@ class RecordStatusInput(BaseModel):
     review_decision: ReviewDecision | None = None
     verified_identity: DocumentFields | None = None
     occurred_at: datetime | None = None
+    # Unique per status change of a run, so a retried activity never emits an event twice.
+    dedupe_key: str = ""
 
 
 class RecordStatusResult(BaseModel):

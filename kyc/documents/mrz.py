@@ -304,7 +304,7 @@ def _repair(mrz_type: str, lines: _Lines, fields: dict[str, _Field]) -> list[str
         if passing:
             options[name] = passing[:20]
     if not options:
-        return []
+        return _repair_optional(mrz_type, lines, fields)
     has_composite = "composite_check" in fields
     names = list(options)
     for combo in itertools.product(*(options[n] for n in names)):
@@ -317,6 +317,31 @@ def _repair(mrz_type: str, lines: _Lines, fields: dict[str, _Field]) -> list[str
         for n, value in saved.items():
             lines.set(fields[n], value)
     return []
+
+
+def _repair_optional(mrz_type: str, lines: _Lines, fields: dict[str, _Field]) -> list[str]:
+    """Optional data has no check digit of its own: repair one character only when every other
+    check passes, the composite fails, and exactly one single swap makes the composite pass."""
+    checks = _field_checks(mrz_type, lines, fields)
+    if "composite" not in checks or checks["composite"]:
+        return []
+    if not all(ok for name, ok in checks.items() if name != "composite"):
+        return []
+    found: list[tuple[_Field, str]] = []
+    for name in ("optional_data_1", "optional_data_2"):
+        if name not in fields:
+            continue
+        f = fields[name]
+        original = lines.get(f)
+        for cand in _candidates(original, max_changes=1):
+            lines.set(f, cand)
+            if _field_checks(mrz_type, lines, fields)["composite"]:
+                found.append((f, cand))
+        lines.set(f, original)
+    if len(found) != 1:
+        return []
+    lines.set(found[0][0], found[0][1])
+    return [found[0][0].name]
 
 
 def parse(lines: list[str], *, today: date | None = None, ocr_confidence: float = 1.0) -> MrzResult:
@@ -337,7 +362,9 @@ def parse(lines: list[str], *, today: date | None = None, ocr_confidence: float 
     for f in layout:
         if f.kind != "X":
             buf.set(f, _fix_kind(buf.get(f), f.kind))
-    # Document codes: letters (P, I, A, C, V) and an optional letter or filler.
+    # "IO" is no state's document code, while "ID" is the commonest: OCR turns D into O.
+    if buf.get(fields["document_code"]) == "IO":
+        buf.set(fields["document_code"], "ID")
     repaired = _repair(mrz_type, buf, fields)
     checks = _field_checks(mrz_type, buf, fields)
 

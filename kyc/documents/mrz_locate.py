@@ -168,7 +168,9 @@ def _best_of(rows: list[tuple[str, float]], today: date) -> MrzCandidate | None:
     return best
 
 
-def _crop_band(img: np.ndarray, boxes: list[TextLine], scale: float) -> np.ndarray | None:
+def _crop_band(
+    img: np.ndarray, boxes: list[TextLine], scale: float, *, rows_found: int = 3
+) -> np.ndarray | None:
     """The MRZ band cut out along its own angle, upright, with lines ~48 px high."""
     import cv2
     import numpy as np
@@ -182,7 +184,8 @@ def _crop_band(img: np.ndarray, boxes: list[TextLine], scale: float) -> np.ndarr
         angle += 90.0
     line_h = float(np.median([t.height for t in boxes])) / scale
     w += 2.0 * line_h
-    h += 1.4 * line_h
+    # When rows are missing (a line the detector skipped), reach for them above and below.
+    h += (1.4 if rows_found >= 2 else 5.0) * line_h
     target_scale = max(1.0, 48.0 / max(line_h, 1.0))
     out_w, out_h = int(w * target_scale), int(h * target_scale)
     if out_w < 20 or out_h < 10 or out_w > 4000:
@@ -252,13 +255,13 @@ def read_mrz(
                 best = cand
             if best is not None and best.result.valid:
                 return best, original_lines
-            band = _crop_band(cv2.rotate(img, code), boxes, scale)
+            band = _crop_band(cv2.rotate(img, code), boxes, scale, rows_found=len(rows))
             best = _reread_band(band, engine, today, best)
             if best is not None and best.result.valid:
                 break
         return best, original_lines
 
-    band = _crop_band(img, mrz_boxes, scale)
+    band = _crop_band(img, mrz_boxes, scale, rows_found=len(rows))
     best = _reread_band(band, engine, today, best)
     return best, original_lines
 

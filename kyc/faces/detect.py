@@ -20,7 +20,11 @@ SelfieReason = Literal["no_face", "multiple_faces", "face_too_small", "face_too_
 
 DETECT_MAX_SIDE = 640  # px; detection cost grows with area, 640 finds every face in the data
 DETECT_UPSAMPLE = 1  # one pyramid-up step: smallest face ~40 px at detection scale
-DETECT_MIN_SCORE = 0.0  # dlib's own default decision threshold ("confident")
+DETECT_MIN_SCORE = 0.0  # dlib's own default decision threshold
+# Detections scoring below this are weak (a badge on a suit scores ~0.1, the weakest real face
+# in ../shared/data/faces 0.4): they are used only when no confident face exists, and never
+# make a selfie ambiguous next to a confident face.
+CONFIDENT_SCORE = 0.3
 # A second face at least this fraction of the largest face's area makes a selfie ambiguous.
 # A document held next to the face (portrait ~10 % of the face's area) stays below it.
 COMPARABLE_AREA_RATIO = 0.4
@@ -90,7 +94,7 @@ def detect_faces(image: np.ndarray, detector: Any) -> list[DetectedFace]:
 
 
 def choose_face(faces: list[DetectedFace], role: Role) -> DetectedFace:
-    """The one face an image is judged by: the largest confident face.
+    """The one face an image is judged by: the largest confident face (`faces` largest first).
 
     A selfie must show one person: a second face of comparable size is an error rather than a
     guess. On a document the largest face is the holder's portrait; ghost images and secondary
@@ -100,8 +104,10 @@ def choose_face(faces: list[DetectedFace], role: Role) -> DetectedFace:
         if role == "document":
             raise SelfieDocumentMissingPhoto("no face found on the document", param="document")
         raise SelfieRejected("no_face", "no face found in the selfie")
-    largest = faces[0]
-    comparable = [f for f in faces[1:] if f.area >= COMPARABLE_AREA_RATIO * largest.area]
+    confident = [f for f in faces if f.score >= CONFIDENT_SCORE]
+    candidates = confident or faces
+    largest = candidates[0]
+    comparable = [f for f in candidates[1:] if f.area >= COMPARABLE_AREA_RATIO * largest.area]
     if role == "selfie" and comparable:
         raise SelfieRejected(
             "multiple_faces", f"{len(comparable) + 1} faces of comparable size in the selfie"

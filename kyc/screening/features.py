@@ -1,0 +1,119 @@
+"""Scoring features: small pure functions, each returning (score, reason).
+
+Token features compare two normalised tokens (0..1). Evidence features compare one attribute of
+the query with the listed entity's values and return -1..1 (negative: evidence against),
+0 when either side does not know.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from rapidfuzz.distance import OSA
+
+from kyc.screening.entities import BirthDate
+from kyc.screening.phonetic import consonant_key
+
+INITIAL_SCORE = 0.75  # "j" vs "john": an initial agrees with the name
+PHONETIC_SCORE = 0.85  # same consonant skeleton ("mohammed" / "muhammad" / "mhmd")
+MIN_TOKEN_SCORE = 0.6  # below this two tokens do not correspond at all
+
+
+def token_exact(a: str, b: str) -> tuple[float, str]:
+    """1.0 when the tokens are identical."""
+    return (1.0, "exact") if a == b else (0.0, "")
+
+
+def token_initial(a: str, b: str) -> tuple[float, str]:
+    """An initial against a name starting with that letter ("j" ~ "john")."""
+    if (len(a) == 1) != (len(b) == 1) and a[0] == b[0]:
+        return INITIAL_SCORE, "initial"
+    return 0.0, ""
+
+
+def token_edit(a: str, b: str) -> tuple[float, str]:
+    """Typo similarity: 1 - edits / (longer length + 1), edits counting an adjacent swap once.
+
+    Optimal string alignment distance, so "afiz" ~ "faiz" is one edit (0.8) even though the
+    first letters differ, where Jaro-Winkler would reward only a shared prefix.
+    """
+    if len(a) < 2 or len(b) < 2:
+        return 0.0, ""
+    longer = max(len(a), len(b))
+    edits = OSA.distance(a, b, score_cutoff=longer // 2)
+    if edits > longer // 2:
+        return 0.0, ""
+    return 1.0 - edits / (longer + 1), f"{edits} edit{'s' if edits > 1 else ''}"
+
+
+def token_phonetic(a: str, b: str) -> tuple[float, str]:
+    """Same consonant skeleton ("hassan" ~ "hasan" ~ Arabic-transliterated "hsn")."""
+    key = consonant_key(a)
+    if len(key) >= 2 and key == consonant_key(b):
+        return PHONETIC_SCORE, "sounds alike"
+    return 0.0, ""
+
+
+TOKEN_FEATURES = (token_exact, token_edit, token_phonetic, token_initial)
+
+
+@lru_cache(maxsize=262144)
+def token_similarity(a: str, b: str) -> tuple[float, str]:
+    """The best of the token features; (0, "") when the tokens do not correspond."""
+    best = (0.0, "")
+    for feature in TOKEN_FEATURES:
+        score, reason = feature(a, b)
+        if score > best[0]:
+            best = (score, reason)
+            if score >= 1.0:
+                break
+    return best if best[0] >= MIN_TOKEN_SCORE else (0.0, "")
+
+
+def birth_date_evidence(query: BirthDate | None, listed: list[BirthDate]) -> tuple[float, str]:
+    """Graded birth-date evidence: a year off is weak evidence against, never a veto.
+
+    +1 same full date; +0.6 same year where one side knows only the year or the year is inside
+    a listed range; +0.3 same year and month but a different day; -0.3 one year off;
+    -0.6 two to four years off; -1 five or more years apart; 0 when either side has no date.
+    """
+    if query is None or not listed:
+        return 0.0, "no birth date to compare"
+    best = (-2.0, "")
+    for date in listed:
+        candidate = _compare_dates(query, date)
+        if candidate[0] > best[0]:
+            best = candidate
+    return best
+
+
+def _compare_dates(q: BirthDate, d: BirthDate) -> tuple[float, str]:
+    low, high = d.year, d.to_year or d.year
+    if low <= q.year <= high:
+        if d.to_year and d.to_year != d.year:
+            return 0.6, f"{q} within listed range {d}"
+        if q.month and d.month and q.day and d.day:
+            if (q.month, q.day) == (d.month, d.day):
+                return 1.0, f"same birth date {d}"
+            if (q.month, q.day) == (d.day, d.month):
+                return 0.6, f"{q} is {d} with day and month swapped"
+            if q.month == d.month:
+                return 0.3, f"same year and month as {d}, different day"
+            return 0.0, f"same year as {d}, different month"
+        return 0.6, f"same birth year as {d}"
+    gap = min(abs(q.year - low), abs(q.year - high))
+    if gap == 1:
+        return -0.3, f"birth year one off ({q} vs {d})"
+    if gap <= 4:
+        return -0.6, f"birth year {gap} off ({q} vs {d})"
+    return -1.0, f"birth years {gap} apart ({q} vs {d})"
+
+
+def nationality_evidence(query: str | None, listed: list[str]) -> tuple[float, str]:
+    """+1 when the query's country is among the listed nationalities, -1 when both are known
+    and differ, 0 when either side is unknown."""
+    if query is None or not listed:
+        return 0.0, "no nationality to compare"
+    if query in listed:
+        return 1.0, f"same nationality {query}"
+    return -1.0, f"nationality {query} not in listed {', '.join(listed)}"

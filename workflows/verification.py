@@ -1,0 +1,529 @@
+"""VerificationWorkflow: one durable workflow per verification session (id = session id).
+
+Orchestration only: every piece of work is an activity referenced by name, so this module
+imports nothing but temporalio, the standard library and `kyc.types`.
+
+Lifecycle (DESIGN §4-5): wait for a submission (or cancel, or expiry) -> capture -> extract ->
+match -> screen -> decide -> verified | requires_input (loop, up to max_attempts) |
+needs_review (wait for a reviewer, escalate, time out to the default action).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any, Literal
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributeKey
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from kyc.types import (
+        CancelRequest,
+        CaptureInput,
+        CaptureResult,
+        CheckError,
+        DecideInput,
+        Decision,
+        DeliverEventsInput,
+        DocumentCheck,
+        DocumentRules,
+        ExtractInput,
+        MatchInput,
+        RecordStatusInput,
+        RecordStatusResult,
+        ReviewDecision,
+        ReviewOutcome,
+        ScreeningCheck,
+        ScreeningQuery,
+        ScreenInput,
+        SelfieCheck,
+        SessionStatus,
+        Step,
+        Submission,
+        SubmitResult,
+        VerificationInput,
+        VerificationReport,
+        VerificationResult,
+        VerificationState,
+    )
+
+KYC_STATUS = SearchAttributeKey.for_keyword("KycStatus")
+KYC_NEEDS_REVIEW = SearchAttributeKey.for_bool("KycNeedsReview")
+
+# Domain failures are raised by activities as non-retryable ApplicationErrors whose type is the
+# public error code; everything else (storage, DB) is retried with backoff.
+IO_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=30),
+    maximum_attempts=20,
+)
+ML_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=60),
+    maximum_attempts=5,
+)
+WEBHOOK_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=5),
+    backoff_coefficient=3.0,
+    maximum_interval=timedelta(minutes=10),
+    maximum_attempts=8,
+)
+
+REJECT_CODES = {
+    "rejected_by_reviewer",
+    "screening_match_confirmed",
+    "document_unverified_other",
+    "document_expired",
+    "document_type_not_supported",
+    "selfie_face_mismatch",
+    "selfie_unverified_other",
+    "under_supported_age",
+    "consent_declined",
+}
+
+
+class _Canceled(Exception):
+    """Internal: a cancel request interrupted processing."""
+
+
+@workflow.defn
+class VerificationWorkflow:
+    def __init__(self) -> None:
+        self._input: VerificationInput | None = None
+        self._state = VerificationState()
+        self._submission: Submission | None = None
+        self._cancel: CancelRequest | None = None
+        self._review: ReviewDecision | None = None
+        self._review_outcome: ReviewOutcome | None = None
+        self._deliveries: list[workflow.ActivityHandle[Any]] = []
+        # The review decision to write to the audit trail with the next status change.
+        self._decided: ReviewDecision | None = None
+
+    # --- messages --------------------------------------------------------------------------
+
+    @workflow.query
+    def state(self) -> VerificationState:
+        """The live state: status, current step, per-check results. Never any PII."""
+        return self._state
+
+    @workflow.update
+    async def submit(self, submission: Submission) -> SubmitResult:
+        """Start processing one attempt's files; refused unless the session awaits input."""
+        self._submission = submission
+        await workflow.wait_condition(lambda: self._submission is None)
+        return SubmitResult(attempt=self._state.attempt, status=self._state.status)
+
+    @submit.validator
+    def _validate_submit(self, submission: Submission) -> None:
+        if self._state.step != "awaiting_input" or self._submission is not None:
+            raise ApplicationError(
+                f"The session is {self._state.status.value} and cannot take a submission now.",
+                type="session_invalid_state",
+            )
+        if "document_front" not in submission.files:
+            raise ApplicationError(
+                "A document_front file is required.", type="document_front_missing"
+            )
+        assert self._input is not None
+        if self._input.options.document.require_matching_selfie and (
+            "selfie" not in submission.files
+        ):
+            raise ApplicationError(
+                "This session requires a selfie file.", type="selfie_missing"
+            )
+
+    @workflow.update
+    async def review(self, decision: ReviewDecision) -> ReviewOutcome:
+        """A reviewer's decision; returns the status it led to."""
+        self._review = decision
+        self._review_outcome = None
+        await workflow.wait_condition(lambda: self._review_outcome is not None)
+        assert self._review_outcome is not None
+        return self._review_outcome
+
+    @review.validator
+    def _validate_review(self, decision: ReviewDecision) -> None:
+        problem = self._review_problem(decision)
+        if problem:
+            raise ApplicationError(problem, type="review_refused")
+
+    @workflow.signal
+    def review_signal(self, decision: ReviewDecision) -> None:
+        """The same decision as a Signal (Temporal UI / CLI); invalid ones are logged, ignored."""
+        problem = self._review_problem(decision)
+        if problem:
+            workflow.logger.warning("Ignored review signal: %s", problem)
+            return
+        self._review = decision
+
+    @workflow.update
+    async def cancel(self, request: CancelRequest) -> VerificationState:
+        """Cancel the session in any non-final state; returns the final state."""
+        self._cancel = request
+        await workflow.wait_condition(lambda: self._state.status == SessionStatus.canceled)
+        return self._state
+
+    @cancel.validator
+    def _validate_cancel(self, request: CancelRequest) -> None:
+        if self._state.status.is_final or self._state.step == "done":
+            raise ApplicationError(
+                f"The session is already {self._state.status.value}.",
+                type="session_invalid_state",
+            )
+
+    def _review_problem(self, decision: ReviewDecision) -> str | None:
+        assert self._input is not None
+        if not self._state.review_pending or self._review is not None:
+            return "No review is pending for this session."
+        if self._input.reviewers and decision.reviewer_id not in self._input.reviewers:
+            return f"Reviewer {decision.reviewer_id!r} may not decide this session."
+        if decision.decision != "approve" and decision.reason and (
+            decision.reason not in REJECT_CODES and decision.decision == "reject"
+        ):
+            return f"Unknown rejection reason {decision.reason!r}."
+        return None
+
+    # --- main loop -------------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, input: VerificationInput) -> VerificationResult:
+        self._input = input
+        last_error: CheckError | None = None
+        while True:
+            self._set_step("awaiting_input")
+            got_input = await self._wait_for(
+                lambda: self._submission is not None or self._cancel is not None,
+                timedelta(seconds=input.expires_after_s),
+            )
+            if self._cancel is not None:
+                return await self._finish(SessionStatus.canceled, None)
+            if not got_input:
+                return await self._finish(
+                    SessionStatus.canceled,
+                    CheckError(code="abandoned", reason="The session expired without a submission."),
+                )
+            submission = self._submission
+            assert submission is not None
+            self._state.attempt += 1
+            self._state.last_error = None
+            self._state.checks = {}
+            await self._record(SessionStatus.processing, "processing", step="capture")
+            self._submission = None  # lets the `submit` update return
+
+            try:
+                report = await self._until_canceled(self._verify(submission))
+            except _Canceled:
+                return await self._finish(SessionStatus.canceled, None)
+
+            decision = report.decision
+            assert decision is not None
+            if decision.status == "verified":
+                return await self._finish(SessionStatus.verified, None, report)
+            if decision.status == "needs_review":
+                outcome = await self._await_review(report, decision)
+                if outcome is None:  # canceled while waiting
+                    return await self._finish(SessionStatus.canceled, None)
+                status, last_error = outcome
+                if status != SessionStatus.requires_input:
+                    return await self._finish(status, last_error, report)
+            else:
+                last_error = decision.error
+
+            assert last_error is not None
+            if self._state.attempt >= input.max_attempts:
+                reason = f"{last_error.reason} (maximum of {input.max_attempts} attempts reached)"
+                return await self._finish(
+                    SessionStatus.canceled, CheckError(code=last_error.code, reason=reason), report
+                )
+            await self._record(
+                SessionStatus.requires_input, "requires_input", last_error=last_error, report=report
+            )
+
+    async def _verify(self, submission: Submission) -> VerificationReport:
+        """capture -> extract -> match -> screen -> decide; domain errors end the attempt."""
+        input = self._input
+        assert input is not None
+        report = VerificationReport(attempt=self._state.attempt)
+        options = input.options
+        try:
+            self._set_step("capture")
+            captured = await workflow.execute_activity(
+                "capture",
+                CaptureInput(
+                    session_id=input.session_id,
+                    attempt=self._state.attempt,
+                    submission=submission,
+                    require_selfie=options.document.require_matching_selfie,
+                ),
+                result_type=CaptureResult,
+                task_queue=input.ml_task_queue,
+                start_to_close_timeout=timedelta(minutes=2),
+                heartbeat_timeout=timedelta(seconds=60),
+                retry_policy=ML_RETRY,
+            )
+            self._state.checks["capture"] = "passed"
+
+            self._set_step("extract")
+            report.document = await workflow.execute_activity(
+                "extract",
+                ExtractInput(
+                    session_id=input.session_id,
+                    front=captured.images["document_front"],
+                    back=captured.images.get("document_back"),
+                    rules=DocumentRules(
+                        today=workflow.now().date(),
+                        minimum_age=input.minimum_age,
+                        allowed_types=options.document.allowed_types,
+                    ),
+                    engine=input.ocr_engine,
+                ),
+                result_type=DocumentCheck,
+                task_queue=input.ml_task_queue,
+                start_to_close_timeout=timedelta(minutes=5),
+                heartbeat_timeout=timedelta(seconds=60),
+                retry_policy=ML_RETRY,
+            )
+            self._state.checks["document"] = report.document.status
+
+            if options.document.require_matching_selfie and report.document.status == "verified":
+                self._set_step("match")
+                report.selfie = await workflow.execute_activity(
+                    "match",
+                    MatchInput(
+                        session_id=input.session_id,
+                        platform_id=input.platform_id,
+                        document=captured.images["document_front"],
+                        selfie=captured.images["selfie"],
+                    ),
+                    result_type=SelfieCheck,
+                    task_queue=input.ml_task_queue,
+                    start_to_close_timeout=timedelta(minutes=5),
+                    heartbeat_timeout=timedelta(seconds=60),
+                    retry_policy=ML_RETRY,
+                )
+                self._state.checks["selfie"] = report.selfie.status
+
+            if options.screening.enabled and report.document.status == "verified":
+                self._set_step("screen")
+                fields = report.document.fields
+                name = " ".join(p for p in (fields.given_names, fields.surname) if p)
+                report.screening = await workflow.execute_activity(
+                    "screen",
+                    ScreenInput(
+                        session_id=input.session_id,
+                        platform_id=input.platform_id,
+                        query=ScreeningQuery(
+                            name=name,
+                            birth_date=fields.date_of_birth.isoformat()
+                            if fields.date_of_birth
+                            else None,
+                            nationality=fields.nationality,
+                        ),
+                    ),
+                    result_type=ScreeningCheck,
+                    start_to_close_timeout=timedelta(minutes=2),
+                    retry_policy=IO_RETRY,
+                )
+                self._state.checks["screening"] = report.screening.status
+        except ActivityError as err:
+            cause = err.cause
+            if not isinstance(cause, ApplicationError) or not cause.non_retryable:
+                raise
+            report.decision = Decision(
+                status="requires_input",
+                error=CheckError(code=cause.type or "unknown_error", reason=cause.message),
+                reasons=[cause.message],
+            )
+            return report
+
+        self._set_step("decide")
+        report.decision = await workflow.execute_activity(
+            "decide",
+            DecideInput(
+                report=report,
+                options=options,
+                screening_not_run_action=input.screening_not_run_action,
+            ),
+            result_type=Decision,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=IO_RETRY,
+        )
+        return report
+
+    async def _await_review(
+        self, report: VerificationReport, decision: Decision
+    ) -> tuple[SessionStatus, CheckError | None] | None:
+        """Wait for a reviewer, escalating, then apply the default action on timeout."""
+        input = self._input
+        assert input is not None
+        timeout = timedelta(seconds=input.review_timeout_s)
+        deadline = workflow.now() + timeout
+        self._state.review_pending = True
+        self._state.review_reasons = decision.review_reasons
+        self._state.review_deadline = deadline
+        self._review = None
+        await self._record(
+            SessionStatus.needs_review,
+            "needs_review",
+            step="review",
+            report=report,
+            review_reasons=decision.review_reasons,
+            review_deadline=deadline,
+        )
+
+        def decided() -> bool:
+            return self._review is not None or self._cancel is not None
+
+        escalate_after = timeout * input.review_escalation_fraction
+        if not await self._wait_for(decided, escalate_after):
+            await self._record(
+                SessionStatus.needs_review,
+                "review_escalated",
+                review_reasons=decision.review_reasons,
+                review_deadline=deadline,
+            )
+            await self._wait_for(decided, deadline - workflow.now())
+
+        self._state.review_pending = False
+        if self._cancel is not None:
+            return None
+        review = self._review or ReviewDecision(
+            decision=input.review_default_action,
+            reviewer_id="system:review_timeout",
+            reason="review_timed_out",
+            note="No reviewer decided before the review timeout.",
+        )
+        status, error = _review_result(review)
+        self._review_outcome = ReviewOutcome(
+            status=status, decided_by=review.reviewer_id, decision=review.decision
+        )
+        self._decided = review
+        return status, error
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    async def _until_canceled(self, work: Any) -> VerificationReport:
+        """Run `work`, abandoning it (and its activity) when a cancel request arrives."""
+        task = asyncio.ensure_future(work)
+        await workflow.wait_condition(lambda: task.done() or self._cancel is not None)
+        if task.done():
+            return task.result()
+        task.cancel()
+        try:
+            await task
+        except (asyncio.CancelledError, ActivityError):
+            pass
+        raise _Canceled()
+
+    async def _wait_for(self, condition: Any, timeout: timedelta) -> bool:
+        """True when `condition` became true, False on timeout."""
+        if timeout <= timedelta(0):
+            return bool(condition())
+        try:
+            await workflow.wait_condition(condition, timeout=timeout)
+            return True
+        except asyncio.TimeoutError:
+            return False
+
+    def _set_step(self, step: Step) -> None:
+        self._state.step = step
+
+    async def _record(
+        self,
+        status: SessionStatus,
+        event: str,
+        *,
+        step: Step | None = None,
+        last_error: CheckError | None = None,
+        report: VerificationReport | None = None,
+        review_reasons: list[str] | None = None,
+        review_deadline: Any = None,
+    ) -> None:
+        """Persist a status change, emit its event, upsert search attributes (never PII)."""
+        input = self._input
+        assert input is not None
+        self._state.status = status
+        self._state.last_error = last_error
+        if step is not None:
+            self._state.step = step
+        workflow.upsert_search_attributes(
+            [
+                KYC_STATUS.value_set(status.value),
+                KYC_NEEDS_REVIEW.value_set(status == SessionStatus.needs_review),
+            ]
+        )
+        verified_identity = None
+        if status == SessionStatus.verified and report and report.document:
+            verified_identity = report.document.fields
+        result = await workflow.execute_activity(
+            "record_status",
+            RecordStatusInput(
+                session_id=input.session_id,
+                status=status,
+                event_type=f"identity.verification_session.{event}",
+                last_error=last_error,
+                report=report,
+                review_reasons=review_reasons or [],
+                review_deadline=review_deadline,
+                review_decision=self._decided,
+                verified_identity=verified_identity,
+                occurred_at=workflow.now(),
+                dedupe_key=f"{event}:{self._state.attempt}:{workflow.info().run_id}",
+            ),
+            result_type=RecordStatusResult,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=IO_RETRY,
+        )
+        self._decided = None
+        if result.event_ids:
+            self._deliveries.append(
+                workflow.start_activity(
+                    "deliver_events",
+                    DeliverEventsInput(event_ids=result.event_ids),
+                    start_to_close_timeout=timedelta(minutes=2),
+                    retry_policy=WEBHOOK_RETRY,
+                )
+            )
+
+    async def _finish(
+        self,
+        status: SessionStatus,
+        last_error: CheckError | None,
+        report: VerificationReport | None = None,
+    ) -> VerificationResult:
+        self._state.review_pending = False
+        event = "verified" if status == SessionStatus.verified else "canceled"
+        await self._record(status, event, step="done", last_error=last_error, report=report)
+        # Webhook deliveries run to their own retry limit; a failure there must not fail the
+        # verification, whose outcome is already persisted.
+        for handle in self._deliveries:
+            try:
+                await handle
+            except ActivityError:
+                workflow.logger.warning("A webhook delivery gave up after its retries")
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return VerificationResult(
+            status=status,
+            last_error=last_error,
+            attempts=self._state.attempt,
+            decided_on=workflow.now().date(),
+        )
+
+
+def _review_result(review: ReviewDecision) -> tuple[SessionStatus, CheckError | None]:
+    kind: Literal["approve", "reject", "request_resubmission"] = review.decision
+    if kind == "approve":
+        return SessionStatus.verified, None
+    if kind == "reject":
+        code = review.reason or "rejected_by_reviewer"
+        return SessionStatus.canceled, CheckError(
+            code=code, reason=review.note or "A reviewer rejected the verification."
+        )
+    code = review.reason or "rejected_by_reviewer"
+    return SessionStatus.requires_input, CheckError(
+        code=code, reason=review.note or "A reviewer asked for new images."
+    )
