@@ -1,0 +1,73 @@
+"""Test inputs composed from real images: a document-like page, side-by-side faces, tiny faces."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+ASTRONAUT_FACE = (175, 76, 265, 166)  # left, top, right, bottom of the face in astronaut()
+
+
+def astronaut() -> np.ndarray:
+    """scikit-image's public-domain astronaut (Eileen Collins), BGR."""
+    from skimage import data
+
+    return cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+
+
+def astronaut_selfie() -> np.ndarray:
+    """A head-and-shoulders crop of the astronaut, enlarged as a phone selfie would be."""
+    crop = astronaut()[20:300, 90:350]
+    return cv2.resize(crop, (520, 560), interpolation=cv2.INTER_CUBIC)
+
+
+def document_page(portrait: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """A passport-like data page (1250 x 880) around `portrait`, with a faded ghost image.
+
+    Returns the page and the (left, top, right, bottom) box where the portrait was printed.
+    """
+    page = np.full((880, 1250, 3), (226, 232, 236), dtype=np.uint8)
+    cv2.rectangle(page, (0, 0), (1249, 110), (140, 90, 40), thickness=-1)
+    cv2.putText(page, "PASSPORT", (40, 75), cv2.FONT_HERSHEY_SIMPLEX, 2, (255, 255, 255), 4)
+    box = (60, 170, 400, 620)
+    left, top, right, bottom = box
+    page[top:bottom, left:right] = cv2.resize(portrait, (right - left, bottom - top))
+    for row, text in enumerate(["SURNAME", "GIVEN NAMES", "NATIONALITY", "DATE OF BIRTH"]):
+        y = 210 + row * 90
+        cv2.putText(page, text, (450, y), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (90, 90, 90), 2)
+        cv2.putText(page, "XXXXXXXX", (450, y + 40), cv2.FONT_HERSHEY_SIMPLEX, 1.1, (20, 20, 20), 2)
+    # Ghost image: a small, faded second print of the portrait, as on real passports.
+    ghost = cv2.resize(portrait, (110, 145))
+    region = page[420:565, 1050:1160]
+    page[420:565, 1050:1160] = cv2.addWeighted(region, 0.7, ghost, 0.3, 0)
+    for row in range(2):
+        y = 760 + row * 55
+        mrz = "P<UTOCOLLINS<<EILEEN<<<<<<<<<<<<<<<<<<<<<<<" if row == 0 else "X" * 44
+        cv2.putText(page, mrz, (40, y), cv2.FONT_HERSHEY_PLAIN, 2.4, (20, 20, 20), 2)
+    return page, box
+
+
+def head_crop(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """A head-and-shoulders crop around a face box (left, top, right, bottom)."""
+    left, top, right, bottom = box
+    w, h = right - left, bottom - top
+    y0, y1 = max(0, top - h), min(image.shape[0], bottom + h)
+    x0, x1 = max(0, left - w), min(image.shape[1], right + w)
+    return image[y0:y1, x0:x1]
+
+
+def side_by_side(left: np.ndarray, right: np.ndarray, height: int = 480) -> np.ndarray:
+    """Two images scaled to the same height and placed next to each other."""
+
+    def scaled(image: np.ndarray) -> np.ndarray:
+        width = round(image.shape[1] * height / image.shape[0])
+        return cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+
+    return np.hstack([scaled(left), scaled(right)])
+
+
+def shrunk(image: np.ndarray, face_side: float, target_side: int) -> np.ndarray:
+    """`image` scaled so that a face of `face_side` px becomes `target_side` px."""
+    factor = target_side / face_side
+    size = (round(image.shape[1] * factor), round(image.shape[0] * factor))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
