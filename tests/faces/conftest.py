@@ -6,6 +6,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from kyc.faces.engine import FaceEmbedding, FaceEngine, get_engine
@@ -60,7 +61,8 @@ def embeddings(
     return result
 
 
-def read_image(faces_dir: Path, name: str):  # noqa: ANN201 - numpy array
+def read_image(faces_dir: Path, name: str) -> np.ndarray:
+    """A labelled image, BGR."""
     import cv2
 
     image = cv2.imread(str(faces_dir / "images" / name))
