@@ -92,9 +92,8 @@ def report(genuine: Sequence[float], impostor: Sequence[float], cal: Calibration
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Embed each image of a labelled pairs file once and print the ROC report."""
-    import cv2
-
     from kyc.faces.engine import get_engine
+    from kyc.faces.images import read_bgr
 
     parser = argparse.ArgumentParser(prog="python -m kyc.faces.calibration")
     parser.add_argument("pairs", type=Path, help="CSV with img_a,img_b,same")
@@ -108,11 +107,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = sorted({r["img_a"] for r in rows} | {r["img_b"] for r in rows})
     vectors = {}
     for i, name in enumerate(names, 1):
-        image = cv2.imread(str(args.pairs.parent / name))
-        vectors[name] = engine.embed(image, "selfie").vector
+        vectors[name] = engine.embed(read_bgr(args.pairs.parent / name), "selfie").vector
         print(f"\rembedded {i}/{len(names)}", end="", file=sys.stderr)
     print(file=sys.stderr)
-    genuine, impostor = [], []
+    genuine: list[float] = []
+    impostor: list[float] = []
     for r in rows:
         distance = embedding_distance(
             vectors[r["img_a"]], vectors[r["img_b"]], engine.calibration.metric
