@@ -16,6 +16,7 @@ from kyc.screening.phonetic import consonant_key
 
 INITIAL_SCORE = 0.75  # "j" vs "john": an initial agrees with the name
 PHONETIC_SCORE = 0.85  # same consonant skeleton ("mohammed" / "muhammad" / "mhmd")
+ABJAD_SHORT_SCORE = 0.8  # two-consonant skeleton against a vowel-less transliteration ("msh")
 MIN_TOKEN_SCORE = 0.6  # below this two tokens do not correspond at all
 
 
@@ -46,11 +47,23 @@ def token_edit(a: str, b: str) -> tuple[float, str]:
     return 1.0 - edits / (longer + 1), f"{edits} edit{'s' if edits > 1 else ''}"
 
 
+def _vowelless(token: str) -> bool:
+    return not any(ch in "aeiou" for ch in token)
+
+
 def token_phonetic(a: str, b: str) -> tuple[float, str]:
-    """Same consonant skeleton ("hassan" ~ "hasan" ~ Arabic-transliterated "hsn")."""
+    """Same consonant skeleton ("hassan" ~ "hasan"; Arabic or Hebrew transliterated "hsn").
+
+    Two vowelled tokens need a skeleton of three consonants or more ("fs" would join "faiz"
+    and "fawzi"); a vowel-less token (from an abjad script) needs two, scoring a little less.
+    """
     key = consonant_key(a)
-    if len(key) >= 2 and key == consonant_key(b):
+    if key != consonant_key(b):
+        return 0.0, ""
+    if len(key) >= 3:
         return PHONETIC_SCORE, "sounds alike"
+    if len(key) == 2 and (_vowelless(a) or _vowelless(b)):
+        return ABJAD_SHORT_SCORE, "same consonants"
     return 0.0, ""
 
 

@@ -66,7 +66,9 @@ def _no_rarity(token: str) -> float:
     return 1.0
 
 
-def align(query: Sequence[str], listed: Sequence[str], rarity: Rarity = _no_rarity) -> NameComparison:
+def align(
+    query: Sequence[str], listed: Sequence[str], rarity: Rarity = _no_rarity
+) -> NameComparison:
     """Greedy best-first alignment of tokens, in any order; weighted coverage of both sides."""
     candidates = []
     for i, q in enumerate(query):

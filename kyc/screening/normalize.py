@@ -13,17 +13,15 @@ from functools import lru_cache
 from kyc.screening.translit import to_latin
 
 HONORIFICS = frozenset(
-    "mr mrs ms miss mx dr prof sir dame lord lady rev hon sheikh shaikh sheik mister madam "
-    "jr sr esq phd md".split()
+    ["mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "lord", "lady", "rev", "hon", "sheikh", "shaikh", "sheik", "mister", "madam", "esq", "phd"]
 )
 LEGAL_FORMS = frozenset(
-    "ltd limited llc llp lp inc incorporated corp corporation co company plc gmbh ag kg sa sas "
-    "sarl srl spa bv nv ab as oy oyj pte pty jsc ojsc pjsc cjsc oao ooo zao pao tov ao "
-    "aktiengesellschaft gesellschaft mbh sociedad anonima societe anonyme group holding "
-    "holdings the of and joint stock open closed public".split()
+    ["ltd", "limited", "llc", "llp", "lp", "inc", "incorporated", "corp", "corporation", "co", "company", "plc", "gmbh", "ag", "kg", "sa", "sas", "sarl", "srl", "spa", "bv", "nv", "ab", "as", "oy", "oyj", "pte", "pty", "jsc", "ojsc", "pjsc", "cjsc", "oao", "ooo", "zao", "pao", "tov", "ao", "aktiengesellschaft", "gesellschaft", "mbh", "sociedad", "anonima", "societe", "anonyme", "group", "holding", "holdings", "the", "of", "and", "joint", "stock", "open", "closed", "public"]
 )
 # Common words that carry little identity in names (kept, but weighted low by the matcher).
-PARTICLES = frozenset("al el ul bin ibn bint ben abu abd abdul de del der la le van von da di".split())
+PARTICLES = frozenset(
+    ["al", "el", "ul", "bin", "ibn", "bint", "ben", "abu", "abd", "abdul", "de", "del", "der", "la", "le", "van", "von", "da", "di"]
+)
 
 _APOSTROPHES = re.compile(r"(?<=\w)['’`ʼ‘](?=\w)")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
