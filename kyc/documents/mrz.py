@@ -290,7 +290,7 @@ def _repair(mrz_type: str, lines: _Lines, fields: dict[str, _Field]) -> list[str
     checks = _field_checks(mrz_type, lines, fields)
     failing = [n for n in ("document_number", "personal_number") if n in checks and not checks[n]]
     if not failing:
-        return []
+        return _repair_optional(mrz_type, lines, fields)
     options: dict[str, list[str]] = {}
     for name in failing:
         f = fields[name]
@@ -338,10 +338,20 @@ def _repair_optional(mrz_type: str, lines: _Lines, fields: dict[str, _Field]) ->
             if _field_checks(mrz_type, lines, fields)["composite"]:
                 found.append((f, cand))
         lines.set(f, original)
+    if len(found) > 1:
+        # Prefer a swap whose neighbours are not digits: a lone "1" between fillers is an I.
+        found = [(f, c) for f, c in found if _isolated_change(lines.get(f), c)]
     if len(found) != 1:
         return []
     lines.set(found[0][0], found[0][1])
     return [found[0][0].name]
+
+
+def _isolated_change(before: str, after: str) -> bool:
+    """Whether the one changed character has no digit on either side."""
+    i = next(k for k, (a, b) in enumerate(zip(before, after, strict=True)) if a != b)
+    neighbours = before[max(i - 1, 0) : i] + before[i + 1 : i + 2]
+    return not any(ch.isdigit() for ch in neighbours)
 
 
 def parse(lines: list[str], *, today: date | None = None, ocr_confidence: float = 1.0) -> MrzResult:

@@ -214,6 +214,49 @@ def _prepare(img: np.ndarray) -> tuple[np.ndarray, float]:
     return img, scale
 
 
+# Characters OCR confuses in names, which carry no check digit.
+_NAME_CLASSES = str.maketrans({"D": "O", "0": "O", "Q": "O", "1": "I", "L": "I", "5": "S"})
+
+
+def harmonise_names(candidate: MrzCandidate, page: list[TextLine], today: date) -> MrzCandidate:
+    """Fix look-alike letters in MRZ names from the same name printed in the visual zone.
+
+    Names carry no check digit, so an MRZ "ERIKSSDN" is corrected to "ERIKSSON" only when the
+    page prints a word that differs from it solely by such look-alikes.
+    """
+    result = candidate.result
+    words = {
+        w
+        for t in page
+        if not _is_mrz_like(t.text)
+        for w in normalise_line(t.text.replace(" ", "<")).split("<")
+        if len(w) >= 3 and w.isalpha()
+    }
+    by_key: dict[str, set[str]] = {}
+    for w in words:
+        by_key.setdefault(w.translate(_NAME_CLASSES), set()).add(w)
+    name_row = 2 if result.type == "TD1" else 0
+    start = 0 if result.type == "TD1" else 5
+    row = result.lines[name_row]
+    tokens = row[start:].split("<")
+    changed = False
+    for i, tok in enumerate(tokens):
+        if len(tok) < 3 or tok in words:
+            continue
+        matches = by_key.get(tok.translate(_NAME_CLASSES), set())
+        if len(matches) == 1:
+            tokens[i] = next(iter(matches))
+            changed = True
+    if not changed:
+        return candidate
+    lines = list(result.lines)
+    lines[name_row] = row[:start] + "<".join(tokens)
+    fixed = parse(lines, today=today, ocr_confidence=candidate.ocr_confidence)
+    if fixed.checks != result.checks:
+        return candidate
+    return MrzCandidate(fixed, candidate.score, candidate.ocr_confidence)
+
+
 def read_mrz(
     img: np.ndarray,
     engine: OcrEngine,
@@ -226,9 +269,18 @@ def read_mrz(
     Returns the best reading (or None when no MRZ was found) and the OCR lines of the whole
     image (in original pixel coordinates), which the printed-field reader reuses.
     """
+    today = today or date.today()
+    best, page = _locate(img, engine, today, lines)
+    if best is not None:
+        best = harmonise_names(best, page, today)
+    return best, page
+
+
+def _locate(
+    img: np.ndarray, engine: OcrEngine, today: date, lines: list[TextLine] | None
+) -> tuple[MrzCandidate | None, list[TextLine]]:
     import cv2
 
-    today = today or date.today()
     work, scale = _prepare(img)
     if lines is None:
         lines = engine.read(work)
@@ -274,7 +326,9 @@ def _reread_band(
 
     if band is None:
         return best
-    for variant in (band, cv2.rotate(band, cv2.ROTATE_180)):
+    # Grey drops coloured security print (guilloches, stamps) that hides MRZ characters.
+    grey = cv2.cvtColor(cv2.cvtColor(band, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    for variant in (grey, cv2.rotate(grey, cv2.ROTATE_180), band):
         rows, _ = _rows_from(engine.read(variant))
         cand = _best_of(rows, today) if rows else None
         if cand is not None and (best is None or cand.score > best.score):
