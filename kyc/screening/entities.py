@@ -49,7 +49,7 @@ class Identifier:
 class ListedEntity:
     """One record of a sanctions or PEP list, in the list's own identity (`entity_id`)."""
 
-    list: str  # "ofac_sdn", "un", "us_csl", "opensanctions" ...
+    list_name: str  # "ofac_sdn", "un", "us_csl", "opensanctions" ...
     entity_id: str  # the list's own id: OFAC ent_num, UN REFERENCE_NUMBER, ...
     entity_type: EntityType
     names: list[ListedName]
@@ -68,7 +68,7 @@ class ListedEntity:
     def to_dict(self) -> dict[str, Any]:
         """A compact JSON-ready form (short keys: snapshots hold tens of thousands of these)."""
         out: dict[str, Any] = {
-            "l": self.list,
+            "l": self.list_name,
             "i": self.entity_id,
             "t": self.entity_type,
             "n": [[n.name, n.kind] for n in self.names],
@@ -87,7 +87,7 @@ class ListedEntity:
     def from_dict(cls, data: dict[str, Any]) -> ListedEntity:
         """The inverse of `to_dict`."""
         return cls(
-            list=data["l"],
+            list_name=data["l"],
             entity_id=data["i"],
             entity_type=data["t"],
             names=[ListedName(name, kind) for name, kind in data["n"]],

@@ -17,6 +17,7 @@ from kyc.screening.phonetic import consonant_key
 INITIAL_SCORE = 0.75  # "j" vs "john": an initial agrees with the name
 PHONETIC_SCORE = 0.85  # same consonant skeleton ("mohammed" / "muhammad" / "mhmd")
 ABJAD_SHORT_SCORE = 0.8  # two-consonant skeleton against a vowel-less transliteration ("msh")
+EXTRA_EDIT_PENALTY = 0.05  # x edits x (edits - 1): 2 edits -0.1, 3 edits -0.3
 MIN_TOKEN_SCORE = 0.6  # below this two tokens do not correspond at all
 
 
@@ -33,7 +34,9 @@ def token_initial(a: str, b: str) -> tuple[float, str]:
 
 
 def token_edit(a: str, b: str) -> tuple[float, str]:
-    """Typo similarity: 1 - edits / (longer length + 1), edits counting an adjacent swap once.
+    """Typo similarity: 1 - edits / (longer length + 1) - a growing penalty per further edit.
+
+    Edits count an adjacent swap once (optimal string alignment).
 
     Optimal string alignment distance, so "afiz" ~ "faiz" is one edit (0.8) even though the
     first letters differ, where Jaro-Winkler would reward only a shared prefix.
@@ -44,7 +47,9 @@ def token_edit(a: str, b: str) -> tuple[float, str]:
     edits = OSA.distance(a, b, score_cutoff=longer // 2)
     if edits > longer // 2:
         return 0.0, ""
-    return 1.0 - edits / (longer + 1), f"{edits} edit{'s' if edits > 1 else ''}"
+    # Each further edit costs more: two typos in a short token are another name.
+    score = 1.0 - edits / (longer + 1) - EXTRA_EDIT_PENALTY * edits * (edits - 1)
+    return score, f"{edits} edit{'s' if edits > 1 else ''}"
 
 
 def _vowelless(token: str) -> bool:

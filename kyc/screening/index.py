@@ -10,6 +10,7 @@ their postings give candidate names, and only the best candidates are scored in 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -72,7 +73,7 @@ class ScreeningIndex:
                 seen.add(tokens)
                 name_id = len(self._names)
                 self._names.append(_IndexedName(entity_id, listed_name, tokens))
-                joined = [a + b for a, b in zip(tokens, tokens[1:], strict=False)]
+                joined = [a + b for a, b in itertools.pairwise(tokens)]
                 for token in set(tokens) | set(joined):
                     self._postings[token].append(name_id)
                 for token in set(tokens):
@@ -117,7 +118,7 @@ class ScreeningIndex:
         """Name ids worth scoring in full, best first (at most MAX_CANDIDATES)."""
         scores: dict[int, float] = defaultdict(float)
         total = 0.0
-        joined = [a + b for a, b in zip(tokens, tokens[1:], strict=False)]
+        joined = [a + b for a, b in itertools.pairwise(tokens)]
         for token in list(tokens) + joined:
             weight = token_weight(token)
             if token in tokens:
@@ -150,7 +151,7 @@ class ScreeningIndex:
 
     def match(self, query: ScreeningQuery) -> list[EntityMatch]:
         """Every scored candidate entity, best first, with no threshold applied."""
-        entity_type = getattr(query, "entity_type", "person")
+        entity_type = query.entity_type
         allowed = {"person": _PERSON_TYPES, "organization": _ORG_TYPES}.get(
             entity_type, _PERSON_TYPES | _ORG_TYPES
         )
@@ -168,14 +169,14 @@ class ScreeningIndex:
             score_entity(tokens, birth_date, nationality, self.entities[e], names, self.rarity)
             for e, names in by_entity.items()
         ]
-        matches.sort(key=lambda m: (-m.score, m.entity.list, m.entity.entity_id))
+        matches.sort(key=lambda m: (-m.score, m.entity.list_name, m.entity.entity_id))
         return matches
 
 
 def to_hit(match: EntityMatch) -> ScreeningHit:
     """The public form of a match."""
     return ScreeningHit(
-        list=match.entity.list,
+        list=match.entity.list_name,
         entity_id=match.entity.entity_id,
         name=match.name.name,
         score=round(match.score, 4),

@@ -24,7 +24,8 @@ ALGORITHM: dict[str, tuple[float, str]] = {
     "nationality": (0.05, "nationality evidence, -1..1"),
 }
 WEAK_ALIAS_FACTOR = 0.9  # names the list itself calls low quality count a little less
-UNMATCHED_WEIGHT = 1.0  # how much a token with no counterpart dilutes the name score
+UNMATCHED_WEIGHT = 1.0  # how much tokens differing on both sides dilute the name score
+EXTRA_NAME_WEIGHT = 0.6  # how much tokens present on one side only dilute it
 MERGE_MIN_SCORE = 0.8  # a joined pair of tokens must match this well to be tried
 
 
@@ -93,7 +94,10 @@ def align(
         pairs.append(TokenPair(q, c, score, reason))
     unmatched_q = tuple(t for i, t in enumerate(query) if i not in used_q)
     unmatched_c = tuple(t for j, t in enumerate(listed) if j not in used_c)
-    total += UNMATCHED_WEIGHT * sum(token_weight(t) * rarity(t) for t in unmatched_q + unmatched_c)
+    unmatched = sum(token_weight(t) * rarity(t) for t in unmatched_q + unmatched_c)
+    # A token missing on one side only is an extra name (a patronymic, a second given name);
+    # tokens left over on both sides are names that differ, which counts fully.
+    total += unmatched * (UNMATCHED_WEIGHT if unmatched_q and unmatched_c else EXTRA_NAME_WEIGHT)
     return NameComparison(matched / total if total else 0.0, tuple(pairs), unmatched_q, unmatched_c)
 
 
@@ -110,7 +114,10 @@ def _merges(tokens: Sequence[str], other: Sequence[str]) -> list[tuple[str, ...]
 def compare_names(
     query: Sequence[str], listed: Sequence[str], rarity: Rarity = _no_rarity
 ) -> NameComparison:
-    """The name score of two token sequences, trying joined tokens ("abdul rahman" ~ "abdulrahman")."""
+    """Name score of two token sequences, trying joined tokens ("abdul rahman" ~ "abdulrahman").
+
+    Symmetric coverage: tokens without a counterpart on either side dilute the score.
+    """
     best = align(query, listed, rarity)
     if best.score >= 0.999 or not query or not listed:
         return best

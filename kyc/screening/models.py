@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -13,6 +14,8 @@ class ScreeningQuery(BaseModel):
     name: str
     birth_date: str | None = None
     nationality: str | None = None
+    # Persons are screened against persons (and list entries of unknown type) only.
+    entity_type: Literal["person", "organization", "any"] = "person"
 
 
 class FeatureScore(BaseModel):
@@ -31,8 +34,9 @@ class ScreeningHit(BaseModel):
     entity_id: str  # the list's own id (OFAC ent_num, UN REFERENCE_NUMBER, ...)
     name: str  # the listed name that matched best
     score: float
-    explanation: list[FeatureScore] = Field(default_factory=list)
-    programs: list[str] = Field(default_factory=list)
+    # `builtins.list`: inside this class `list` names the field above.
+    explanation: builtins.list[FeatureScore] = Field(default_factory=builtins.list)
+    programs: builtins.list[str] = Field(default_factory=builtins.list)
 
 
 class ScreeningCheck(BaseModel):

@@ -1,8 +1,8 @@
 """Phonetic keys of name tokens (ASCII, lower case).
 
 `consonant_key` is a consonant skeleton after folding spellings that sound alike
-(ph/f, ck/k/q, c before e/i/y -> s, dh/d, th/t, kh/k, dj/j, sh/sch/ch -> x, z -> s) and dropping
-vowels, w and y. It makes "Mohammed", "Muhammad" and the vowel-less
+(ph/f, x/ks, ck/k/q, c before e/i/y -> s, dh/d, th/t, kh/k, dj/j, sh/sch/ch -> x, z -> s,
+v -> f) and dropping vowels, w and y. It makes "Mohammed", "Muhammad" and the vowel-less
 transliteration of Arabic "mhmd" one key, and "Hassan"/"Hasan"/"hsn" another.
 """
 
@@ -22,7 +22,7 @@ _FOLDS = [
     (re.compile(r"gh"), "g"),
     (re.compile(r"dh"), "d"),
     (re.compile(r"th"), "t"),
-    (re.compile(r"x(?=[^aeiouy]|$)"), "x"),
+    (re.compile(r"x"), "ks"),
     (re.compile(r"z"), "s"),
     (re.compile(r"v"), "f"),
 ]

@@ -47,7 +47,7 @@ def load_us_csl(path: Path) -> list[ListedEntity]:
             digest = hashlib.sha1(f"{source}|{name}".encode()).hexdigest()[:12]
             entity_id = f"{abbrev}-{digest}"
         entity = ListedEntity(
-            list=LIST,
+            list_name=LIST,
             entity_id=entity_id,
             entity_type=_TYPES.get((row.get("type") or "").strip().lower(), "unknown"),
             names=[ListedName(name, "primary")]

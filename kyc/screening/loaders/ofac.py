@@ -66,7 +66,7 @@ def load_ofac_sdn(path: Path) -> list[ListedEntity]:
         names = [ListedName(_field(row[1]), "primary"), *aliases.get(ent_num, [])]
         names += [ListedName(n, "weak_alias") for n in re.findall(r"a\.k\.a\. '([^']+)'", remarks)]
         entity = ListedEntity(
-            list=LIST,
+            list_name=LIST,
             entity_id=ent_num,
             entity_type=_TYPES.get(_field(row[2]).lower(), "organization"),
             names=[n for n in names if n.name],

@@ -69,7 +69,7 @@ def load_senzing(path: Path) -> list[ListedEntity]:
             for n in record.get("NAMES", [])
         ]
         entity = ListedEntity(
-            list=LIST,
+            list_name=LIST,
             entity_id=str(record.get("RECORD_ID", "")),
             entity_type=_SENZING_TYPES.get(str(record.get("RECORD_TYPE", "")), "unknown"),
             names=[n for n in names if n.name],
@@ -107,7 +107,7 @@ def load_ftm(path: Path) -> list[ListedEntity]:
             if isinstance(value, str) and value.strip()
         ]
         entity = ListedEntity(
-            list=LIST,
+            list_name=LIST,
             entity_id=str(record.get("id", "")),
             entity_type=entity_type,
             names=names,

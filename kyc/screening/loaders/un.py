@@ -45,10 +45,10 @@ def _record(node: ET.Element, entity_type: str, prefix: str) -> ListedEntity:
         alias_name = _text(alias, "ALIAS_NAME")
         if alias_name:
             quality = _text(alias, "QUALITY").lower()
-            kind = "weak_alias" if quality in ("low", "f.k.a.") else "alias"
-            names.append(ListedName(alias_name, kind))
+            weak = quality in ("low", "f.k.a.")
+            names.append(ListedName(alias_name, "weak_alias" if weak else "alias"))
     entity = ListedEntity(
-        list=LIST,
+        list_name=LIST,
         entity_id=_text(node, "REFERENCE_NUMBER") or _text(node, "DATAID"),
         entity_type="person" if entity_type == "person" else "organization",
         names=names,
