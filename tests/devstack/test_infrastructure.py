@@ -1,0 +1,86 @@
+"""A real start, stop and resume of Temporal + SeaweedFS + SQLite in a temporary state dir."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from pathlib import Path
+
+import pytest
+
+from kyc import devstack
+from kyc.devstack_procs import port_in_use
+from kyc.settings import Settings
+from kyc.temporal import connect
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    if any(port_in_use("127.0.0.1", p) for p in devstack.WEED_FIXED_PORTS):
+        pytest.skip("SeaweedFS's fixed ports are taken (another stack is running)")
+    return Settings(
+        state_dir=tmp_path / "state",
+        temporal_port=free_port(),
+        temporal_ui_port=free_port(),
+        s3_port=free_port(),
+    )
+
+
+async def search_attributes(address: str) -> dict[str, int]:
+    from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
+
+    client = await connect(address, "default", "")
+    response = await client.operator_service.list_search_attributes(
+        ListSearchAttributesRequest(namespace="default")
+    )
+    return dict(response.custom_attributes)
+
+
+def test_infrastructure_starts_stops_and_resumes_with_state(settings: Settings) -> None:
+    said: list[str] = []
+    stack = devstack.DevStack(settings, say=said.append, with_api=False, with_worker=False)
+    try:
+        stack.start()
+        assert {"temporal", "seaweedfs"} == set(stack.children)
+        assert stack.keys is not None and stack.keys.created
+        first_key = stack.keys.secret_key
+        store = stack.settings.object_store()
+        store.put("probe/one", b"kept across restarts")
+        attrs = asyncio.run(search_attributes(stack.settings.resolved_temporal_address))
+        assert {"KycStatus", "KycNeedsReview"} <= set(attrs)
+        assert any(line.startswith("  Temporal ready in") for line in said)
+        stack_file = stack.state_dir / "stack.json"
+        assert stack_file.exists()
+    finally:
+        stack.stop()
+    assert not stack_file.exists()
+    assert not port_in_use("127.0.0.1", settings.temporal_port)
+    assert not port_in_use("127.0.0.1", 9333)
+
+    again = devstack.DevStack(settings, say=said.append, with_api=False, with_worker=False)
+    try:
+        again.start()
+        assert again.keys is not None and not again.keys.created
+        assert again.keys.secret_key == first_key
+        assert again.settings.object_store().get("probe/one") == b"kept across restarts"
+    finally:
+        again.stop()
+    assert (settings.state_dir / "logs" / "temporal.log").exists()
+    assert (settings.state_dir / "logs" / "seaweedfs.log").exists()
+
+
+def test_a_taken_port_is_refused_before_anything_starts(settings: Settings) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", settings.temporal_port))
+        sock.listen()
+        stack = devstack.DevStack(settings, say=lambda _: None)
+        stack.prepare()
+        with pytest.raises(devstack.DevStackError, match="--temporal-port or KYC_TEMPORAL_PORT"):
+            stack.check_ports()
+    assert stack.children == {}
