@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from kyc.faces.align import MIN_SHARPNESS, align_face, sharpness
 from kyc.faces.compare import Calibration, calibration_for
 from kyc.faces.detect import DetectedFace, Role, SelfieRejected, choose_face, detect_faces
+from kyc.faces.liveness import LivenessChecker, liveness_checker
 from kyc.faces.models import SelfieCheck
 from kyc.faces.portrait import crop_portrait
 from kyc.faces.weights import no_downloads, provision_weights, weights_dir
@@ -70,6 +71,7 @@ class FaceEngine:
             self._model = build_model(task="facial_recognition", model_name=model_name)
         # input_shape is (width, height); every DeepFace model is square.
         self._chip_size = int(self._model.input_shape[0])
+        self.liveness: LivenessChecker = liveness_checker(home)
         self._lock = threading.Lock()
 
     def embed(self, image: np.ndarray, role: Role) -> FaceEmbedding:
@@ -137,6 +139,8 @@ class FaceEngine:
         portrait = crop_portrait(_as_bgr(document), reference.face)
         probe = self.embed(selfie, "selfie")
         check = self.compare(reference, probe)
+        with self._lock:
+            check.liveness = self.liveness.check(_as_bgr(selfie), probe.face).status
         timings = {f"document_{k}": v for k, v in reference.timings_ms.items()}
         timings |= {f"selfie_{k}": v for k, v in probe.timings_ms.items()}
         timings["total"] = (time.perf_counter() - start) * 1000
