@@ -1,0 +1,115 @@
+"""`kyc dev`, `kyc api`, `kyc worker` and `kyc demo`.
+
+`kyc api` and `kyc worker` replace this process with uvicorn / `python -m worker` (exec): `kyc/`
+never imports `api` or `worker` (DESIGN §2), and deploy/ runs one component per container.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from kyc.settings import Settings
+
+# CLI flag -> the setting (environment variable) it sets, so child processes see it too.
+FLAG_SETTINGS = {
+    "state_dir": "KYC_STATE_DIR",
+    "api_port": "KYC_API_PORT",
+    "api_host": "KYC_API_HOST",
+    "temporal_port": "KYC_TEMPORAL_PORT",
+    "temporal_ui_port": "KYC_TEMPORAL_UI_PORT",
+    "s3_port": "KYC_S3_PORT",
+    "queues": "KYC_WORKER_QUEUES",
+}
+
+
+def apply_flags(args: argparse.Namespace) -> Settings:
+    """Export the given flags as KYC_* variables, then load the settings (and secrets.json)."""
+    for attr, env in FLAG_SETTINGS.items():
+        value = getattr(args, attr, None)
+        if value is not None:
+            os.environ[env] = str(value)
+    return Settings.load()
+
+
+def _state_dir_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--state-dir", help="where state, keys and logs live (KYC_STATE_DIR, default ./.kyc)"
+    )
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    from kyc import devstack
+
+    return devstack.run(apply_flags(args))
+
+
+def cmd_api(args: argparse.Namespace) -> int:
+    from kyc import devstack
+
+    settings = apply_flags(args)
+    if not args.no_migrate:
+        from kyc.db.migrate import upgrade
+
+        upgrade(settings.resolved_database_url)
+    argv = devstack.api_command(settings)
+    sys.stdout.flush()
+    os.execv(argv[0], argv)
+    return 1  # not reached
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from kyc import devstack
+
+    apply_flags(args)
+    argv = devstack.worker_command()
+    sys.stdout.flush()
+    os.execv(argv[0], argv)
+    return 1  # not reached
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from kyc.demo import run as run_demo
+
+    return run_demo(apply_flags(args), timeout=args.timeout)
+
+
+def register(subparsers: Any) -> None:
+    dev = subparsers.add_parser(
+        "dev",
+        help="run the whole stack locally (Temporal, SeaweedFS, SQLite, API, worker)",
+        description="Start every component from installed packages; Ctrl-C stops them all. "
+        "Components given by URL (KYC_TEMPORAL_ADDRESS, KYC_S3_ENDPOINT, KYC_DATABASE_URL) "
+        "are used instead of being started.",
+    )
+    _state_dir_flag(dev)
+    dev.add_argument("--api-port", type=int, help="API port (KYC_API_PORT, default 8000)")
+    dev.add_argument("--temporal-port", type=int, help="Temporal gRPC port (default 7233)")
+    dev.add_argument("--temporal-ui-port", type=int, help="Temporal Web UI port (default 8233)")
+    dev.add_argument("--s3-port", type=int, help="SeaweedFS S3 port (default 8333)")
+    dev.set_defaults(func=cmd_dev)
+
+    api = subparsers.add_parser("api", help="run the API only (uvicorn)")
+    _state_dir_flag(api)
+    api.add_argument("--host", dest="api_host", help="bind address (KYC_API_HOST)")
+    api.add_argument("--port", dest="api_port", type=int, help="port (KYC_API_PORT)")
+    api.add_argument(
+        "--no-migrate", action="store_true", help="do not run database migrations first"
+    )
+    api.set_defaults(func=cmd_api)
+
+    worker = subparsers.add_parser("worker", help="run one worker process")
+    _state_dir_flag(worker)
+    worker.add_argument(
+        "--queues", help="task queues to poll, comma-separated (KYC_WORKER_QUEUES; default both)"
+    )
+    worker.set_defaults(func=cmd_worker)
+
+    demo = subparsers.add_parser(
+        "demo", help="verify a generated specimen passport and selfie against the running stack"
+    )
+    _state_dir_flag(demo)
+    demo.add_argument("--timeout", type=float, default=300.0, help="seconds to wait (300)")
+    demo.set_defaults(func=cmd_demo)
