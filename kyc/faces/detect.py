@@ -19,6 +19,9 @@ Role = Literal["selfie", "document"]
 SelfieReason = Literal["no_face", "multiple_faces", "face_too_small", "face_too_blurry"]
 
 DETECT_MAX_SIDE = 640  # px; detection cost grows with area, 640 finds every face in the data
+# Second pass when the first finds no confident face in a downscaled image: a document
+# photographed whole at 12 MP has a portrait of ~1/25 of its width, too small at 640 px.
+DETECT_RETRY_MAX_SIDE = 1280
 DETECT_UPSAMPLE = 1  # one pyramid-up step: smallest face ~40 px at detection scale
 DETECT_MIN_SCORE = 0.0  # dlib's own default decision threshold
 # Detections scoring below this are weak (a badge on a suit scores ~0.1, the weakest real face
@@ -67,12 +70,27 @@ class DetectedFace:
 
 
 def detect_faces(image: np.ndarray, detector: Any) -> list[DetectedFace]:
-    """Confident faces of a BGR image, largest first, in source-image coordinates."""
+    """Faces of a BGR image, largest first, in source-image coordinates.
+
+    Detects at DETECT_MAX_SIDE; when that finds no confident face and the image is larger,
+    once more at DETECT_RETRY_MAX_SIDE (so small faces cost time only when needed).
+    """
+    faces = detect_at_scale(image, detector, DETECT_MAX_SIDE)
+    if (
+        not any(f.score >= CONFIDENT_SCORE for f in faces)
+        and max(image.shape[:2]) > DETECT_MAX_SIDE
+    ):
+        faces = detect_at_scale(image, detector, DETECT_RETRY_MAX_SIDE)
+    return faces
+
+
+def detect_at_scale(image: np.ndarray, detector: Any, max_side: int) -> list[DetectedFace]:
+    """One detection pass on a copy scaled down to at most `max_side` px, largest first."""
     import cv2
     import numpy as np
 
     height, width = image.shape[:2]
-    scale = min(1.0, DETECT_MAX_SIDE / max(height, width))
+    scale = min(1.0, max_side / max(height, width))
     small = image
     if scale < 1.0:
         size = (max(1, round(width * scale)), max(1, round(height * scale)))

@@ -71,3 +71,12 @@ def shrunk(image: np.ndarray, face_side: float, target_side: int) -> np.ndarray:
     factor = target_side / face_side
     size = (round(image.shape[1] * factor), round(image.shape[0] * factor))
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+def on_large_canvas(page: np.ndarray, width: int = 4000, page_width: int = 1100) -> np.ndarray:
+    """A document photographed whole: the page small in one corner of a 12 MP frame."""
+    height = width * 3 // 4
+    canvas = np.full((height, width, 3), (60, 70, 80), dtype=np.uint8)
+    scaled = cv2.resize(page, (page_width, page_width * page.shape[0] // page.shape[1]))
+    canvas[200 : 200 + scaled.shape[0], 300 : 300 + scaled.shape[1]] = scaled
+    return canvas

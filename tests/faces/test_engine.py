@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dlib
 import numpy as np
 import pytest
 
+from kyc.faces.detect import DETECT_MAX_SIDE, detect_at_scale
 from kyc.faces.engine import FaceEngine, get_engine, provision_weights
 from kyc.faces.weights import PROVISIONED_FILES, package_models_dir, weights_dir
-from tests.faces.compose import astronaut, astronaut_selfie, document_page
+from tests.faces.compose import astronaut, astronaut_selfie, document_page, on_large_canvas
 from tests.faces.conftest import read_image
 
 
@@ -44,6 +46,21 @@ def test_portrait_crop_comes_from_the_printed_portrait(
     face = engine.embed(page, "document").face
     assert left <= face.left and face.right <= right
     assert top <= face.top and face.bottom <= bottom
+
+
+def test_small_portrait_in_a_large_photo_is_found_by_the_second_pass(
+    engine: FaceEngine, passport: tuple[np.ndarray, tuple[int, int, int, int]]
+) -> None:
+    page, box = passport
+    photo = on_large_canvas(page, width=4000, page_width=1400)
+    assert detect_at_scale(photo, dlib.get_frontal_face_detector(), DETECT_MAX_SIDE) == []
+    face = engine.embed(photo, "document").face
+    # The page is scaled by 1400/1250 and placed at (300, 200) in the 4000 px frame.
+    left, top, right, bottom = (round(v * 1400 / 1250) for v in box)
+    assert 300 + left <= face.left and face.right <= 300 + right
+    assert 200 + top <= face.top and face.bottom <= 200 + bottom
+    match = engine.compare_document_selfie(photo, astronaut_selfie())
+    assert match.check.result == "match"
 
 
 def test_other_person_is_a_mismatch_result_not_an_exception(
