@@ -21,7 +21,9 @@ def astronaut_selfie() -> np.ndarray:
     return cv2.resize(crop, (520, 560), interpolation=cv2.INTER_CUBIC)
 
 
-def document_page(portrait: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+def document_page(
+    portrait: np.ndarray, ghost_width: int = 110, ghost_opacity: float = 0.3
+) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     """A passport-like data page (1250 x 880) around `portrait`, with a faded ghost image.
 
     Returns the page and the (left, top, right, bottom) box where the portrait was printed.
@@ -37,9 +39,11 @@ def document_page(portrait: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int
         cv2.putText(page, text, (450, y), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (90, 90, 90), 2)
         cv2.putText(page, "XXXXXXXX", (450, y + 40), cv2.FONT_HERSHEY_SIMPLEX, 1.1, (20, 20, 20), 2)
     # Ghost image: a small, faded second print of the portrait, as on real passports.
-    ghost = cv2.resize(portrait, (110, 145))
-    region = page[420:565, 1050:1160]
-    page[420:565, 1050:1160] = cv2.addWeighted(region, 0.7, ghost, 0.3, 0)
+    ghost_height = ghost_width * 145 // 110
+    ghost = cv2.resize(portrait, (ghost_width, ghost_height))
+    y, x = 650 - ghost_height, 1220 - ghost_width
+    region = page[y:650, x:1220]
+    page[y:650, x:1220] = cv2.addWeighted(region, 1 - ghost_opacity, ghost, ghost_opacity, 0)
     for row in range(2):
         y = 760 + row * 55
         mrz = "P<UTOCOLLINS<<EILEEN<<<<<<<<<<<<<<<<<<<<<<<" if row == 0 else "X" * 44

@@ -48,6 +48,16 @@ def test_portrait_crop_comes_from_the_printed_portrait(
     assert top <= face.top and face.bottom <= bottom
 
 
+def test_detected_ghost_image_is_ignored_on_a_document(engine: FaceEngine) -> None:
+    page, (left, top, right, bottom) = document_page(
+        astronaut()[0:330, 80:360], ghost_width=240, ghost_opacity=0.5
+    )
+    chosen = engine.embed(page, "document")
+    assert chosen.faces_found == 2  # the ghost image is detected as a face ...
+    assert left <= chosen.face.left and chosen.face.right <= right  # ... and not chosen
+    assert top <= chosen.face.top and chosen.face.bottom <= bottom
+
+
 def test_small_portrait_in_a_large_photo_is_found_by_the_second_pass(
     engine: FaceEngine, passport: tuple[np.ndarray, tuple[int, int, int, int]]
 ) -> None:
