@@ -1,0 +1,1 @@
+"""kycflow's HTTP API: a Stripe Identity-compatible surface over Temporal workflows."""

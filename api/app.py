@@ -1,0 +1,90 @@
+"""The FastAPI application factory: `uvicorn api.app:create_app --factory`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from temporalio.client import Client
+
+from api import errors
+from api.codec import codec_app
+from api.deps import AppState
+from api.routes import events, health, reports, reviews, sessions, webhooks
+from kyc import temporal as kyc_temporal
+from kyc.db.engine import make_engine
+from kyc.db.migrate import upgrade
+from kyc.db.sealing import ColumnSealer
+from kyc.settings import Settings
+from kyc.storage import ObjectStore
+
+log = logging.getLogger("kyc.api")
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    temporal: Client | None = None,
+    store: ObjectStore | None = None,
+) -> FastAPI:
+    settings = settings or Settings.load()
+    state = AppState(
+        settings=settings,
+        engine=make_engine(settings.resolved_database_url),
+        sealer=ColumnSealer(settings.master_key),
+        temporal=temporal,
+        store=store,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await asyncio.to_thread(upgrade, settings.resolved_database_url)
+        if state.store is None:
+            state.store = settings.object_store()
+            try:
+                await asyncio.to_thread(state.store.ensure_bucket)
+            except Exception as exc:  # storage may come up later; uploads answer 503 until then
+                log.warning("object storage unavailable at startup: %s", type(exc).__name__)
+        if state.temporal is None:
+            try:
+                state.temporal = await asyncio.wait_for(
+                    kyc_temporal.connect(
+                        settings.resolved_temporal_address,
+                        settings.temporal_namespace,
+                        settings.payload_key,
+                    ),
+                    timeout=10,
+                )
+            except Exception as exc:  # connect again on first use; requests answer 503 till then
+                log.warning("Temporal unavailable at startup: %s", type(exc).__name__)
+        yield
+        state.engine.dispose()
+
+    app = FastAPI(
+        title="kycflow",
+        version="0.1.0",
+        description=(
+            "Identity verification with a Stripe Identity-compatible API. Secret keys and "
+            "session client_secrets are stored hashed: they are shown once, at creation."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.kyc = state
+    errors.install(app)
+
+    @app.middleware("http")
+    async def request_id(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        response.headers["Request-Id"] = f"req_{secrets.token_urlsafe(12)}"
+        return response
+
+    for module in (sessions, reports, reviews, events, webhooks, health):
+        app.include_router(module.router)
+    app.mount("/codec", codec_app(settings))
+    return app

@@ -1,0 +1,194 @@
+"""Dependencies as `Annotated` aliases, so route signatures read like declarations."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hmac
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from temporalio.client import Client
+
+from api.forms import body_params, query_params
+from kyc import temporal as kyc_temporal
+from kyc.crypto import SealedStore
+from kyc.db import platforms
+from kyc.db import sessions as db_sessions
+from kyc.db.sealing import ColumnSealer
+from kyc.db.tables import VerificationSessionRow
+from kyc.errors import AuthenticationFailed, NotFound, PermissionDenied
+from kyc.settings import Settings
+from kyc.storage import ObjectStore
+
+
+@dataclass
+class AppState:
+    """What the app holds for its lifetime (set up by `api.app.create_app`)."""
+
+    settings: Settings
+    engine: Engine
+    sealer: ColumnSealer
+    temporal: Client | None = None
+    store: ObjectStore | None = None
+    temporal_lock: asyncio.Lock | None = None
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: a platform's secret key or reviewer key."""
+
+    platform_id: str
+    key_id: str
+    kind: str  # "secret" | "reviewer"
+    reviewer_name: str | None = None
+
+
+@dataclass(frozen=True)
+class SessionCaller:
+    """A secret key of the session's platform, or the session's own client_secret."""
+
+    platform_id: str
+    session: VerificationSessionRow
+    by_client_secret: bool
+
+
+def app_state(request: Request) -> AppState:
+    state: AppState = request.app.state.kyc
+    return state
+
+
+def get_settings(request: Request) -> Settings:
+    return app_state(request).settings
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """A session per request; routes commit explicitly, anything uncommitted is rolled back."""
+    with Session(app_state(request).engine, expire_on_commit=False) as session:
+        yield session
+
+
+async def get_temporal(request: Request) -> Client:
+    """The Temporal client, connected on first use when the lifespan could not connect."""
+    from api.errors import ServiceUnavailable
+
+    state = app_state(request)
+    if state.temporal is not None:
+        return state.temporal
+    if state.temporal_lock is None:
+        state.temporal_lock = asyncio.Lock()
+    async with state.temporal_lock:
+        if state.temporal is None:
+            s = state.settings
+            try:
+                state.temporal = await asyncio.wait_for(
+                    kyc_temporal.connect(
+                        s.resolved_temporal_address, s.temporal_namespace, s.payload_key
+                    ),
+                    timeout=5,
+                )
+            except Exception as exc:
+                raise ServiceUnavailable(
+                    "The workflow service is unavailable; retry later."
+                ) from exc
+    assert state.temporal is not None
+    return state.temporal
+
+
+def get_sealed_store(request: Request) -> SealedStore:
+    state = app_state(request)
+    if state.store is None:
+        state.store = state.settings.object_store()
+    return SealedStore(state.store, state.settings.master_key)
+
+
+def bearer_token(request: Request) -> str:
+    """The API key from `Authorization: Bearer <key>` or HTTP basic auth (`-u sk_...:`)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    value = value.strip()
+    if scheme.lower() == "bearer" and value:
+        return value
+    if scheme.lower() == "basic" and value:
+        try:
+            user = base64.b64decode(value, validate=True).decode().split(":", 1)[0]
+        except (ValueError, UnicodeDecodeError):
+            user = ""
+        if user:
+            return user
+    raise AuthenticationFailed(
+        "You did not provide an API key. Provide it in the Authorization header "
+        "(Authorization: Bearer YOUR_SECRET_KEY)."
+    )
+
+
+def _find_caller(db: Session, token: str) -> Caller:
+    key = platforms.find_key(db, token)
+    if key is None:
+        raise AuthenticationFailed(f"Invalid API Key provided: {_mask(token)}")
+    return Caller(key.platform_id, key.id, key.kind, key.reviewer_name)
+
+
+def _mask(token: str) -> str:
+    return f"{token[:8]}{'*' * 8}{token[-4:]}" if len(token) > 12 else "*" * len(token)
+
+
+def secret_key_caller(request: Request, db: Annotated[Session, Depends(get_db)]) -> Caller:
+    caller = _find_caller(db, bearer_token(request))
+    if caller.kind != "secret":
+        raise PermissionDenied("This endpoint needs a secret key (sk_...).")
+    return caller
+
+
+def reviewer_caller(request: Request, db: Annotated[Session, Depends(get_db)]) -> Caller:
+    caller = _find_caller(db, bearer_token(request))
+    if caller.kind != "reviewer":
+        raise PermissionDenied("This endpoint needs a reviewer key (rk_...).")
+    return caller
+
+
+def any_key_caller(request: Request, db: Annotated[Session, Depends(get_db)]) -> Caller:
+    return _find_caller(db, bearer_token(request))
+
+
+def session_caller(
+    request: Request, session_id: str, db: Annotated[Session, Depends(get_db)]
+) -> SessionCaller:
+    """Secret key of the session's platform, or `Bearer <client_secret>` of this session."""
+    token = bearer_token(request)
+    if token.startswith("vs_") and "_secret_" in token:
+        owner = token.split("_secret_", 1)[0]
+        if not hmac.compare_digest(owner, session_id):
+            raise NotFound(f"No such verification_session: '{session_id}'", param="id")
+        row = db_sessions.get_session_by_client_secret(db, session_id, token)
+        return SessionCaller(row.platform_id, row, by_client_secret=True)
+    caller = _find_caller(db, token)
+    if caller.kind != "secret":
+        raise PermissionDenied("This endpoint needs a secret key or the session's client_secret.")
+    row = db_sessions.get_session(db, caller.platform_id, session_id)
+    return SessionCaller(caller.platform_id, row, by_client_secret=False)
+
+
+async def get_body(request: Request) -> dict[str, Any]:
+    return await body_params(request)
+
+
+def get_query(request: Request) -> dict[str, Any]:
+    return query_params(request)
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+Platform = Annotated[Caller, Depends(secret_key_caller)]
+Reviewer = Annotated[Caller, Depends(reviewer_caller)]
+AnyKey = Annotated[Caller, Depends(any_key_caller)]
+SessionActor = Annotated[SessionCaller, Depends(session_caller)]
+Temporal = Annotated[Client, Depends(get_temporal)]
+Sealed = Annotated[SealedStore, Depends(get_sealed_store)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+State = Annotated[AppState, Depends(app_state)]
+Body = Annotated[dict[str, Any], Depends(get_body)]
+Query = Annotated[dict[str, Any], Depends(get_query)]

@@ -1,0 +1,144 @@
+"""The ONE place that maps errors to Stripe-style HTTP error objects.
+
+`kyc.errors.KycError` carries its own status, type and code; request validation, unknown routes
+and Temporal failures are translated here. Stack traces are logged only for 5xx, and request
+bodies are never logged or echoed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from kyc.errors import (
+    IdempotencyConflict,
+    InfrastructureError,
+    InvalidRequest,
+    InvalidState,
+    KycError,
+    MissingParameter,
+    NotFound,
+    UnknownParameter,
+)
+
+log = logging.getLogger("kyc.api")
+
+
+class IdempotencyMismatch(IdempotencyConflict):
+    """The key was used before with different parameters (Stripe answers 400)."""
+
+    http_status = 400
+
+
+class ServiceUnavailable(InfrastructureError):
+    """Temporal (or another backing service) cannot be reached right now."""
+
+
+class UpdateRefused(KycError):
+    """A workflow update validator refused the request; `code` is its ApplicationError type."""
+
+
+def error_body(
+    type_: str, code: str, message: str, param: str | None = None
+) -> dict[str, dict[str, Any]]:
+    body: dict[str, Any] = {"type": type_, "code": code, "message": message}
+    if param:
+        body["param"] = param
+    return {"error": body}
+
+
+def kyc_error_response(exc: KycError) -> JSONResponse:
+    return JSONResponse(
+        error_body(exc.error_type, exc.code, exc.message, exc.param), status_code=exc.http_status
+    )
+
+
+def param_name(loc: Any) -> str | None:
+    """A pydantic location as Stripe's bracket notation: options[document][allowed_types]."""
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
+    if not parts:
+        return None
+    return parts[0] + "".join(f"[{p}]" for p in parts[1:])
+
+
+def validation_error(errors: list[Any]) -> KycError:
+    """The first problem of a pydantic/FastAPI validation as a precise Stripe error."""
+    first = errors[0] if errors else {"type": "value_error", "loc": (), "msg": "Invalid request"}
+    param = param_name(first.get("loc", ()))
+    kind = first.get("type", "")
+    if kind == "missing":
+        return MissingParameter(f"Missing required param: {param}.", param=param)
+    if kind == "extra_forbidden":
+        return UnknownParameter(f"Received unknown parameter: {param}", param=param)
+    message = str(first.get("msg", "Invalid value"))
+    return InvalidRequest(f"Invalid {param}: {message}" if param else message, param=param)
+
+
+def temporal_error(exc: Exception) -> KycError:
+    """Translate a Temporal client failure into the public error it means."""
+    if isinstance(exc, WorkflowUpdateFailedError):
+        cause = exc.cause
+        if isinstance(cause, ApplicationError):
+            return UpdateRefused(cause.message, code=cause.type or "session_invalid_state")
+        return InvalidState("The session cannot take this request now.")
+    if isinstance(exc, RPCError):
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            # The workflow finished (or was never started): nothing can change it any more.
+            return InvalidState("The session is already finished and cannot take this request.")
+        if exc.status in (RPCStatusCode.INVALID_ARGUMENT, RPCStatusCode.FAILED_PRECONDITION):
+            return InvalidState("The session cannot take this request now.")
+        return ServiceUnavailable("The workflow service is unavailable; retry later.")
+    return ServiceUnavailable("The workflow service is unavailable; retry later.")
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on `app` (and on mounted sub-apps that call it)."""
+
+    @app.exception_handler(KycError)
+    async def _kyc(request: Request, exc: KycError) -> JSONResponse:
+        if exc.http_status >= 500:
+            log.error("%s %s failed: %s", request.method, request.url.path, exc.code)
+        return kyc_error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return kyc_error_response(validation_error(list(exc.errors())))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404:
+            path = request.url.path
+            return kyc_error_response(
+                NotFound(f"Unrecognized request URL ({request.method}: {path}).")
+            )
+        if exc.status_code == 405:
+            return JSONResponse(
+                error_body(
+                    "invalid_request_error",
+                    "method_not_allowed",
+                    f"{request.method} is not allowed on {request.url.path}.",
+                ),
+                status_code=405,
+                headers=dict(exc.headers or {}),
+            )
+        kind = "api_error" if exc.status_code >= 500 else "invalid_request_error"
+        return JSONResponse(
+            error_body(kind, "request_failed", str(exc.detail)), status_code=exc.status_code
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # The only place a stack trace is logged; the body is never part of the log line.
+        log.exception("unhandled error in %s %s", request.method, request.url.path)
+        return JSONResponse(
+            error_body("api_error", "internal_error", "An internal error occurred."),
+            status_code=500,
+        )

@@ -1,0 +1,100 @@
+"""`Idempotency-Key` on POSTs: replay the first response for the same request, refuse others.
+
+The fingerprint covers method, path and the parsed parameters (so JSON and form encoding of the
+same parameters match). Only successful responses are stored, like Stripe, a request that
+failed validation can be retried with the same key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import JSONResponse
+from sqlmodel import Session
+
+from api.deps import AppState, app_state
+from api.errors import IdempotencyMismatch
+from kyc.db import idempotency
+from kyc.db.engine import session_scope
+from kyc.db.events import find_idempotent, request_fingerprint
+from kyc.errors import IdempotencyConflict, InvalidRequest
+
+MAX_KEY_LENGTH = 255
+REPLAYED = "Idempotent-Replayed"
+
+
+class IdempotencyGuard:
+    def __init__(self, state: AppState, key: str | None, method: str, path: str) -> None:
+        if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH):
+            raise InvalidRequest(
+                f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.",
+                param="Idempotency-Key",
+            )
+        self.state = state
+        self.key = key
+        self.method = method
+        self.path = path
+
+    async def run(
+        self,
+        platform_id: str,
+        params: Any,
+        work: Callable[[], Awaitable[dict[str, Any]]],
+        status_code: int = 200,
+    ) -> JSONResponse:
+        """Do `work` once per key; later identical requests get the stored response."""
+        if self.key is None:
+            return JSONResponse(await work(), status_code=status_code)
+        fingerprint = request_fingerprint(self.method, self.path, params)
+        engine = self.state.engine
+        with session_scope(engine) as db:
+            replay = self._replay(db, platform_id, fingerprint)
+            if replay is not None:
+                return replay
+            if not idempotency.reserve(db, platform_id, self.key, fingerprint):
+                raise IdempotencyConflict(
+                    "A request with this Idempotency-Key is being processed; retry later.",
+                    param="Idempotency-Key",
+                )
+        try:
+            response = await work()
+        except BaseException:
+            with session_scope(engine) as db:
+                idempotency.release(db, platform_id, self.key)
+            raise
+        with session_scope(engine) as db:
+            idempotency.complete(db, platform_id, self.key, status_code, response)
+        return JSONResponse(response, status_code=status_code)
+
+    def _replay(self, db: Session, platform_id: str, fingerprint: str) -> JSONResponse | None:
+        assert self.key is not None
+        row = find_idempotent(db, platform_id, self.key)
+        if row is None:
+            return None
+        if row.request_hash != fingerprint:
+            raise IdempotencyMismatch(
+                "Keys for idempotent requests can only be used with the same parameters they "
+                "were first used with. Try using a key other than "
+                f"'{self.key}' if you meant to execute a different request.",
+                param="Idempotency-Key",
+            )
+        if row.status_code == idempotency.IN_PROGRESS:
+            raise IdempotencyConflict(
+                "A request with this Idempotency-Key is being processed; retry later.",
+                param="Idempotency-Key",
+            )
+        return JSONResponse(row.response, status_code=row.status_code, headers={REPLAYED: "true"})
+
+
+def idempotency_guard(request: Request) -> IdempotencyGuard:
+    return IdempotencyGuard(
+        app_state(request),
+        request.headers.get("idempotency-key"),
+        request.method,
+        request.url.path,
+    )
+
+
+Idempotent = Annotated[IdempotencyGuard, Depends(idempotency_guard)]

@@ -1,0 +1,145 @@
+"""Input models: one per request, `extra="forbid"` so an unknown parameter is a precise 400.
+
+Values from forms arrive as strings; pydantic's lax mode turns "true" into True and "10" into 10.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from api.errors import validation_error
+from kyc.types import DocumentType
+
+P = TypeVar("P", bound=BaseModel)
+
+MetadataKey = Annotated[str, Field(max_length=40)]
+Status = Literal["requires_input", "processing", "needs_review", "verified", "canceled"]
+Metadata = Annotated[
+    dict[MetadataKey, Annotated[str, Field(max_length=500)]],
+    Field(max_length=50),
+]
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def parse(model: type[P], params: dict[str, Any]) -> P:
+    """Validate `params`, turning the first problem into a Stripe error naming the param."""
+    try:
+        return model.model_validate(params)
+    except ValidationError as exc:
+        raise validation_error(list(exc.errors())) from None
+
+
+class DocumentOptionsParams(Params):
+    allowed_types: list[DocumentType] | None = Field(default=None, min_length=1)
+    require_id_number: bool | None = None
+    require_live_capture: bool | None = None
+    require_matching_selfie: bool | None = None
+
+
+class ScreeningOptionsParams(Params):
+    enabled: bool | None = None
+
+
+class OptionsParams(Params):
+    document: DocumentOptionsParams | None = None
+    screening: ScreeningOptionsParams | None = None
+
+
+class SessionCreateParams(Params):
+    type: Literal["document"] = "document"
+    options: OptionsParams | None = None
+    metadata: Metadata = Field(default_factory=dict)
+    client_reference_id: str | None = Field(default=None, min_length=1, max_length=200)
+    return_url: str | None = Field(default=None, max_length=2000)
+    expand: list[str] = Field(default_factory=list)
+
+    @field_validator("return_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+
+class SessionUpdateParams(Params):
+    # Options are fixed at creation: the running workflow received them as its input.
+    metadata: dict[MetadataKey, str] | None = None
+    type: Literal["document"] | None = None
+    expand: list[str] = Field(default_factory=list)
+
+
+class ExpandParams(Params):
+    expand: list[str] = Field(default_factory=list)
+
+
+class CreatedRange(Params):
+    gt: int | None = None
+    gte: int | None = None
+    lt: int | None = None
+    lte: int | None = None
+
+
+class ListParams(Params):
+    limit: int = Field(default=10, ge=1, le=100)
+    starting_after: str | None = None
+    ending_before: str | None = None
+    created: int | CreatedRange | None = None
+    expand: list[str] = Field(default_factory=list)
+
+    def created_filter(self) -> dict[str, int] | None:
+        if self.created is None:
+            return None
+        if isinstance(self.created, int):
+            return {"gte": self.created, "lte": self.created}
+        return self.created.model_dump(exclude_none=True)
+
+
+class SessionListParams(ListParams):
+    status: Status | None = None
+    client_reference_id: str | None = None
+
+
+class ReportListParams(ListParams):
+    verification_session: str | None = None
+    type: Literal["document", "id_number"] | None = None
+
+
+class EventListParams(ListParams):
+    type: str | None = None
+
+
+class ReviewListParams(Params):
+    limit: int = Field(default=10, ge=1, le=100)
+    reason: str | None = None
+
+
+class ReviewDecisionParams(Params):
+    decision: Literal["approve", "reject", "request_resubmission"]
+    reason: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[a-z_]+$")
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class WebhookEndpointParams(Params):
+    url: str = Field(max_length=2000)
+    enabled_events: list[str] = Field(min_length=1)
+    description: str | None = None
+    api_version: str | None = None
+    expand: list[str] = Field(default_factory=list)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+
+class WebhookListParams(Params):
+    limit: int = Field(default=10, ge=1, le=100)
+    starting_after: str | None = None
+    ending_before: str | None = None

@@ -1,0 +1,88 @@
+"""/v1/reviews: the pending queue (oldest first), one case, and decisions (Temporal Update)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from api import sessions_service as service
+from api.deps import AnyKey, Body, DbSession, Query, Reviewer, State, Temporal
+from api.idempotency import Idempotent
+from api.params import ReviewDecisionParams, ReviewListParams, parse
+from api.schemas import (
+    audit_object,
+    list_object,
+    report_object,
+    review_queue_item,
+    session_object,
+)
+from kyc.db import sessions as db_sessions
+from kyc.db.ids import now
+from kyc.types import ReviewDecision
+
+PATH = "/v1/reviews"
+router = APIRouter(prefix=PATH, tags=["reviews"])
+
+
+@router.get("", summary="List pending reviews, oldest first")
+async def list_reviews(db: DbSession, caller: AnyKey, query: Query) -> Any:
+    """Reviewer key or secret key of the platform; `reason` filters by a review reason."""
+    params = parse(ReviewListParams, query)
+    rows = db_sessions.pending_reviews(
+        db, caller.platform_id, limit=params.limit + 1, reason=params.reason
+    )
+    at = now()
+    data = [review_queue_item(r, at) for r in rows[: params.limit]]
+    return list_object(PATH, data, len(rows) > params.limit)
+
+
+@router.get("/{session_id}", summary="Retrieve a review case")
+async def retrieve_review(state: State, db: DbSession, caller: AnyKey, session_id: str) -> Any:
+    """The session (with verified outputs), its latest report and the decisions taken so far."""
+    row = db_sessions.get_session(db, caller.platform_id, session_id)
+    report = None
+    if row.last_report_id:
+        report = report_object(
+            db_sessions.get_report(db, caller.platform_id, row.last_report_id), row, state.sealer
+        )
+    return {
+        "object": "review_case",
+        "id": row.id,
+        "session": session_object(row, sealer=state.sealer, expand=["verified_outputs"]),
+        "report": report,
+        "history": [audit_object(a) for a in db_sessions.review_history(db, row.id)],
+    }
+
+
+@router.post("/{session_id}", summary="Decide a pending review")
+async def decide_review(
+    db: DbSession,
+    caller: Reviewer,
+    temporal: Temporal,
+    session_id: str,
+    body: Body,
+    idem: Idempotent,
+) -> Any:
+    """`decision` = approve | reject | request_resubmission, optional `reason` (a public error
+    code) and `note`. The workflow validates the decision and answers synchronously."""
+    row = db_sessions.get_session(db, caller.platform_id, session_id)
+    params = parse(ReviewDecisionParams, body)
+    decision = ReviewDecision(
+        decision=params.decision,
+        reviewer_id=caller.reviewer_name or caller.key_id,
+        reason=params.reason,
+        note=params.note,
+    )
+
+    async def work() -> dict[str, Any]:
+        outcome = await service.review(temporal, row.id, decision)
+        return {
+            "object": "review_decision",
+            "session": row.id,
+            "status": outcome.status.value,
+            "decided_by": outcome.decided_by,
+            "decision": outcome.decision,
+        }
+
+    return await idem.run(caller.platform_id, body, work)

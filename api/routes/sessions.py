@@ -1,0 +1,236 @@
+"""/v1/identity/verification_sessions: create, retrieve, list, update, cancel, redact, files,
+submit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.datastructures import UploadFile
+
+from api import sessions_service as service
+from api.deps import Body, DbSession, Platform, Query, Sealed, SessionActor, State, Temporal
+from api.idempotency import Idempotent
+from api.params import (
+    ExpandParams,
+    SessionCreateParams,
+    SessionListParams,
+    SessionUpdateParams,
+    parse,
+)
+from api.schemas import list_object, session_object
+from kyc.db import sessions as db_sessions
+from kyc.db.ids import now
+from kyc.errors import InvalidRequest, InvalidState, MissingParameter, PayloadTooLarge
+from kyc.types import SessionStatus
+
+PATH = "/v1/identity/verification_sessions"
+PURPOSES = ("document_front", "document_back", "selfie")
+router = APIRouter(prefix=PATH, tags=["verification_sessions"])
+
+
+@router.post("", summary="Create a verification session")
+async def create_session(
+    state: State, db: DbSession, caller: Platform, temporal: Temporal, body: Body, idem: Idempotent
+) -> JSONResponse:
+    """Creates a session and starts its workflow. The `client_secret` (and the `url`, which
+    carries it) appear only in this response: kycflow stores the secret hashed."""
+    params = parse(SessionCreateParams, body)
+
+    async def work() -> dict[str, Any]:
+        row, client_secret = await service.create_session(
+            state, temporal, db, caller.platform_id, params
+        )
+        url = f"{state.settings.resolved_public_url}/verify/{row.id}#{client_secret}"
+        return session_object(
+            row, sealer=state.sealer, expand=params.expand, client_secret=client_secret, url=url
+        )
+
+    return await idem.run(caller.platform_id, body, work)
+
+
+@router.get("", summary="List verification sessions")
+async def list_sessions(state: State, db: DbSession, caller: Platform, query: Query) -> Any:
+    params = parse(SessionListParams, query)
+    rows, has_more = db_sessions.list_sessions(
+        db,
+        caller.platform_id,
+        limit=params.limit,
+        starting_after=params.starting_after,
+        ending_before=params.ending_before,
+        status=params.status,
+        client_reference_id=params.client_reference_id,
+        created=params.created_filter(),
+    )
+    expand = [e.removeprefix("data.") for e in params.expand]
+    data = [session_object(r, sealer=state.sealer, expand=expand) for r in rows]
+    return list_object(PATH, data, has_more)
+
+
+@router.get("/{session_id}", summary="Retrieve a verification session")
+async def retrieve_session(state: State, actor: SessionActor, query: Query) -> Any:
+    """Secret key, or the session's client_secret (which never sees `verified_outputs`)."""
+    params = parse(ExpandParams, query)
+    expand = [] if actor.by_client_secret else params.expand
+    return session_object(actor.session, sealer=state.sealer, expand=expand)
+
+
+@router.post("/{session_id}", summary="Update a verification session")
+async def update_session(
+    state: State, db: DbSession, caller: Platform, session_id: str, body: Body, idem: Idempotent
+) -> JSONResponse:
+    """Only while the session requires input. `metadata[k]=""` removes key k."""
+    row = db_sessions.get_session(db, caller.platform_id, session_id)
+    params = parse(SessionUpdateParams, body)
+
+    async def work() -> dict[str, Any]:
+        if row.status != SessionStatus.requires_input.value or row.redaction_status:
+            raise InvalidState(
+                f"The session is {row.status}; it can only be updated while it requires input."
+            )
+        if params.metadata is not None:
+            merged = {**row.metadata_, **params.metadata}
+            merged = {k: v for k, v in merged.items() if v != ""}
+            if len(merged) > 50:
+                raise InvalidRequest("metadata can have at most 50 keys.", param="metadata")
+            if any(len(v) > 500 for v in merged.values()):
+                raise InvalidRequest(
+                    "metadata values are at most 500 characters.", param="metadata"
+                )
+            row.metadata_ = merged
+            row.updated = now()
+            db.add(row)
+            db.commit()
+        return session_object(row, sealer=state.sealer, expand=params.expand)
+
+    return await idem.run(caller.platform_id, body, work)
+
+
+@router.post("/{session_id}/cancel", summary="Cancel a verification session")
+async def cancel_session(
+    state: State,
+    db: DbSession,
+    caller: Platform,
+    temporal: Temporal,
+    session_id: str,
+    body: Body,
+    idem: Idempotent,
+) -> JSONResponse:
+    row = db_sessions.get_session(db, caller.platform_id, session_id)
+    params = parse(ExpandParams, body)
+
+    async def work() -> dict[str, Any]:
+        if SessionStatus(row.status).is_final:
+            raise InvalidState(f"The session is already {row.status}.")
+        live = await service.cancel(temporal, "platform", row.id)
+        return session_object(row, sealer=state.sealer, expand=params.expand, live=live)
+
+    return await idem.run(caller.platform_id, body, work)
+
+
+@router.post("/{session_id}/redact", summary="Redact a verification session")
+async def redact_session(
+    state: State,
+    db: DbSession,
+    caller: Platform,
+    temporal: Temporal,
+    sealed: Sealed,
+    session_id: str,
+    body: Body,
+    idem: Idempotent,
+) -> JSONResponse:
+    """Allowed in any status: cancels a running verification, then destroys its files (by
+    crypto-shredding) and every piece of identity data kept for it."""
+    row = db_sessions.get_session(db, caller.platform_id, session_id)
+    parse(ExpandParams, body)
+
+    async def work() -> dict[str, Any]:
+        live = await service.redact(temporal, sealed, db, row)
+        return session_object(row, live=live)
+
+    return await idem.run(caller.platform_id, body, work)
+
+
+@router.post("/{session_id}/files", summary="Upload a document or selfie image (ours)")
+async def upload_file(
+    request: Request,
+    state: State,
+    db: DbSession,
+    actor: SessionActor,
+    sealed: Sealed,
+    idem: Idempotent,
+) -> JSONResponse:
+    """multipart/form-data with `purpose` (document_front | document_back | selfie) and `file`
+    (JPEG, PNG or WebP). Secret key or the session's client_secret."""
+    limit = state.settings.max_upload_bytes
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit + 64 * 1024:
+        raise PayloadTooLarge(
+            f"The upload is {declared} bytes; the limit is {limit} bytes.", param="file"
+        )
+    content_type = request.headers.get("content-type", "")
+    if not content_type.lower().startswith("multipart/form-data"):
+        raise InvalidRequest("Upload files as multipart/form-data.", param="file")
+    try:
+        form = await request.form(max_files=1, max_fields=10)
+    except Exception as exc:
+        raise InvalidRequest("The multipart body could not be parsed.", param="file") from exc
+    try:
+        unknown = sorted(k for k in form if k not in ("purpose", "file"))
+        if unknown:
+            raise InvalidRequest(f"Received unknown parameter: {unknown[0]}", param=unknown[0])
+        purpose = form.get("purpose")
+        if not purpose:
+            raise MissingParameter("Missing required param: purpose.", param="purpose")
+        if purpose not in PURPOSES:
+            raise InvalidRequest(
+                f"Invalid purpose: must be one of {', '.join(PURPOSES)}.", param="purpose"
+            )
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise MissingParameter("Missing required param: file.", param="file")
+        data = await upload.read(limit + 1)
+    finally:
+        await form.close()
+    session = actor.session
+
+    async def work() -> dict[str, Any]:
+        return service.store_upload(state, sealed, db, session, str(purpose), data)
+
+    fingerprint = {"purpose": purpose, "sha256": _sha256(data)}
+    return await idem.run(actor.platform_id, fingerprint, work)
+
+
+def _sha256(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+@router.post("/{session_id}/submit", summary="Submit the uploaded files for verification (ours)")
+async def submit_session(
+    state: State,
+    db: DbSession,
+    actor: SessionActor,
+    temporal: Temporal,
+    body: Body,
+    idem: Idempotent,
+) -> JSONResponse:
+    """Sends the latest upload of each purpose to the verification; answers with the session,
+    now `processing`. Secret key or the session's client_secret."""
+    params = parse(ExpandParams, body)
+    row = actor.session
+
+    async def work() -> dict[str, Any]:
+        if row.redaction_status:
+            raise InvalidState("The session was redacted.")
+        result = await service.submit(temporal, db, row)
+        obj = session_object(
+            row, sealer=state.sealer, expand=[] if actor.by_client_secret else params.expand
+        )
+        obj["status"] = result.status.value
+        obj["last_error"] = None
+        return obj
+
+    return await idem.run(actor.platform_id, body, work)

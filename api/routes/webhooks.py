@@ -1,0 +1,96 @@
+"""/v1/webhook_endpoints: create, list, retrieve, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from api.deps import Body, DbSession, Platform, Query
+from api.idempotency import Idempotent
+from api.params import ExpandParams, WebhookEndpointParams, WebhookListParams, parse
+from api.schemas import list_object, webhook_endpoint_object
+from kyc.db import events as db_events
+from kyc.db.webhook_endpoints import delete_webhook_endpoint
+from kyc.errors import InvalidRequest
+
+PATH = "/v1/webhook_endpoints"
+router = APIRouter(prefix=PATH, tags=["webhook_endpoints"])
+
+EVENT_TYPES = {
+    f"identity.verification_session.{name}"
+    for name in (
+        "created",
+        "processing",
+        "requires_input",
+        "verified",
+        "canceled",
+        "redacted",
+        "needs_review",
+        "review_escalated",
+        "screening_alert",
+    )
+}
+
+
+@router.post("", summary="Create a webhook endpoint")
+async def create_endpoint(
+    db: DbSession, caller: Platform, body: Body, idem: Idempotent
+) -> JSONResponse:
+    """The signing `secret` appears only in this response."""
+    params = parse(WebhookEndpointParams, body)
+    for i, name in enumerate(params.enabled_events):
+        if name != "*" and name not in EVENT_TYPES:
+            raise InvalidRequest(
+                f"Invalid enabled_events[{i}]: unknown event type {name!r}.",
+                param=f"enabled_events[{i}]",
+            )
+
+    async def work() -> dict[str, Any]:
+        row = db_events.create_webhook_endpoint(
+            db, caller.platform_id, params.url, params.enabled_events
+        )
+        db.commit()
+        return webhook_endpoint_object(row, with_secret=True)
+
+    return await idem.run(caller.platform_id, body, work)
+
+
+@router.get("", summary="List webhook endpoints")
+async def list_endpoints(db: DbSession, caller: Platform, query: Query) -> Any:
+    params = parse(WebhookListParams, query)
+    rows = db_events.list_webhook_endpoints(db, caller.platform_id)
+    ids = [r.id for r in rows]
+    start = 0
+    if params.starting_after:
+        if params.starting_after not in ids:
+            raise InvalidRequest(
+                f"No such object: '{params.starting_after}'", param="starting_after"
+            )
+        start = ids.index(params.starting_after) + 1
+    end = len(rows)
+    if params.ending_before:
+        if params.ending_before not in ids:
+            raise InvalidRequest(f"No such object: '{params.ending_before}'", param="ending_before")
+        end = ids.index(params.ending_before)
+        start = max(0, end - params.limit)
+    page = rows[start:end][: params.limit]
+    has_more = (start + len(page) < end) if not params.ending_before else start > 0
+    return list_object(PATH, [webhook_endpoint_object(r) for r in page], has_more)
+
+
+@router.get("/{endpoint_id}", summary="Retrieve a webhook endpoint")
+async def retrieve_endpoint(db: DbSession, caller: Platform, endpoint_id: str, query: Query) -> Any:
+    parse(ExpandParams, query)
+    return webhook_endpoint_object(
+        db_events.get_webhook_endpoint(db, caller.platform_id, endpoint_id)
+    )
+
+
+@router.delete("/{endpoint_id}", summary="Delete a webhook endpoint")
+async def delete_endpoint(db: DbSession, caller: Platform, endpoint_id: str) -> Any:
+    row = db_events.get_webhook_endpoint(db, caller.platform_id, endpoint_id)
+    delete_webhook_endpoint(db, row)
+    db.commit()
+    return {"id": endpoint_id, "object": "webhook_endpoint", "deleted": True}

@@ -1,0 +1,260 @@
+"""Session orchestration shared by routes: DB rows and Temporal messages, kept consistent.
+
+- create: the row is inserted in a transaction, the workflow started, then the transaction
+  commits; if the start fails nothing is stored (503).
+- upload: checked (`kyc.images.inspect`), encrypted into object storage, recorded as a file row.
+- submit: pending files -> `Submission` -> Temporal Update `submit` -> files marked submitted.
+- cancel / review: Temporal Updates; validator refusals become 400s with the refusal's code.
+- redact: cancel if running, crypto-shred the objects, scrub the row, emit an event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import Session
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.service import RPCError
+
+from api.deps import AppState
+from api.errors import ServiceUnavailable, temporal_error
+from api.params import SessionCreateParams
+from api.schemas import session_object
+from kyc import images
+from kyc.crypto import SealedStore
+from kyc.db import events as db_events
+from kyc.db import sessions as db_sessions
+from kyc.db.ids import new_id
+from kyc.db.tables import VerificationSessionRow
+from kyc.errors import InvalidState, KycError, MissingParameter
+from kyc.settings import Settings
+from kyc.types import (
+    CancelRequest,
+    DocumentOptions,
+    ReviewDecision,
+    ReviewOutcome,
+    ScreeningOptions,
+    SessionOptions,
+    SessionStatus,
+    StoredFile,
+    Submission,
+    SubmitResult,
+    VerificationInput,
+    VerificationState,
+)
+from workflows.verification import KYC_NEEDS_REVIEW, KYC_STATUS, VerificationWorkflow
+
+log = logging.getLogger("kyc.api")
+
+RPC_TIMEOUT = timedelta(seconds=10)
+
+
+def session_options(params: SessionCreateParams) -> SessionOptions:
+    options = SessionOptions()
+    if params.options and params.options.document:
+        given = params.options.document.model_dump(exclude_none=True)
+        options.document = DocumentOptions(**{**options.document.model_dump(), **given})
+    if params.options and params.options.screening:
+        given = params.options.screening.model_dump(exclude_none=True)
+        options.screening = ScreeningOptions(**{**options.screening.model_dump(), **given})
+    return options
+
+
+def workflow_input(settings: Settings, row: VerificationSessionRow) -> VerificationInput:
+    return VerificationInput(
+        session_id=row.id,
+        platform_id=row.platform_id,
+        options=SessionOptions.model_validate(row.options),
+        expires_after_s=settings.session_expires_after_s,
+        review_timeout_s=settings.review_timeout_s,
+        review_escalation_fraction=settings.review_escalation_fraction,
+        review_default_action=settings.review_default_action,
+        max_attempts=settings.max_attempts,
+        minimum_age=settings.minimum_age,
+        screening_not_run_action=settings.screening_not_run_action,
+        ocr_engine=settings.ocr_engine,
+        ml_task_queue=settings.ml_task_queue,
+    )
+
+
+async def create_session(
+    state: AppState, temporal: Client, db: Session, platform_id: str, params: SessionCreateParams
+) -> tuple[VerificationSessionRow, str]:
+    """Insert the row and start its workflow atomically; returns the row and client_secret."""
+    settings = state.settings
+    # The secret embeds the session id, so it can only be generated once the id is known.
+    row = db_sessions.create_session(
+        db,
+        platform_id=platform_id,
+        type=params.type,
+        options=session_options(params).model_dump(mode="json"),
+        metadata=params.metadata,
+        client_reference_id=params.client_reference_id,
+        return_url=params.return_url,
+        expires_after_s=settings.session_expires_after_s,
+        client_secret="placeholder",
+    )
+    client_secret = f"{row.id}_secret_{secrets.token_urlsafe(24)}"
+    row.client_secret_hash = hashlib.sha256(client_secret.encode()).hexdigest()
+    db.add(row)
+    db.flush()
+    try:
+        await temporal.start_workflow(
+            VerificationWorkflow.run,
+            workflow_input(settings, row),
+            id=row.id,
+            task_queue=settings.task_queue,
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(KYC_STATUS, SessionStatus.requires_input.value),
+                    SearchAttributePair(KYC_NEEDS_REVIEW, False),
+                ]
+            ),
+            rpc_timeout=RPC_TIMEOUT,
+        )
+    except Exception as exc:
+        db.rollback()
+        log.warning("could not start the workflow of a new session: %s", type(exc).__name__)
+        raise ServiceUnavailable(
+            "The verification could not be started; nothing was stored. Retry later."
+        ) from exc
+    try:
+        db.commit()
+    except Exception:
+        await _terminate_quietly(temporal.get_workflow_handle(row.id), "session row not stored")
+        raise
+    return row, client_secret
+
+
+async def _terminate_quietly(handle: WorkflowHandle[Any, Any], reason: str) -> None:
+    try:
+        await handle.terminate(reason=reason)
+    except RPCError:
+        log.warning("could not terminate workflow after a failed commit")
+
+
+def store_upload(
+    state: AppState,
+    sealed: SealedStore,
+    db: Session,
+    row: VerificationSessionRow,
+    purpose: str,
+    data: bytes,
+) -> dict[str, Any]:
+    """Check and store one upload; returns the public file object."""
+    settings = state.settings
+    if row.status != SessionStatus.requires_input.value or row.redaction_status:
+        raise InvalidState(
+            f"Files can only be uploaded while the session requires input (it is {row.status})."
+        )
+    info = images.inspect(
+        data,
+        max_bytes=settings.max_upload_bytes,
+        max_pixels=settings.max_image_pixels,
+        min_side=settings.min_image_side,
+    )
+    file_id = new_id("file")
+    key = sealed.put(row.id, f"uploads/{file_id}", data)
+    file = db_sessions.add_file(
+        db,
+        row,
+        purpose=purpose,
+        object_key=key,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        content_type=info.content_type,
+    )
+    db.commit()
+    return {
+        "id": file.id,
+        "object": "file",
+        "purpose": purpose,
+        "verification_session": row.id,
+        "size": file.size,
+        "type": info.format.lower(),
+        "content_type": info.content_type,
+        "width": info.width,
+        "height": info.height,
+        "created": file.created,
+    }
+
+
+def _handle(temporal: Client, session_id: str) -> WorkflowHandle[Any, Any]:
+    return temporal.get_workflow_handle_for(VerificationWorkflow.run, session_id)
+
+
+async def submit(temporal: Client, db: Session, row: VerificationSessionRow) -> SubmitResult:
+    files = db_sessions.pending_files(db, row.id)
+    if "document_front" not in files:
+        raise MissingParameter(
+            "Upload a document_front file before submitting.",
+            code="document_front_missing",
+            param="document_front",
+        )
+    submission = Submission(
+        files={
+            purpose: StoredFile(
+                key=f.object_key, sha256=f.sha256, size=f.size, content_type=f.content_type
+            )
+            for purpose, f in files.items()
+        }  # type: ignore[misc]
+    )
+    try:
+        result = await _handle(temporal, row.id).execute_update(
+            VerificationWorkflow.submit, submission
+        )
+    except Exception as exc:
+        raise temporal_error(exc) from exc
+    db_sessions.mark_submitted(db, list(files.values()))
+    db.commit()
+    return result
+
+
+async def cancel(temporal: Client, requested_by: str, session_id: str) -> VerificationState:
+    try:
+        return await _handle(temporal, session_id).execute_update(
+            VerificationWorkflow.cancel, CancelRequest(requested_by=requested_by)
+        )
+    except Exception as exc:
+        raise temporal_error(exc) from exc
+
+
+async def review(temporal: Client, session_id: str, decision: ReviewDecision) -> ReviewOutcome:
+    try:
+        return await _handle(temporal, session_id).execute_update(
+            VerificationWorkflow.review, decision
+        )
+    except Exception as exc:
+        raise temporal_error(exc) from exc
+
+
+async def redact(
+    temporal: Client, sealed: SealedStore, db: Session, row: VerificationSessionRow
+) -> VerificationState | None:
+    """Cancel a running verification, shred its objects, scrub its row; returns the live state
+    when a cancel happened."""
+    live: VerificationState | None = None
+    if not SessionStatus(row.status).is_final:
+        try:
+            live = await cancel(temporal, "redaction", row.id)
+        except KycError as exc:
+            if exc.code != InvalidState.code:
+                raise
+            live = None  # it finished in the meantime: nothing left to stop
+    sealed.shred(row.id)
+    db_sessions.redact(db, row)
+    db.flush()
+    db_events.add_event(
+        db,
+        row.platform_id,
+        "identity.verification_session.redacted",
+        session_object(row, live=live),
+        dedupe_key=f"redacted:{row.id}",
+    )
+    db.commit()
+    return live
