@@ -60,6 +60,7 @@ class ScreeningIndex:
 
     def __init__(self, entities: list[ListedEntity]) -> None:
         self.entities = entities
+        self.snapshot_id: str | None = None  # set when built from a stored snapshot
         self._names: list[_IndexedName] = []
         self._postings: dict[str, list[int]] = defaultdict(list)  # token -> name ids
         self._blocks: dict[str, set[str]] = defaultdict(set)  # blocking key -> tokens

@@ -1,0 +1,61 @@
+"""Candidate retrieval and screening through the index."""
+
+from __future__ import annotations
+
+from kyc.screening.entities import ListedEntity, ListedName
+from kyc.screening.index import REVIEW_THRESHOLD, ScreeningIndex
+from kyc.screening.models import ScreeningQuery
+
+
+def _entity(entity_id: str, name: str, entity_type: str = "person") -> ListedEntity:
+    return ListedEntity(
+        list_name="test", entity_id=entity_id, entity_type=entity_type,  # type: ignore[arg-type]
+        names=[ListedName(name)],
+    )  # fmt: skip
+
+
+def test_screen_finds_typo_and_transposition(ofac_un_index: ScreeningIndex) -> None:
+    hits = ofac_un_index.screen(ScreeningQuery(name="AFIZ", birth_date="1969"))
+    assert hits[0].list == "un"
+    assert hits[0].entity_id == "TAi.036"
+    assert hits[0].name == "FAIZ"
+    assert [f.feature for f in hits[0].explanation] == ["name", "birth_date", "nationality"]
+
+
+def test_hits_are_sorted_and_thresholded(ofac_un_index: ScreeningIndex) -> None:
+    query = ScreeningQuery(name="Hassan Dahir Aweys")
+    hits = ofac_un_index.screen(query)
+    # listed twice by the UN and twice by OFAC, each time under this exact name
+    assert {(h.list, h.entity_id) for h in hits if h.score == 1.0} == {
+        ("un", "QDi.042"), ("un", "SOi.002"), ("ofac_sdn", "7006"), ("ofac_sdn", "11744"),
+    }  # fmt: skip
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert all(h.score >= REVIEW_THRESHOLD for h in hits)
+    assert len(ofac_un_index.screen(query, threshold=0.3)) > len(hits)
+
+
+def test_query_does_not_scan_every_name(ofac_un_index: ScreeningIndex) -> None:
+    tokens = ("abdulhai", "salek")
+    candidates = ofac_un_index.candidates(tokens, frozenset({"person", "unknown"}))
+    assert 0 < len(candidates) <= 64
+    assert len(ofac_un_index.entities) > 9000
+
+
+def test_persons_are_screened_against_persons_only() -> None:
+    index = ScreeningIndex.build(
+        [_entity("1", "Hellenic Spirit", "vessel"), _entity("2", "Helenic Spirit", "person")]
+    )
+    person_hits = index.screen(ScreeningQuery(name="Hellenic Spirit"), threshold=0.5)
+    assert [h.entity_id for h in person_hits] == ["2"]
+    any_hits = index.screen(ScreeningQuery(name="Hellenic Spirit", entity_type="any"))
+    assert any_hits[0].entity_id == "1"
+
+
+def test_joined_query_finds_split_listed_name() -> None:
+    index = ScreeningIndex.build([_entity("1", "Abdul Rahman Yasin")])
+    hits = index.screen(ScreeningQuery(name="Abdulrahman Yasin"))
+    assert [(h.entity_id, h.score) for h in hits] == [("1", 1.0)]
+
+
+def test_empty_query_name_has_no_hits(ofac_un_index: ScreeningIndex) -> None:
+    assert ofac_un_index.screen(ScreeningQuery(name=" -- ")) == []

@@ -1,0 +1,106 @@
+"""Normalisation, transliteration, token features, name alignment and graded evidence."""
+
+from __future__ import annotations
+
+from kyc.screening.entities import BirthDate, ListedEntity, ListedName
+from kyc.screening.features import (
+    birth_date_evidence,
+    nationality_evidence,
+    token_edit,
+    token_phonetic,
+    token_similarity,
+)
+from kyc.screening.matcher import compare_names, score_entity
+from kyc.screening.normalize import name_tokens
+from kyc.screening.translit import to_latin
+
+
+def _score(a: str, b: str) -> float:
+    return compare_names(name_tokens(a), name_tokens(b)).score
+
+
+def test_normalisation_drops_case_accents_punctuation_and_honorifics() -> None:
+    assert name_tokens("Dr. José  O'Brien-García") == ("jose", "obrien", "garcia")
+    assert name_tokens("Siemens Aktiengesellschaft", "organization") == ("siemens",)
+    assert name_tokens("Stripe Limited Liability Company", "organization") == ("stripe",)
+
+
+def test_transliteration() -> None:
+    assert to_latin("Владимир Путин") == "Vladimir Putin"
+    assert to_latin("김정은") == "kim jeong eun"
+    assert to_latin("李明") == "Li Ming"
+    assert to_latin("محمد") == "mhmd"
+
+
+def test_first_letter_transposition_is_one_edit() -> None:
+    assert token_edit("afiz", "faiz") == (0.8, "1 edit")
+    assert token_similarity("afiz", "faiz")[0] == 0.8
+
+
+def test_phonetic_keys_join_spellings_and_vowelless_transliterations() -> None:
+    assert token_phonetic("mohammed", "muhammad")[0] == 0.85
+    assert token_phonetic("hsn", "hassan")[0] == 0.85
+    assert token_phonetic("faiz", "fawzi") == (0.0, "")  # two-consonant skeleton: too weak
+
+
+def test_names_are_order_independent() -> None:
+    assert _score("SALEK, ABDULHAI", "Abdulhai Salek") == 1.0
+
+
+def test_joined_and_split_tokens() -> None:
+    assert _score("VladimirPutin", "Vladimir Putin") == 1.0
+    assert _score("Abdul Rahman Yasin", "Abdulrahman Yasin") == 1.0
+
+
+def test_initials_count_partly() -> None:
+    score = _score("J. Smith", "John Smith")
+    assert 0.8 < score < 1.0
+
+
+def test_cross_script_pairs() -> None:
+    assert _score("أحمد حسن", "Ahmed Hassan") >= 0.8
+    assert _score("Дмитрий Медведев", "Dmitry Medvedev") >= 0.9
+    assert _score("김정은", "Kim Jong Un") >= 0.8
+
+
+def test_different_people_score_low() -> None:
+    assert _score("Octavian Scholz", "Olaf Scholz") < 0.6
+    assert _score("Patricia Wheeler", "Abdulhai Salek") == 0.0
+
+
+def test_birth_date_is_graded_evidence_not_a_veto() -> None:
+    listed = [BirthDate(1965, 3, 1)]
+    assert birth_date_evidence(BirthDate(1965, 3, 1), listed)[0] == 1.0
+    assert birth_date_evidence(BirthDate(1965), listed)[0] == 0.6
+    assert birth_date_evidence(BirthDate(1966, 3, 1), listed)[0] == -0.3
+    assert birth_date_evidence(BirthDate(1980), listed)[0] == -1.0
+    assert birth_date_evidence(BirthDate(1961), [BirthDate(1960, to_year=1963)])[0] == 0.6
+    assert birth_date_evidence(None, listed)[0] == 0.0
+
+
+def test_nationality_evidence() -> None:
+    assert nationality_evidence("AF", ["AF", "PK"])[0] == 1.0
+    assert nationality_evidence("IQ", ["AF"])[0] == -1.0
+    assert nationality_evidence(None, ["AF"])[0] == 0.0
+
+
+def test_exact_name_one_year_off_stays_a_hit_and_explains_itself() -> None:
+    entity = ListedEntity(
+        list_name="un",
+        entity_id="HTi.007",
+        entity_type="person",
+        names=[ListedName("LUCKSON ELAN")],
+        birth_dates=[BirthDate(1988, 1, 6)],
+        nationalities=["HT"],
+    )
+    tokens = name_tokens("LUCKSON ELAN")
+    names = [(entity.names[0], tokens)]
+    assert score_entity(tokens, BirthDate(1989, 1, 6), None, entity, names).score == 0.97
+    assert score_entity(tokens, BirthDate(1975), None, entity, names).score == 0.9
+    match = score_entity(tokens, BirthDate(1989, 1, 6), "HT", entity, names)
+    assert match.score == 1.0  # clipped: 1.0 - 0.03 + 0.05
+    features = {f.feature: f for f in match.features}
+    assert features["name"].reason == "'LUCKSON ELAN' (primary): luckson=luckson; elan=elan"
+    assert features["birth_date"].score == -0.3
+    assert "one off" in features["birth_date"].reason
+    assert features["nationality"].score == 1.0
