@@ -88,6 +88,16 @@ class KycClient:
     def report(self, report_id: str) -> dict[str, Any]:
         return self._check(self.http.get(f"/v1/identity/verification_reports/{report_id}"))
 
+    def reviews(self) -> list[dict[str, Any]]:
+        """Pending review cases (reviewer or secret key)."""
+        data: list[dict[str, Any]] = self._check(self.http.get("/v1/reviews"))["data"]
+        return data
+
+    def decide_review(self, session_id: str, decision: str, **extra: str) -> dict[str, Any]:
+        """A reviewer's decision (needs a reviewer key): approve | reject | request_resubmission."""
+        body = {"decision": decision, **extra}
+        return self._check(self.http.post(f"/v1/reviews/{session_id}", json=body))
+
     def follow(
         self,
         session_id: str,

@@ -455,16 +455,7 @@ class DevStack:
             wait_until(api, lambda: http_ok(f"{url}/readyz"), self.startup_timeout, "API")
             self._timed("API", time.monotonic() - began)
         if worker is not None:
-            temporal_bin = find_binary("temporal")
-            address, ns = s.resolved_temporal_address, s.temporal_namespace
-            for queue in (s.task_queue, s.ml_task_queue):
-                wait_until(
-                    worker,
-                    lambda q=queue: queue_polled(temporal_bin, address, ns, q, since),  # type: ignore[misc]
-                    self.worker_timeout,
-                    f"worker polling {queue}",
-                    interval=1.0,
-                )
+            self._wait_polling(worker, since)
             self._timed("worker", time.monotonic() - began)
 
     def start(self) -> None:
@@ -512,6 +503,37 @@ class DevStack:
             ]
         lines += ["", "Try `kyc demo` in another terminal. Ctrl-C stops everything."]
         return "\n".join(lines)
+
+    def restart_worker(self, kill: bool = True) -> float:
+        """Stop the worker (SIGKILL when `kill`: a crash), start a new one and wait until it
+        polls both queues again; returns the seconds until it polls."""
+        old = self.children["worker"]
+        if kill:
+            old.kill()
+        else:
+            old.stop()
+        since = datetime.now(UTC)
+        began = time.monotonic()
+        worker = self._start(
+            ChildProcess(
+                "worker", old.argv, old.log_path, old.env, stop_signal=signal.SIGINT, nice=old.nice
+            )
+        )
+        self._wait_polling(worker, since)
+        return time.monotonic() - began
+
+    def _wait_polling(self, worker: ChildProcess, since: datetime) -> None:
+        s = self.settings
+        temporal_bin = find_binary("temporal")
+        address, ns = s.resolved_temporal_address, s.temporal_namespace
+        for queue in (s.task_queue, s.ml_task_queue):
+            wait_until(
+                worker,
+                lambda q=queue: queue_polled(temporal_bin, address, ns, q, since),  # type: ignore[misc]
+                self.worker_timeout,
+                f"worker polling {queue}",
+                interval=1.0,
+            )
 
     def first_dead_child(self) -> ChildProcess | None:
         return next((c for c in self.children.values() if not c.alive()), None)

@@ -1,0 +1,62 @@
+"""The real stack takes generated specimens to `verified`, to `needs_review` and survives a
+worker crash in the middle of a verification."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.e2e.conftest import Stack
+
+pytestmark = pytest.mark.e2e
+
+
+def submit_specimen(stack: Stack, *, screening: bool) -> str:
+    created = stack.client.create_session(
+        selfie=True, screening=screening, metadata={"test": "e2e"}
+    )
+    assert created["status"] == "requires_input"
+    assert created["client_secret"] and created["url"]
+    session_id: str = created["id"]
+    stack.client.upload(session_id, "document_front", stack.document, "passport.jpg")
+    stack.client.upload(session_id, "selfie", stack.selfie, "selfie.jpg")
+    submitted = stack.client.submit(session_id)
+    assert submitted["status"] == "processing"
+    return session_id
+
+
+def test_specimen_passport_and_selfie_are_verified(stack: Stack) -> None:
+    session_id = submit_specimen(stack, screening=False)
+    seen: list[str] = []
+    final = stack.client.follow(session_id, on_change=lambda s, _t: seen.append(s), timeout=240)
+    assert final["status"] == "verified", final.get("last_error")
+    assert final["last_error"] is None
+    assert seen[0] == "processing" and seen[-1] == "verified"
+    report = stack.client.report(final["last_verification_report"])
+    assert report["document"]["status"] == "verified"
+    assert report["selfie"]["status"] == "verified"
+
+
+def test_unscreenable_session_needs_review_and_a_reviewer_approves_it(stack: Stack) -> None:
+    # Screening asked for but no list imported: the default action is review (settings).
+    assert stack.dev.settings.screening_not_run_action == "review"
+    session_id = submit_specimen(stack, screening=True)
+    pending = stack.client.follow(session_id, timeout=240)
+    assert pending["status"] == "needs_review", pending.get("last_error")
+    assert session_id in [case["id"] for case in stack.reviewer.reviews()]
+    decided = stack.reviewer.decide_review(session_id, "approve")
+    assert decided["status"] == "verified"
+    assert stack.client.session(session_id)["status"] == "verified"
+    assert session_id not in [case["id"] for case in stack.reviewer.reviews()]
+
+
+def test_a_worker_killed_mid_verification_is_replaced_and_the_session_completes(
+    stack: Stack,
+) -> None:
+    session_id = submit_specimen(stack, screening=False)
+    time.sleep(0.5)  # inside capture/extract: the ML activities take seconds
+    assert stack.client.session(session_id)["status"] == "processing"
+    stack.dev.restart_worker(kill=True)
+    final = stack.client.follow(session_id, timeout=300)
+    assert final["status"] == "verified", final.get("last_error")
