@@ -16,6 +16,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from PIL import Image
 from sqlmodel import Session
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
@@ -31,7 +32,7 @@ from kyc.db import events as db_events
 from kyc.db import sessions as db_sessions
 from kyc.db.ids import new_id
 from kyc.db.tables import VerificationSessionRow
-from kyc.errors import InvalidState, KycError, MissingParameter
+from kyc.errors import ImageRejected, InvalidState, KycError, MissingParameter
 from kyc.settings import Settings
 from kyc.types import (
     CancelRequest,
@@ -152,12 +153,20 @@ def store_upload(
         raise InvalidState(
             f"Files can only be uploaded while the session requires input (it is {row.status})."
         )
-    info = images.inspect(
-        data,
-        max_bytes=settings.max_upload_bytes,
-        max_pixels=settings.max_image_pixels,
-        min_side=settings.min_image_side,
-    )
+    try:
+        info = images.inspect(
+            data,
+            max_bytes=settings.max_upload_bytes,
+            max_pixels=settings.max_image_pixels,
+            min_side=settings.min_image_side,
+        )
+    except Image.DecompressionBombError as exc:
+        # Pillow's own guard fires before kyc.images sees the size (over ~179 Mpx).
+        raise ImageRejected(
+            f"The image is larger than {settings.max_image_pixels} pixels.",
+            code="image_too_large",
+            param="file",
+        ) from exc
     file_id = new_id("file")
     key = sealed.put(row.id, f"uploads/{file_id}", data)
     file = db_sessions.add_file(
