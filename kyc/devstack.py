@@ -18,9 +18,11 @@ import secrets
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -553,6 +555,53 @@ class DevStack:
 def _moved_by(what: str, flag: str) -> str:
     env = "KYC_" + flag.upper().replace("-", "_")
     return f"{what}; choose another with --{flag} or {env}"
+
+
+@dataclass
+class StackHandle:
+    """A stack to run clients against (benchmarks, tests): URLs, keys, and who owns it."""
+
+    settings: Settings
+    api_url: str
+    secret_key: str
+    reviewer_key: str
+    worker_pid: int | None
+    owned: DevStack | None  # set when we started it (and so must stop it)
+
+
+@contextmanager
+def open_stack(
+    state_dir: Path | None, *, with_worker: bool = True, say: Say = _say
+) -> Iterator[StackHandle]:
+    """The stack `kyc dev` runs in `state_dir` if there is one, else a new one in a temp dir."""
+    if state_dir is not None and (info := read_stack(state_dir)) is not None:
+        keys = json.loads((state_dir / DEV_KEYS_FILE).read_text())
+        say(f"using the running stack of {state_dir} ({info['api_url']})")
+        yield StackHandle(
+            Settings.load(state_dir),
+            info["api_url"],
+            keys["secret_key"],
+            keys["reviewer_key"],
+            info.get("children", {}).get("worker"),
+            None,
+        )
+        return
+    with tempfile.TemporaryDirectory(prefix="kyc-stack-") as tmp:
+        stack = DevStack(Settings(state_dir=Path(tmp)), say=say, with_worker=with_worker)
+        try:
+            stack.start()
+            assert stack.keys is not None
+            worker = stack.children.get("worker")
+            yield StackHandle(
+                stack.settings,
+                stack.settings.resolved_public_url,
+                stack.keys.secret_key,
+                stack.keys.reviewer_key,
+                worker.pid if worker else None,
+                stack,
+            )
+        finally:
+            stack.stop()
 
 
 class _Stop(Exception):
