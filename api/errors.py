@@ -63,7 +63,8 @@ def kyc_error_response(exc: KycError) -> JSONResponse:
 
 def param_name(loc: Any) -> str | None:
     """A pydantic location as Stripe's bracket notation: options[document][allowed_types]."""
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
+    skip = ("body", "query", "path", "header", "form", "[key]")
+    parts = [str(p) for p in loc if p not in skip]
     if not parts:
         return None
     return parts[0] + "".join(f"[{p}]" for p in parts[1:])

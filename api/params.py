@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from api.errors import validation_error
 from kyc.types import DocumentType
@@ -84,18 +84,23 @@ class CreatedRange(Params):
     lte: int | None = None
 
 
+def _exact_created(value: Any) -> Any:
+    """`created=<ts>` means exactly that second: the same as gte and lte."""
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        return {"gte": value, "lte": value}
+    return value
+
+
 class ListParams(Params):
     limit: int = Field(default=10, ge=1, le=100)
     starting_after: str | None = None
     ending_before: str | None = None
-    created: int | CreatedRange | None = None
+    created: Annotated[CreatedRange | None, BeforeValidator(_exact_created)] = None
     expand: list[str] = Field(default_factory=list)
 
     def created_filter(self) -> dict[str, int] | None:
         if self.created is None:
             return None
-        if isinstance(self.created, int):
-            return {"gte": self.created, "lte": self.created}
         return self.created.model_dump(exclude_none=True)
 
 

@@ -1,0 +1,215 @@
+"""Idempotency, pagination and parameter errors."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from api_helpers import SESSIONS, Tenant, create_session, upload
+from conftest import MemoryStore
+from fastapi import FastAPI
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.app import create_app
+from kyc.settings import Settings
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+async def test_idempotent_replay_and_conflict(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    headers = {**tenant.auth, "Idempotency-Key": "create-1"}
+    first = await client.post(SESSIONS, json={"metadata": {"n": "1"}}, headers=headers)
+    assert first.status_code == 200
+    assert "Idempotent-Replayed" not in first.headers
+    replay = await client.post(SESSIONS, json={"metadata": {"n": "1"}}, headers=headers)
+    assert replay.status_code == 200
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.json() == first.json()
+    # The same parameters form-encoded are the same request.
+    as_form = await client.post(SESSIONS, content="metadata[n]=1", headers={**headers, **FORM})
+    assert as_form.json()["id"] == first.json()["id"]
+
+    listed = await client.get(SESSIONS, headers=tenant.auth)
+    assert [s["id"] for s in listed.json()["data"]] == [first.json()["id"]]
+
+    conflict = await client.post(SESSIONS, json={"metadata": {"n": "2"}}, headers=headers)
+    assert conflict.status_code == 400
+    assert conflict.json()["error"]["type"] == "idempotency_error"
+    assert conflict.json()["error"]["code"] == "idempotency_key_in_use"
+
+
+async def test_idempotency_keys_are_per_platform_and_errors_not_stored(
+    client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    key = {"Idempotency-Key": "shared-key"}
+    a = await client.post(SESSIONS, json={}, headers={**tenant.auth, **key})
+    b = await client.post(SESSIONS, json={}, headers={**other_tenant.auth, **key})
+    assert a.json()["id"] != b.json()["id"]
+    assert "Idempotent-Replayed" not in b.headers
+
+    retry_key = {**tenant.auth, "Idempotency-Key": "after-error"}
+    bad = await client.post(SESSIONS, json={"type": "id_number"}, headers=retry_key)
+    assert bad.status_code == 400
+    fixed = await client.post(SESSIONS, json={"type": "id_number"}, headers=retry_key)
+    assert fixed.status_code == 400
+    assert "Idempotent-Replayed" not in fixed.headers
+
+
+async def test_idempotent_upload_replay(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    session = await create_session(client, tenant)
+    headers = {**tenant.auth, "Idempotency-Key": "upload-1"}
+    first = await upload(client, session["id"], headers)
+    second = await upload(client, session["id"], headers)
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert second.json()["id"] == first.json()["id"]
+    other = await upload(client, session["id"], headers, purpose="selfie")
+    assert other.status_code == 400
+    assert other.json()["error"]["type"] == "idempotency_error"
+
+
+async def test_pagination_both_directions(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    created = [(await create_session(client, tenant))["id"] for _ in range(5)]
+    first = (await client.get(SESSIONS, params={"limit": 2}, headers=tenant.auth)).json()
+    assert first["object"] == "list" and first["url"] == SESSIONS
+    assert len(first["data"]) == 2 and first["has_more"] is True
+    seen = [s["id"] for s in first["data"]]
+    page = first
+    while page["has_more"]:
+        page = (
+            await client.get(
+                SESSIONS, params={"limit": 2, "starting_after": seen[-1]}, headers=tenant.auth
+            )
+        ).json()
+        seen += [s["id"] for s in page["data"]]
+    assert sorted(seen) == sorted(created) and len(seen) == 5
+    assert len(page["data"]) == 1
+
+    back = (
+        await client.get(
+            SESSIONS, params={"limit": 2, "ending_before": seen[-1]}, headers=tenant.auth
+        )
+    ).json()
+    assert [s["id"] for s in back["data"]] == seen[2:4]
+    assert back["has_more"] is True
+    top = (
+        await client.get(
+            SESSIONS, params={"limit": 2, "ending_before": seen[2]}, headers=tenant.auth
+        )
+    ).json()
+    assert [s["id"] for s in top["data"]] == seen[0:2]
+    assert top["has_more"] is False
+
+
+async def test_list_filters(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    target = await create_session(client, tenant, client_reference_id="ref-7")
+    other = await create_session(client, tenant)
+    await client.post(f"{SESSIONS}/{other['id']}/cancel", headers=tenant.auth)
+    by_ref = await client.get(
+        SESSIONS, params={"client_reference_id": "ref-7"}, headers=tenant.auth
+    )
+    assert [s["id"] for s in by_ref.json()["data"]] == [target["id"]]
+    by_created = await client.get(
+        SESSIONS,
+        params={"created[gte]": target["created"], "created[lte]": target["created"] + 3600},
+        headers=tenant.auth,
+    )
+    assert target["id"] in [s["id"] for s in by_created.json()["data"]]
+    future = await client.get(
+        SESSIONS, params={"created[gt]": target["created"] + 3600}, headers=tenant.auth
+    )
+    assert future.json()["data"] == []
+    requires = await client.get(SESSIONS, params={"status": "requires_input"}, headers=tenant.auth)
+    assert [s["id"] for s in requires.json()["data"]] == [target["id"]]
+
+
+@pytest.mark.parametrize(
+    ("params", "code", "param"),
+    [
+        ({"limit": "0"}, "parameter_invalid", "limit"),
+        ({"limit": "abc"}, "parameter_invalid", "limit"),
+        ({"created": "yesterday"}, "parameter_invalid", "created[gte]"),
+        ({"status": "done"}, "parameter_invalid", "status"),
+        ({"created[since]": "1"}, "parameter_unknown", "created[since]"),
+        ({"colour": "red"}, "parameter_unknown", "colour"),
+        ({"starting_after": "vs_x", "ending_before": "vs_y"}, "parameter_invalid", "ending_before"),
+    ],
+)
+async def test_list_parameter_errors(
+    client: httpx.AsyncClient, tenant: Tenant, params: dict[str, str], code: str, param: str
+) -> None:
+    response = await client.get(SESSIONS, params=params, headers=tenant.auth)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert (error["code"], error["param"]) == (code, param)
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "param"),
+    [
+        (
+            "options[document][require_matching_selfie]=maybe",
+            "parameter_invalid",
+            "options[document][require_matching_selfie]",
+        ),
+        (
+            "options[document][allowed_types][]=library_card",
+            "parameter_invalid",
+            "options[document][allowed_types][0]",
+        ),
+        ("options[docment][x]=1", "parameter_unknown", "options[docment]"),
+        ("type=id_number", "parameter_invalid", "type"),
+        ("return_url=javascript:alert(1)", "parameter_invalid", "return_url"),
+        ("metadata[" + "k" * 41 + "]=v", "parameter_invalid", "metadata[" + "k" * 41 + "]"),
+        ("a]b=1", "parameter_invalid", "a]b"),
+    ],
+)
+async def test_create_parameter_errors_store_nothing(
+    client: httpx.AsyncClient, tenant: Tenant, body: str, code: str, param: str
+) -> None:
+    response = await client.post(SESSIONS, content=body, headers={**tenant.auth, **FORM})
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert (error["type"], error["code"], error["param"]) == ("invalid_request_error", code, param)
+    assert (await client.get(SESSIONS, headers=tenant.auth)).json()["data"] == []
+
+
+async def test_malformed_json_and_content_type(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    bad_json = await client.post(
+        SESSIONS, content="{not json", headers={**tenant.auth, "Content-Type": "application/json"}
+    )
+    assert bad_json.status_code == 400
+    assert bad_json.json()["error"]["code"] == "parameter_invalid"
+    not_object = await client.post(SESSIONS, json=[1, 2], headers=tenant.auth)
+    assert not_object.status_code == 400
+    xml = await client.post(
+        SESSIONS, content="<a/>", headers={**tenant.auth, "Content-Type": "application/xml"}
+    )
+    assert xml.status_code == 400
+
+
+async def test_unknown_route_and_method(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    missing = await client.get("/v1/charges", headers=tenant.auth)
+    assert missing.status_code == 404
+    assert missing.json()["error"]["type"] == "invalid_request_error"
+    wrong = await client.delete(SESSIONS, headers=tenant.auth)
+    assert wrong.status_code == 405
+    assert wrong.json()["error"]["code"] == "method_not_allowed"
+
+
+class UnreachableTemporal:
+    """A client whose calls fail like a Temporal frontend that is down."""
+
+    async def start_workflow(self, *args: object, **kwargs: object) -> None:
+        raise RPCError("connection refused", RPCStatusCode.UNAVAILABLE, b"")
+
+
+async def test_temporal_down_is_503_and_stores_nothing(settings: Settings, tenant: Tenant) -> None:
+    app: FastAPI = create_app(settings, temporal=UnreachableTemporal(), store=MemoryStore())  # type: ignore[arg-type]
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://kyc.test") as client:
+        response = await client.post(
+            SESSIONS, json={}, headers={**tenant.auth, "Idempotency-Key": "down-1"}
+        )
+        assert response.status_code == 503
+        assert response.json()["error"]["type"] == "api_error"
+        listed = await client.get(SESSIONS, headers=tenant.auth)
+        assert listed.json()["data"] == []
