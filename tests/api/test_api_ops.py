@@ -1,0 +1,106 @@
+"""Health probes and the Temporal codec endpoint (operators reading encrypted histories)."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import httpx
+from conftest import OPERATOR_TOKEN, PAYLOAD_KEY, UI_ORIGIN
+from temporalio.api.common.v1 import Payload
+
+from kyc.temporal import EncryptionCodec
+
+OPERATOR = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+async def test_healthz_and_readyz(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ready", "checks": {"database": "ok", "temporal": "ok"}}
+
+
+async def test_codec_round_trip_matches_the_converter(client: httpx.AsyncClient) -> None:
+    plain = {
+        "payloads": [
+            {"metadata": {"encoding": b64(b"json/plain")}, "data": b64(b'{"name":"ANNA"}')}
+        ]
+    }
+    encoded = await client.post("/codec/encode", json=plain, headers=OPERATOR)
+    assert encoded.status_code == 200, encoded.text
+    sealed = encoded.json()["payloads"][0]
+    assert base64.b64decode(sealed["metadata"]["encoding"]) == b"binary/kyc-encrypted"
+    assert b"ANNA" not in base64.b64decode(sealed["data"])
+
+    decoded = await client.post("/codec/decode", json=encoded.json(), headers=OPERATOR)
+    assert decoded.json() == plain
+
+    # A payload sealed by the workers' codec (same key) decodes here too.
+    [worker_sealed] = await EncryptionCodec(PAYLOAD_KEY).encode(
+        [Payload(metadata={"encoding": b"json/plain"}, data=b'"vs_1"')]
+    )
+    body = {
+        "payloads": [
+            {
+                "metadata": {k: b64(v) for k, v in worker_sealed.metadata.items()},
+                "data": b64(worker_sealed.data),
+            }
+        ]
+    }
+    decoded = await client.post("/codec/decode", content=json.dumps(body), headers=OPERATOR)
+    assert base64.b64decode(decoded.json()["payloads"][0]["data"]) == b'"vs_1"'
+
+
+async def test_codec_requires_operator_token(client: httpx.AsyncClient) -> None:
+    for headers in ({}, {"Authorization": "Bearer wrong"}):
+        response = await client.post("/codec/decode", json={"payloads": []}, headers=headers)
+        assert response.status_code == 401
+        assert response.json()["error"]["type"] == "authentication_error"
+
+
+async def test_codec_rejects_malformed_and_foreign_payloads(client: httpx.AsyncClient) -> None:
+    malformed = await client.post("/codec/decode", content="{nope", headers=OPERATOR)
+    assert malformed.status_code == 400
+    forged = {
+        "payloads": [
+            {
+                "metadata": {
+                    "encoding": b64(b"binary/kyc-encrypted"),
+                    "encryption-key-id": b64(b"k1"),
+                },
+                "data": b64(b"k1" + b"\0" * 40),
+            }
+        ]
+    }
+    response = await client.post("/codec/decode", json=forged, headers=OPERATOR)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "decryption_failed"
+
+
+async def test_codec_cors_preflight_for_the_ui_only(client: httpx.AsyncClient) -> None:
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type,x-namespace",
+    }
+    allowed = await client.options("/codec/decode", headers={"Origin": UI_ORIGIN, **preflight})
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == UI_ORIGIN
+    extra = await client.options(
+        "/codec/decode", headers={"Origin": "http://ops.example", **preflight}
+    )
+    assert extra.headers["access-control-allow-origin"] == "http://ops.example"
+    denied = await client.options(
+        "/codec/decode", headers={"Origin": "http://evil.example", **preflight}
+    )
+    assert denied.status_code == 400
+    assert "access-control-allow-origin" not in denied.headers
+    # The rest of the API does not answer cross-origin preflights.
+    api = await client.options(
+        "/v1/identity/verification_sessions", headers={"Origin": UI_ORIGIN, **preflight}
+    )
+    assert "access-control-allow-origin" not in api.headers
