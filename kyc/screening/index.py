@@ -16,11 +16,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+from rapidfuzz.distance import OSA
+from rapidfuzz.process import cdist
+
 from kyc.screening.countries import country_code
 from kyc.screening.entities import BirthDate, ListedEntity, ListedName
 from kyc.screening.features import token_similarity
 from kyc.screening.loaders._common import parse_birth_dates
-from kyc.screening.matcher import EntityMatch, score_entity, token_weight
+from kyc.screening.matcher import EntityMatch, Similarity, score_entity, token_weight
 from kyc.screening.models import FeatureScore, ScreeningHit, ScreeningQuery
 from kyc.screening.normalize import name_tokens
 from kyc.screening.phonetic import consonant_key
@@ -29,8 +33,10 @@ from kyc.screening.phonetic import consonant_key
 # screening cases against OFAC SDN + UN (tests/screening/test_accuracy.py): at 0.80 recall on
 # the UN positives is 99.4% with 0.14% false positives on the negatives; see docs/screening.md.
 REVIEW_THRESHOLD = 0.80
-MAX_CANDIDATES = 64  # names scored in full per query
-CANDIDATE_FLOOR = 0.35  # a candidate must cover this share of the query's weight
+MAX_CANDIDATES = 20  # entities scored in full per query
+MAX_CANDIDATE_NAMES = 80  # names considered for them
+CANDIDATE_FLOOR = 0.12  # a candidate must cover this share of the query's (rarity) weight
+RELATIVE_FLOOR = 0.4  # ... and reach this share of the best candidate's coverage
 _PERSON_TYPES = frozenset({"person", "unknown"})
 _ORG_TYPES = frozenset({"organization", "vessel", "aircraft", "unknown"})
 
@@ -42,7 +48,10 @@ def _deletions(token: str) -> set[str]:
 
 
 def _keys(token: str) -> set[str]:
-    keys = {"p:" + consonant_key(token), "s:" + "".join(sorted(token))}
+    keys = {"s:" + "".join(sorted(token))}
+    skeleton = consonant_key(token)
+    if len(skeleton) >= 2:  # shorter skeletons ("l" of "al", "ali", "lee") block nothing useful
+        keys.add("p:" + skeleton)
     keys.update("d:" + d for d in _deletions(token))
     keys.add("d:" + token)
     return keys
@@ -83,6 +92,10 @@ class ScreeningIndex:
             for key in _keys(token):
                 self._blocks[key].add(token)
         self._log_n = math.log(len(self._names) + 2)
+        self._posting_arrays = {
+            token: np.array(ids, dtype=np.int32) for token, ids in self._postings.items()
+        }
+        self._type_masks: dict[frozenset[str], np.ndarray] = {}
 
     @classmethod
     def build(cls, entities: Iterable[ListedEntity]) -> ScreeningIndex:
@@ -115,34 +128,56 @@ class ScreeningIndex:
                 out[other] = score
         return out
 
+    def _type_mask(self, allowed: frozenset[str]) -> np.ndarray:
+        mask = self._type_masks.get(allowed)
+        if mask is None:
+            mask = np.array(
+                [self.entities[n.entity].entity_type in allowed for n in self._names], dtype=bool
+            )
+            self._type_masks[allowed] = mask
+        return mask
+
     def candidates(self, tokens: Sequence[str], allowed: frozenset[str]) -> list[int]:
-        """Name ids worth scoring in full, best first (at most MAX_CANDIDATES)."""
-        scores: dict[int, float] = defaultdict(float)
-        total = 0.0
+        """Name ids worth scoring in full, best first (of at most MAX_CANDIDATES entities).
+
+        A name's retrieval score is the sum, over query tokens, of the best
+        similarity x weight x rarity of any of its tokens: vectorised over all names.
+        """
+        scores = np.zeros(len(self._names), dtype=np.float32)
+        total = sum(token_weight(t) for t in tokens)
         joined = [a + b for a, b in itertools.pairwise(tokens)]
-        for token in list(tokens) + joined:
+        for token in [*tokens, *joined]:
             weight = token_weight(token)
-            if token in tokens:
-                total += weight
-            gains: dict[int, float] = {}  # the best gain of this query token per name
-            for other, similarity in self._similar_tokens(token).items():
-                gain = similarity * weight * self.rarity(other)
-                for name_id in self._postings[other]:
-                    if gains.get(name_id, 0.0) < gain:
-                        gains[name_id] = gain
-            for name_id, gain in gains.items():
-                scores[name_id] += gain
-        floor = CANDIDATE_FLOOR * total * 0.35
-        ranked = sorted(
-            (n for n, s in scores.items() if s >= floor),
-            key=lambda n: -scores[n],
-        )
-        out = []
-        for name_id in ranked:
-            if self.entities[self._names[name_id].entity].entity_type in allowed:
-                out.append(name_id)
-                if len(out) >= MAX_CANDIDATES:
-                    break
+            similar = self._similar_tokens(token)
+            if not similar:
+                continue
+            gains = np.zeros(len(self._names), dtype=np.float32)  # best gain per name
+            for other, similarity in similar.items():
+                posting = self._posting_arrays[other]
+                gains[posting] = np.maximum(
+                    gains[posting], similarity * weight * self.rarity(other)
+                )
+            scores += gains
+        scores[~self._type_mask(allowed)] = 0.0
+        best = float(scores.max()) if len(scores) else 0.0
+        floor = max(CANDIDATE_FLOOR * total, RELATIVE_FLOOR * best, 1e-6)
+        found = np.nonzero(scores >= floor)[0]
+        if len(found) > MAX_CANDIDATE_NAMES:
+            found = found[
+                np.argpartition(-scores[found], MAX_CANDIDATE_NAMES)[:MAX_CANDIDATE_NAMES]
+            ]
+        ordered = found[np.argsort(-scores[found], kind="stable")]
+        # The best names of at most MAX_CANDIDATES entities: an entity with many aliases must
+        # not crowd the others out.
+        out: list[int] = []
+        entities: set[int] = set()
+        for name_id in ordered.tolist():
+            entity = self._names[name_id].entity
+            if entity not in entities:
+                if len(entities) >= MAX_CANDIDATES:
+                    continue
+                entities.add(entity)
+            out.append(name_id)
         return out
 
     def screen(self, query: ScreeningQuery, threshold: float | None = None) -> list[ScreeningHit]:
@@ -163,15 +198,58 @@ class ScreeningIndex:
         birth_date: BirthDate | None = birth[0] if birth else None
         nationality = country_code(query.nationality)
         by_entity: dict[int, list[tuple[ListedName, Sequence[str]]]] = defaultdict(list)
+        listed_tokens: set[str] = set()
         for name_id in self.candidates(tokens, allowed):
             indexed = self._names[name_id]
             by_entity[indexed.entity].append((indexed.name, indexed.tokens))
+            listed_tokens.update(indexed.tokens)
+            listed_tokens.update(a + b for a, b in itertools.pairwise(indexed.tokens))
+        similarity = _similarity_table(tokens, listed_tokens)
         matches = [
-            score_entity(tokens, birth_date, nationality, self.entities[e], names, self.rarity)
+            score_entity(
+                tokens, birth_date, nationality, self.entities[e], names, self.rarity, similarity
+            )
             for e, names in by_entity.items()
         ]
         matches.sort(key=lambda m: (-m.score, m.entity.list_name, m.entity.entity_id))
         return matches
+
+
+_NO_MATCH = (0.0, "")
+
+
+def _similarity_table(query: Sequence[str], listed: set[str]) -> Similarity:
+    """Token similarity of every query token (and joined pair) with every candidate token.
+
+    One vectorised edit-distance matrix finds the pairs close enough to score; phonetic pairs
+    come from a key lookup; only those pairs run the Python features. Initials (one-letter
+    tokens) fall through to the features directly.
+    """
+    queries = list(dict.fromkeys([*query, *(a + b for a, b in itertools.pairwise(query))]))
+    others = [t for t in listed if len(t) > 1]
+    table: dict[tuple[str, str], tuple[float, str]] = {}
+    if others:
+        lengths = np.fromiter((len(t) for t in others), dtype=np.int32, count=len(others))
+        distances = cdist(queries, others, scorer=OSA.distance, dtype=np.int32, score_cutoff=8)
+        by_key: dict[str, list[str]] = defaultdict(list)
+        for token in others:
+            by_key[consonant_key(token)].append(token)
+        for row, q in enumerate(queries):
+            if len(q) < 2:
+                continue
+            close = np.nonzero(distances[row] <= np.maximum(lengths, len(q)) // 2)[0]
+            for c in [others[j] for j in close] + by_key.get(consonant_key(q), []):
+                table[(q, c)] = token_similarity(q, c)
+
+    def similarity(a: str, b: str) -> tuple[float, str]:
+        found = table.get((a, b))
+        if found is not None:
+            return found
+        if len(a) == 1 or len(b) == 1:
+            return token_similarity(a, b)
+        return _NO_MATCH
+
+    return similarity
 
 
 def to_hit(match: EntityMatch) -> ScreeningHit:

@@ -15,6 +15,7 @@ from kyc.screening.features import birth_date_evidence, nationality_evidence, to
 from kyc.screening.normalize import PARTICLES
 
 Rarity = Callable[[str], float]
+Similarity = Callable[[str, str], tuple[float, str]]
 
 # The algorithm: feature -> (weight, what it measures). Weights chosen on the shared screening
 # cases (see docs/screening.md): the name decides; a birth date or nationality alone cannot.
@@ -68,13 +69,16 @@ def _no_rarity(token: str) -> float:
 
 
 def align(
-    query: Sequence[str], listed: Sequence[str], rarity: Rarity = _no_rarity
+    query: Sequence[str],
+    listed: Sequence[str],
+    rarity: Rarity = _no_rarity,
+    similarity: Similarity = token_similarity,
 ) -> NameComparison:
     """Greedy best-first alignment of tokens, in any order; weighted coverage of both sides."""
     candidates = []
     for i, q in enumerate(query):
         for j, c in enumerate(listed):
-            score, reason = token_similarity(q, c)
+            score, reason = similarity(q, c)
             if score > 0.0:
                 candidates.append((score, i, j, reason))
     candidates.sort(key=lambda x: (-x[0], x[1], x[2]))
@@ -101,32 +105,41 @@ def align(
     return NameComparison(matched / total if total else 0.0, tuple(pairs), unmatched_q, unmatched_c)
 
 
-def _merges(tokens: Sequence[str], other: Sequence[str]) -> list[tuple[str, ...]]:
+def _merges(
+    tokens: Sequence[str], other: Sequence[str], similarity: Similarity, joined_first: bool
+) -> list[tuple[str, ...]]:
     """Variants of `tokens` with one adjacent pair joined, where the join matches `other` well."""
     out = []
     for i in range(len(tokens) - 1):
         joined = tokens[i] + tokens[i + 1]
-        if any(token_similarity(joined, o)[0] >= MERGE_MIN_SCORE for o in other):
+        pairs = ((joined, o) if joined_first else (o, joined) for o in other)
+        if any(similarity(a, b)[0] >= MERGE_MIN_SCORE for a, b in pairs):
             out.append((*tokens[:i], joined, *tokens[i + 2 :]))
     return out
 
 
 def compare_names(
-    query: Sequence[str], listed: Sequence[str], rarity: Rarity = _no_rarity
+    query: Sequence[str],
+    listed: Sequence[str],
+    rarity: Rarity = _no_rarity,
+    similarity: Similarity = token_similarity,
 ) -> NameComparison:
     """Name score of two token sequences, trying joined tokens ("abdul rahman" ~ "abdulrahman").
 
     Symmetric coverage: tokens without a counterpart on either side dilute the score.
     """
-    best = align(query, listed, rarity)
+    best = align(query, listed, rarity, similarity)
     if best.score >= 0.999 or not query or not listed:
         return best
-    for variant in _merges(query, listed):
-        candidate = align(variant, listed, rarity)
-        if candidate.score > best.score:
-            best = candidate
-    for variant in _merges(listed, query):
-        candidate = align(query, variant, rarity)
+    # Joining two query tokens can only help where a listed token was left over, and the
+    # other way round.
+    variants: list[tuple[Sequence[str], Sequence[str]]] = []
+    if best.unmatched_listed:
+        variants += [(v, listed) for v in _merges(query, best.unmatched_listed, similarity, True)]
+    if best.unmatched_query:
+        variants += [(query, v) for v in _merges(listed, best.unmatched_query, similarity, False)]
+    for q_variant, l_variant in variants:
+        candidate = align(q_variant, l_variant, rarity, similarity)
         if candidate.score > best.score:
             best = candidate
     return best
@@ -155,13 +168,14 @@ def score_entity(
     entity: ListedEntity,
     names: Sequence[tuple[ListedName, Sequence[str]]],
     rarity: Rarity = _no_rarity,
+    similarity: Similarity = token_similarity,
 ) -> EntityMatch:
     """Score one entity: the best of its `names` (already tokenised), then the evidence."""
     best_name = names[0][0]
     best: NameComparison | None = None
     best_score = -1.0
     for listed_name, tokens in names:
-        comparison = compare_names(query_tokens, tokens, rarity)
+        comparison = compare_names(query_tokens, tokens, rarity, similarity)
         score = comparison.score * (WEAK_ALIAS_FACTOR if listed_name.kind == "weak_alias" else 1.0)
         if score > best_score:
             best_name, best, best_score = listed_name, comparison, score
