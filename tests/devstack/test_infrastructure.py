@@ -42,6 +42,7 @@ async def search_attributes(address: str) -> dict[str, int]:
     return dict(response.custom_attributes)
 
 
+@pytest.mark.slow
 def test_infrastructure_starts_stops_and_resumes_with_state(settings: Settings) -> None:
     said: list[str] = []
     stack = devstack.DevStack(settings, say=said.append, with_api=False, with_worker=False)

@@ -1,0 +1,123 @@
+"""`kyc dev` as a process: starts, prints URLs and keys once, stops every child on Ctrl-C,
+resumes with its state, and stops everything when a child dies."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kyc import devstack
+from kyc.devstack_procs import port_in_use
+
+FAKES = Path(__file__).resolve().parent / "fake_components.py"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    if any(port_in_use("127.0.0.1", p) for p in devstack.WEED_FIXED_PORTS):
+        pytest.skip("SeaweedFS's fixed ports are taken (another stack is running)")
+    values = dict(os.environ)
+    for key in [k for k in values if k.startswith("KYC_")]:
+        del values[key]
+    values.update(
+        KYC_STATE_DIR=str(tmp_path / "state"),
+        KYC_API_PORT=str(free_port()),
+        KYC_TEMPORAL_PORT=str(free_port()),
+        KYC_TEMPORAL_UI_PORT=str(free_port()),
+        KYC_S3_PORT=str(free_port()),
+    )
+    return values
+
+
+def start_dev(env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(FAKES), "dev"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def read_until(proc: subprocess.Popen[str], marker: str, timeout: float = 60) -> str:
+    assert proc.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if marker in line:
+            return "".join(lines)
+    proc.kill()
+    raise AssertionError(f"{marker!r} never printed:\n{''.join(lines)}")
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie still answers kill(0); it has stopped all the same.
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split()[2] != "Z"
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_every_child_and_a_restart_resumes(env: dict[str, str]) -> None:
+    state = Path(env["KYC_STATE_DIR"])
+    dev = start_dev(env)
+    out = read_until(dev, "Ctrl-C stops everything")
+    assert f"API           http://127.0.0.1:{env['KYC_API_PORT']}" in out
+    assert f"OpenAPI docs  http://127.0.0.1:{env['KYC_API_PORT']}/docs" in out
+    assert f"Temporal UI   http://127.0.0.1:{env['KYC_TEMPORAL_UI_PORT']}" in out
+    keys = json.loads((state / "dev-keys.json").read_text())
+    assert keys["secret_key"] in out and keys["reviewer_key"] in out
+    children = json.loads((state / "stack.json").read_text())["children"]
+    assert set(children) == {"temporal", "seaweedfs", "api", "worker"}
+
+    dev.send_signal(signal.SIGINT)
+    rest = dev.communicate(timeout=60)[0]
+    assert dev.returncode == 0, rest
+    assert rest.index("stopping api") < rest.index("stopping temporal")
+    assert rest.index("stopping worker") < rest.index("stopping seaweedfs")
+    assert not any(alive(pid) for pid in children.values())
+    assert not (state / "stack.json").exists()
+
+    again = start_dev(env)
+    out = read_until(again, "Ctrl-C stops everything")
+    assert keys["secret_key"] not in out  # printed on the first start only
+    assert json.loads((state / "dev-keys.json").read_text()) == keys
+    again.send_signal(signal.SIGTERM)
+    again.communicate(timeout=60)
+    assert again.returncode == 0
+
+
+@pytest.mark.slow
+def test_a_child_dying_stops_the_others_and_shows_its_log(env: dict[str, str]) -> None:
+    state = Path(env["KYC_STATE_DIR"])
+    dev = start_dev(env)
+    read_until(dev, "Ctrl-C stops everything")
+    children = json.loads((state / "stack.json").read_text())["children"]
+    os.killpg(children["api"], signal.SIGKILL)
+    rest = dev.communicate(timeout=60)[0]
+    assert dev.returncode == 1
+    assert "api exited unexpectedly" in rest
+    assert str(state / "logs" / "api.log") in rest
+    assert not any(alive(pid) for pid in children.values())
