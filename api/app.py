@@ -32,6 +32,11 @@ def create_app(
     store: ObjectStore | None = None,
 ) -> FastAPI:
     settings = settings or Settings.load()
+    if not settings.master_key:
+        raise RuntimeError(
+            "KYC_MASTER_KEY is not set (nor in <state_dir>/secrets.json): the API cannot seal "
+            "or read personal data without it. `kyc dev` generates one."
+        )
     state = AppState(
         settings=settings,
         engine=make_engine(settings.resolved_database_url),

@@ -67,8 +67,10 @@ class SessionCreateParams(Params):
 
 
 class SessionUpdateParams(Params):
-    # Options are fixed at creation: the running workflow received them as its input.
     metadata: dict[MetadataKey, str] | None = None
+    # Accepted only to answer precisely: options are fixed at creation, because the running
+    # workflow received them as its input.
+    options: dict[str, Any] | None = None
     type: Literal["document"] | None = None
     expand: list[str] = Field(default_factory=list)
 

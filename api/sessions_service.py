@@ -30,7 +30,7 @@ from kyc import images
 from kyc.crypto import SealedStore
 from kyc.db import events as db_events
 from kyc.db import sessions as db_sessions
-from kyc.db.ids import new_id
+from kyc.db.ids import digest, new_id
 from kyc.db.tables import VerificationSessionRow
 from kyc.errors import ImageRejected, InvalidState, KycError, MissingParameter
 from kyc.settings import Settings
@@ -101,7 +101,7 @@ async def create_session(
         client_secret="placeholder",
     )
     client_secret = f"{row.id}_secret_{secrets.token_urlsafe(24)}"
-    row.client_secret_hash = hashlib.sha256(client_secret.encode()).hexdigest()
+    row.client_secret_hash = digest(client_secret)
     db.add(row)
     db.flush()
     try:

@@ -83,6 +83,11 @@ async def update_session(
     """Only while the session requires input. `metadata[k]=""` removes key k."""
     row = db_sessions.get_session(db, caller.platform_id, session_id)
     params = parse(SessionUpdateParams, body)
+    if params.options is not None:
+        raise InvalidRequest(
+            "options can only be set when the session is created; create a new session.",
+            param="options",
+        )
 
     async def work() -> dict[str, Any]:
         if row.status != SessionStatus.requires_input.value or row.redaction_status:
