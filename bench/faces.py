@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import resource
 import statistics
@@ -90,7 +91,9 @@ def main() -> int:
     ours_rss = peak_rss_mb()
 
     print(f"# faces bench: {len(names)} images, {len(pairs)} labelled pairs\n")
-    print(f"engine load (weights provisioned + models built): {load_s:.2f} s\n")
+    print(f"engine load (weights provisioned + models built): {load_s:.2f} s")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"load average before timing: {load} on {os.cpu_count()} cores\n")
     print("| ours (dlib HOG <=640 px, 5-point chip, DeepFace Dlib model) | n | p50 | p95 |")
     print("|---|---|---|---|")
     print(row("per image (detect + align + embed)", per_image))
