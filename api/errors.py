@@ -97,6 +97,7 @@ def temporal_error(exc: Exception) -> KycError:
         if exc.status in (RPCStatusCode.INVALID_ARGUMENT, RPCStatusCode.FAILED_PRECONDITION):
             return InvalidState("The session cannot take this request now.")
         return ServiceUnavailable("The workflow service is unavailable; retry later.")
+    log.warning("Temporal call failed: %s", type(exc).__name__)
     return ServiceUnavailable("The workflow service is unavailable; retry later.")
 
 

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import secrets
@@ -125,6 +126,13 @@ async def create_session(
             "The verification could not be started; nothing was stored. Retry later."
         ) from exc
     try:
+        db_events.add_event(
+            db,
+            platform_id,
+            "identity.verification_session.created",
+            session_object(row),
+            dedupe_key=f"created:{row.id}",
+        )
         db.commit()
     except Exception:
         await _terminate_quietly(temporal.get_workflow_handle(row.id), "session row not stored")
@@ -255,7 +263,7 @@ async def redact(
             if exc.code != InvalidState.code:
                 raise
             live = None  # it finished in the meantime: nothing left to stop
-    sealed.shred(row.id)
+    await asyncio.to_thread(sealed.shred, row.id)
     db_sessions.redact(db, row)
     db.flush()
     db_events.add_event(

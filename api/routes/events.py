@@ -16,7 +16,7 @@ router = APIRouter(prefix=PATH, tags=["events"])
 
 
 @router.get("", summary="List events")
-async def list_events(db: DbSession, caller: Platform, query: Query) -> Any:
+def list_events(db: DbSession, caller: Platform, query: Query) -> Any:
     """`type` filters by event type; a trailing `*` matches a prefix."""
     params = parse(EventListParams, query)
     rows, has_more = db_events.list_events(
@@ -31,6 +31,6 @@ async def list_events(db: DbSession, caller: Platform, query: Query) -> Any:
 
 
 @router.get("/{event_id}", summary="Retrieve an event")
-async def retrieve_event(db: DbSession, caller: Platform, event_id: str, query: Query) -> Any:
+def retrieve_event(db: DbSession, caller: Platform, event_id: str, query: Query) -> Any:
     parse(ExpandParams, query)
     return event_object(db_events.get_event(db, caller.platform_id, event_id))

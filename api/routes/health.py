@@ -8,9 +8,8 @@ import logging
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from api.deps import DbSession, get_temporal
+from api.deps import DbSession, app_state, get_temporal
 from kyc.db.health import ping
-from kyc.errors import KycError
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger("kyc.api")
@@ -21,7 +20,7 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Readiness: database and Temporal reachable")
+@router.get("/readyz", summary="Readiness: database, Temporal and object storage reachable")
 async def readyz(request: Request, db: DbSession) -> JSONResponse:
     checks: dict[str, str] = {}
     try:
@@ -34,9 +33,18 @@ async def readyz(request: Request, db: DbSession) -> JSONResponse:
         client = await get_temporal(request)
         await asyncio.wait_for(client.service_client.check_health(), timeout=3)
         checks["temporal"] = "ok"
-    except (KycError, Exception) as exc:
+    except Exception as exc:
         log.warning("readyz: temporal unavailable: %s", type(exc).__name__)
         checks["temporal"] = "unavailable"
+    try:
+        store = app_state(request).store
+        if store is None:
+            raise RuntimeError("no object store")
+        await asyncio.wait_for(asyncio.to_thread(store.exists, "readyz"), timeout=3)
+        checks["storage"] = "ok"
+    except Exception as exc:
+        log.warning("readyz: storage unavailable: %s", type(exc).__name__)
+        checks["storage"] = "unavailable"
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse(
         {"status": "ready" if ready else "unavailable", "checks": checks},

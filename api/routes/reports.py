@@ -16,7 +16,7 @@ router = APIRouter(prefix=PATH, tags=["verification_reports"])
 
 
 @router.get("", summary="List verification reports")
-async def list_reports(state: State, db: DbSession, caller: Platform, query: Query) -> Any:
+def list_reports(state: State, db: DbSession, caller: Platform, query: Query) -> Any:
     params = parse(ReportListParams, query)
     rows, has_more = db_sessions.list_reports(
         db,
@@ -36,7 +36,7 @@ async def list_reports(state: State, db: DbSession, caller: Platform, query: Que
 
 
 @router.get("/{report_id}", summary="Retrieve a verification report")
-async def retrieve_report(
+def retrieve_report(
     state: State, db: DbSession, caller: Platform, report_id: str, query: Query
 ) -> Any:
     parse(ExpandParams, query)

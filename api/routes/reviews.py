@@ -26,7 +26,7 @@ router = APIRouter(prefix=PATH, tags=["reviews"])
 
 
 @router.get("", summary="List pending reviews, oldest first")
-async def list_reviews(db: DbSession, caller: AnyKey, query: Query) -> Any:
+def list_reviews(db: DbSession, caller: AnyKey, query: Query) -> Any:
     """Reviewer key or secret key of the platform; `reason` filters by a review reason."""
     params = parse(ReviewListParams, query)
     rows = db_sessions.pending_reviews(
@@ -38,7 +38,7 @@ async def list_reviews(db: DbSession, caller: AnyKey, query: Query) -> Any:
 
 
 @router.get("/{session_id}", summary="Retrieve a review case")
-async def retrieve_review(state: State, db: DbSession, caller: AnyKey, session_id: str) -> Any:
+def retrieve_review(state: State, db: DbSession, caller: AnyKey, session_id: str) -> Any:
     """The session (with verified outputs), its latest report and the decisions taken so far."""
     row = db_sessions.get_session(db, caller.platform_id, session_id)
     report = None

@@ -3,6 +3,8 @@ submit."""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -51,7 +53,7 @@ async def create_session(
 
 
 @router.get("", summary="List verification sessions")
-async def list_sessions(state: State, db: DbSession, caller: Platform, query: Query) -> Any:
+def list_sessions(state: State, db: DbSession, caller: Platform, query: Query) -> Any:
     params = parse(SessionListParams, query)
     rows, has_more = db_sessions.list_sessions(
         db,
@@ -69,7 +71,7 @@ async def list_sessions(state: State, db: DbSession, caller: Platform, query: Qu
 
 
 @router.get("/{session_id}", summary="Retrieve a verification session")
-async def retrieve_session(state: State, actor: SessionActor, query: Query) -> Any:
+def retrieve_session(state: State, actor: SessionActor, query: Query) -> Any:
     """Secret key, or the session's client_secret (which never sees `verified_outputs`)."""
     params = parse(ExpandParams, query)
     expand = [] if actor.by_client_secret else params.expand
@@ -201,15 +203,16 @@ async def upload_file(
     session = actor.session
 
     async def work() -> dict[str, Any]:
-        return service.store_upload(state, sealed, db, session, str(purpose), data)
+        # Image checks and the object-store write block: keep them off the event loop.
+        return await asyncio.to_thread(
+            service.store_upload, state, sealed, db, session, str(purpose), data
+        )
 
     fingerprint = {"purpose": purpose, "sha256": _sha256(data)}
     return await idem.run(actor.platform_id, fingerprint, work)
 
 
 def _sha256(data: bytes) -> str:
-    import hashlib
-
     return hashlib.sha256(data).hexdigest()
 
 

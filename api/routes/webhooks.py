@@ -58,7 +58,7 @@ async def create_endpoint(
 
 
 @router.get("", summary="List webhook endpoints")
-async def list_endpoints(db: DbSession, caller: Platform, query: Query) -> Any:
+def list_endpoints(db: DbSession, caller: Platform, query: Query) -> Any:
     params = parse(WebhookListParams, query)
     rows = db_events.list_webhook_endpoints(db, caller.platform_id)
     ids = [r.id for r in rows]
@@ -81,7 +81,7 @@ async def list_endpoints(db: DbSession, caller: Platform, query: Query) -> Any:
 
 
 @router.get("/{endpoint_id}", summary="Retrieve a webhook endpoint")
-async def retrieve_endpoint(db: DbSession, caller: Platform, endpoint_id: str, query: Query) -> Any:
+def retrieve_endpoint(db: DbSession, caller: Platform, endpoint_id: str, query: Query) -> Any:
     parse(ExpandParams, query)
     return webhook_endpoint_object(
         db_events.get_webhook_endpoint(db, caller.platform_id, endpoint_id)
@@ -89,7 +89,7 @@ async def retrieve_endpoint(db: DbSession, caller: Platform, endpoint_id: str, q
 
 
 @router.delete("/{endpoint_id}", summary="Delete a webhook endpoint")
-async def delete_endpoint(db: DbSession, caller: Platform, endpoint_id: str) -> Any:
+def delete_endpoint(db: DbSession, caller: Platform, endpoint_id: str) -> Any:
     row = db_events.get_webhook_endpoint(db, caller.platform_id, endpoint_id)
     delete_webhook_endpoint(db, row)
     db.commit()

@@ -22,7 +22,23 @@ async def test_healthz_and_readyz(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     ready = await client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "checks": {"database": "ok", "temporal": "ok"}}
+    assert ready.json() == {
+        "status": "ready",
+        "checks": {"database": "ok", "temporal": "ok", "storage": "ok"},
+    }
+
+
+async def test_openapi_lists_the_resources(client: httpx.AsyncClient) -> None:
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    for path in (
+        "/v1/identity/verification_sessions",
+        "/v1/identity/verification_sessions/{session_id}/files",
+        "/v1/identity/verification_reports/{report_id}",
+        "/v1/reviews/{session_id}",
+        "/v1/events",
+        "/v1/webhook_endpoints/{endpoint_id}",
+    ):
+        assert path in paths
 
 
 async def test_codec_round_trip_matches_the_converter(client: httpx.AsyncClient) -> None:

@@ -178,3 +178,43 @@ async def test_redact_verified_session_removes_report_body(
     )
     assert report.json()["document"] is None
     assert report.json()["redaction"] == {"status": "redacted"}
+
+
+async def test_options_cannot_change_after_creation(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    session = await create_session(client, tenant)
+    response = await client.post(
+        f"{SESSIONS}/{session['id']}",
+        json={"options": {"document": {"require_matching_selfie": True}}},
+        headers=tenant.auth,
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == "options"
+
+
+async def test_client_secret_sees_status_but_never_identity(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    session = await verified_session(client, tenant)
+    created = await create_session(client, tenant)
+    as_user = {"Authorization": f"Bearer {created['client_secret']}"}
+    own = await client.get(
+        f"{SESSIONS}/{created['id']}", params={"expand[]": "verified_outputs"}, headers=as_user
+    )
+    assert own.status_code == 200 and own.json()["verified_outputs"] is None
+    # Someone else's verified session is not reachable with this secret.
+    other = await client.get(f"{SESSIONS}/{session['id']}", headers=as_user)
+    assert other.status_code == 404
+
+
+async def test_created_event_is_recorded_without_secret(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    session = await create_session(client, tenant)
+    events = await client.get(
+        "/v1/events", params={"type": "identity.verification_session.created"}, headers=tenant.auth
+    )
+    [event] = events.json()["data"]
+    assert event["data"]["object"]["id"] == session["id"]
+    assert event["data"]["object"]["client_secret"] is None
