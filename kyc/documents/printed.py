@@ -154,6 +154,7 @@ def read_printed(lines: list[TextLine]) -> PrintedFields:
             out.set("sex", next(g for g in sm.groups() if g).upper(), 0.8 * row.score)
 
     _names(rows, out)
+    _passport_names(rows, out)
     _address(rows, out)
     # Without labels: birth is the earliest date printed, expiry the latest.
     all_dates = sorted({d for r in rows for d in _dates_in(r.text)})
@@ -178,6 +179,9 @@ def _names(rows: list[_Row], out: PrintedFields) -> None:
                 (r"^(?:2|FN)\s*[.:]?\s*([A-Z][A-Z' ,\-]+)$", "given_names"),
             ):
                 m = re.match(pattern, text, re.I)
+                next_row = rows[i + 1].text if i + 1 < len(rows) else ""
+                if m and _ZIP_LINE.search(next_row) and name == "surname":
+                    continue  # "1 MAIN STREET" above "CITY, ST 12345" is an address
                 if m and _clean_words(m.group(1)) not in _NOT_NAMES:
                     out.set(name, _clean_words(m.group(1)), 0.75 * t.score)
                     continue
@@ -192,6 +196,25 @@ def _names(rows: list[_Row], out: PrintedFields) -> None:
                         continue
                     if re.fullmatch(r"[A-Z][A-Z' ,\-]+", value.strip(), re.I):
                         out.set(name, _clean_words(value), 0.7 * t.score)
+
+
+_PASSPORT_LABELS = (
+    (re.compile(r"^(?:SURNAME|PRIMARY IDENTIFIER)\b", re.I), "surname"),
+    (re.compile(r"^(?:GIVEN NAMES?|SECONDARY IDENTIFIER)\b", re.I), "given_names"),
+)
+
+
+def _passport_names(rows: list[_Row], out: PrintedFields) -> None:
+    """Passport-style captions ("Surname / Nom") with the value on the row below, left-aligned."""
+    for i, row in enumerate(rows[:-1]):
+        for t in row.items:
+            for pattern, name in _PASSPORT_LABELS:
+                if not pattern.match(t.text.strip()):
+                    continue
+                x0 = t.box[0][0]
+                below = [b for b in rows[i + 1].items if abs(b.box[0][0] - x0) < 3 * t.height]
+                if below and re.fullmatch(r"[A-Z][A-Z' \-]+", below[0].text.strip()):
+                    out.set(name, _clean_words(below[0].text), 0.7 * below[0].score)
 
 
 def _address(rows: list[_Row], out: PrintedFields) -> None:
