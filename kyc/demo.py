@@ -171,6 +171,9 @@ def run(settings: Settings, timeout: float = 300.0, say: Say = _say) -> int:
     if stack is None:
         say(f"no running stack found in {state}: start one with `kyc dev` (same --state-dir)")
         return 2
+    if not stack.get("ready"):
+        say(f"the stack in {state} is still starting; run `kyc demo` once `kyc dev` is ready")
+        return 2
     try:
         client = KycClient(stack["api_url"], dev_secret_key(state))
     except DemoError as exc:

@@ -12,6 +12,7 @@ State dir layout: `secrets.json` (generated keys, read by `Settings.load()`), `d
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -304,6 +305,40 @@ def read_stack(state_dir: Path) -> dict[str, Any] | None:
     return info
 
 
+def _belongs_to(pid: int, state_dir: Path) -> bool:
+    """Whether a live process was started for this state dir (so a recycled pid is spared)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return False
+    marker = str(state_dir).encode()
+    return marker in cmdline or f"KYC_STATE_DIR={state_dir}".encode() in environ.split(b"\0")
+
+
+def reap_orphans(state_dir: Path) -> list[str]:
+    """Stop the children of a `kyc dev` that died without stopping them (SIGKILL, crash)."""
+    path = state_dir / STACK_FILE
+    if not path.exists():
+        return []
+    info = json.loads(path.read_text())
+    reaped = []
+    for name, pid in (info.get("children") or {}).items():
+        if isinstance(pid, int) and _belongs_to(pid, state_dir):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGTERM)
+                for _ in range(50):
+                    time.sleep(0.1)
+                    os.kill(pid, 0)
+                    if Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z":
+                        break
+                else:
+                    os.killpg(pid, signal.SIGKILL)
+            reaped.append(name)
+    path.unlink(missing_ok=True)
+    return reaped
+
+
 # --- the supervisor ------------------------------------------------------------------------------
 
 
@@ -338,6 +373,15 @@ class DevStack:
         """State dir and secrets; reloads settings so they include the generated values."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(self.state_dir, 0o700)
+        running = read_stack(self.state_dir)
+        if running is not None:
+            raise DevStackError(
+                f"`kyc dev` is already running for {self.state_dir} (pid {running['pid']}); "
+                "stop it first, or use another --state-dir"
+            )
+        reaped = reap_orphans(self.state_dir)
+        if reaped:
+            self.say(f"stopped {', '.join(reaped)} left running by a `kyc dev` that was killed")
         _, created = ensure_secrets(self.state_dir)
         if created:
             self.say(f"generated {', '.join(created)} in {self.state_dir / SECRETS_FILE}")
@@ -376,6 +420,8 @@ class DevStack:
     def _start(self, child: ChildProcess) -> ChildProcess:
         self.children[child.name] = child
         child.start()
+        # Recorded at once, so a `kyc dev` killed during startup leaves no untracked children.
+        self.write_stack_file(ready=False)
         return child
 
     def start_infrastructure(self) -> None:
@@ -453,8 +499,9 @@ class DevStack:
         if self.with_api:
             self.say(f"starting API on {s.api_host}:{s.api_port} ...")
             api = self._start(ChildProcess("api", api_command(s), self._log("api"), env))
-            url = s.resolved_public_url
-            wait_until(api, lambda: http_ok(f"{url}/readyz"), self.startup_timeout, "API")
+            host = "127.0.0.1" if s.api_host in ("0.0.0.0", "") else s.api_host
+            url = f"http://{host}:{s.api_port}/readyz"  # the process itself, not a proxy
+            wait_until(api, lambda: http_ok(url), self.startup_timeout, "API")
             self._timed("API", time.monotonic() - began)
         if worker is not None:
             self._wait_polling(worker, since)
@@ -465,14 +512,15 @@ class DevStack:
         self.check_ports()
         self.start_infrastructure()
         self.start_app()
-        self.write_stack_file()
+        self.write_stack_file(ready=True)
 
-    def write_stack_file(self) -> None:
+    def write_stack_file(self, ready: bool) -> None:
         s = self.settings
         write_private(
             self.state_dir / STACK_FILE,
             {
                 "pid": os.getpid(),
+                "ready": ready,
                 "api_url": s.resolved_public_url,
                 "temporal_address": s.resolved_temporal_address,
                 "temporal_ui_url": s.resolved_temporal_ui_url,
@@ -548,8 +596,9 @@ class DevStack:
             if child.alive():
                 self.say(f"stopping {name} ...")
             child.stop()
+        if self.children:  # only the instance that wrote stack.json removes it
+            (self.state_dir / STACK_FILE).unlink(missing_ok=True)
         self.children.clear()
-        (self.state_dir / STACK_FILE).unlink(missing_ok=True)
 
 
 def _moved_by(what: str, flag: str) -> str:
@@ -574,7 +623,8 @@ def open_stack(
     state_dir: Path | None, *, with_worker: bool = True, say: Say = _say
 ) -> Iterator[StackHandle]:
     """The stack `kyc dev` runs in `state_dir` if there is one, else a new one in a temp dir."""
-    if state_dir is not None and (info := read_stack(state_dir)) is not None:
+    info = read_stack(state_dir) if state_dir is not None else None
+    if state_dir is not None and info is not None and info.get("ready"):
         keys = json.loads((state_dir / DEV_KEYS_FILE).read_text())
         say(f"using the running stack of {state_dir} ({info['api_url']})")
         yield StackHandle(

@@ -121,3 +121,26 @@ def test_a_child_dying_stops_the_others_and_shows_its_log(env: dict[str, str]) -
     assert "api exited unexpectedly" in rest
     assert str(state / "logs" / "api.log") in rest
     assert not any(alive(pid) for pid in children.values())
+
+
+@pytest.mark.slow
+def test_children_of_a_killed_dev_are_stopped_by_the_next_start(env: dict[str, str]) -> None:
+    state = Path(env["KYC_STATE_DIR"])
+    dev = start_dev(env)
+    read_until(dev, "Ctrl-C stops everything")
+    children = json.loads((state / "stack.json").read_text())["children"]
+    second = start_dev(env)
+    out = second.communicate(timeout=30)[0]
+    assert second.returncode == 1
+    assert "already running" in out and str(dev.pid) in out
+
+    dev.kill()  # SIGKILL: no chance to stop its children
+    dev.wait(10)
+    assert all(alive(pid) for pid in children.values())
+    again = start_dev(env)
+    out = read_until(again, "Ctrl-C stops everything")
+    assert "left running by a `kyc dev` that was killed" in out
+    assert not any(alive(pid) for pid in children.values())
+    again.send_signal(signal.SIGINT)
+    again.communicate(timeout=60)
+    assert again.returncode == 0
