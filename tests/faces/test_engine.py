@@ -10,7 +10,7 @@ import pytest
 
 from kyc.faces.detect import DETECT_MAX_SIDE, detect_at_scale
 from kyc.faces.engine import FaceEngine, get_engine, provision_weights
-from kyc.faces.weights import PROVISIONED_FILES, package_models_dir, weights_dir
+from kyc.faces.weights import PROVISIONED_FILES, WeightsMissing, package_models_dir, weights_dir
 from tests.faces.compose import astronaut, astronaut_selfie, document_page, on_large_canvas
 from tests.faces.conftest import read_image
 
@@ -100,3 +100,9 @@ def test_provisioning_copies_weights_once(tmp_path: Path) -> None:
 def test_engine_is_cached_per_home(engine: FaceEngine, deepface_home: Path) -> None:
     assert get_engine(deepface_home) is engine
     assert (weights_dir(deepface_home) / PROVISIONED_FILES[0]).is_file()
+
+
+def test_other_models_without_weights_are_refused_not_downloaded(tmp_path: Path) -> None:
+    with pytest.raises(WeightsMissing, match="arcface_weights"):
+        FaceEngine(tmp_path, model_name="ArcFace")
+    assert sorted(p.name for p in weights_dir(tmp_path).iterdir()) == sorted(PROVISIONED_FILES)
