@@ -111,12 +111,13 @@ class FaceEngine:
     def compare(self, reference: FaceEmbedding, probe: FaceEmbedding) -> SelfieCheck:
         """Judge two embeddings: match, no_match (selfie_face_mismatch) or inconclusive."""
         cal = self.calibration
-        distance = cal.distance(reference.vector, probe.vector)
+        # Rounded before classifying so the stored distance always agrees with the result.
+        distance = round(cal.distance(reference.vector, probe.vector), 4)
         result = cal.classify(distance)
         check = SelfieCheck(
             status="verified",
             result=result,
-            distance=round(distance, 4),
+            distance=distance,
             threshold=cal.threshold,
             model=self.model_name,
         )
