@@ -97,7 +97,7 @@ def _reject(message: str) -> None:
     raise ImageQualityInsufficient(message, param="image")
 
 
-def _check_generic(m: QualityMeasures, t: QualityThresholds) -> None:
+def _check_size_and_light(m: QualityMeasures, t: QualityThresholds) -> None:
     if min(m.width, m.height) < t.min_short_side or max(m.width, m.height) < t.min_long_side:
         _reject(
             f"The photo is too small ({m.width}x{m.height} pixels): "
@@ -107,6 +107,9 @@ def _check_generic(m: QualityMeasures, t: QualityThresholds) -> None:
         _reject("The photo is too dark: move to a brighter place or turn on a light and retake it.")
     if m.brightness > t.max_brightness:
         _reject("The photo is too bright (overexposed): avoid direct light and retake it.")
+
+
+def _check_sharpness(m: QualityMeasures, t: QualityThresholds) -> None:
     if m.sharpness < t.min_sharpness:
         _reject("The photo is too blurry: hold the camera still, let it focus and retake it.")
 
@@ -117,18 +120,22 @@ def check_document_image(img: np.ndarray, thresholds: QualityThresholds = THRESH
     `img` is a BGR uint8 array (as decoded by OpenCV, EXIF orientation applied).
     """
     m = measure(img)
-    _check_generic(m, thresholds)
+    _check_size_and_light(m, thresholds)
+    # Before blur: a small document in a plain frame also measures as "blurred".
+    if m.content_extent < thresholds.min_content_extent:
+        _reject(
+            "The document is too small in the photo: hold it closer so it fills most of the frame."
+        )
+    _check_sharpness(m, thresholds)
     if m.glare_blob > thresholds.max_glare_blob:
         _reject(
             "There is glare on the document: tilt it slightly or move away from the light "
             "so no reflection covers it, and retake the photo."
         )
-    if m.content_extent < thresholds.min_content_extent:
-        _reject(
-            "The document is too small in the photo: hold it closer so it fills most of the frame."
-        )
 
 
 def check_selfie_image(img: np.ndarray, thresholds: QualityThresholds = THRESHOLDS) -> None:
     """Refuse a selfie that is too small, dark, bright or blurred (face checks live in faces/)."""
-    _check_generic(measure(img), thresholds)
+    m = measure(img)
+    _check_size_and_light(m, thresholds)
+    _check_sharpness(m, thresholds)
