@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import Stack
+from .conftest import Stack
 
 pytestmark = pytest.mark.e2e
 
