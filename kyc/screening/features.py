@@ -91,9 +91,11 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
 def birth_date_evidence(query: BirthDate | None, listed: list[BirthDate]) -> tuple[float, str]:
     """Graded birth-date evidence: a year off is weak evidence against, never a veto.
 
-    +1 same full date; +0.6 same year where one side knows only the year or the year is inside
-    a listed range; +0.3 same year and month but a different day; -0.3 one year off;
-    -0.6 two to four years off; -1 five or more years apart; 0 when either side has no date.
+    Agreement is weaker evidence than disagreement (many people share a birth year): +0.6 same
+    full date; +0.35 same year where one side knows only the year, the year is inside a listed
+    range, or day and month are swapped; +0.2 same year and month, other day; 0 same year,
+    other month; -0.2 one year off; -0.5 two to four years off; -1 five or more years apart;
+    0 when either side has no date.
     """
     if query is None or not listed:
         return 0.0, "no birth date to compare"
@@ -109,21 +111,21 @@ def _compare_dates(q: BirthDate, d: BirthDate) -> tuple[float, str]:
     low, high = d.year, d.to_year or d.year
     if low <= q.year <= high:
         if d.to_year and d.to_year != d.year:
-            return 0.6, f"{q} within listed range {d}"
+            return 0.35, f"{q} within listed range {d}"
         if q.month and d.month and q.day and d.day:
             if (q.month, q.day) == (d.month, d.day):
-                return 1.0, f"same birth date {d}"
+                return 0.6, f"same birth date {d}"
             if (q.month, q.day) == (d.day, d.month):
-                return 0.6, f"{q} is {d} with day and month swapped"
+                return 0.35, f"{q} is {d} with day and month swapped"
             if q.month == d.month:
-                return 0.3, f"same year and month as {d}, different day"
+                return 0.2, f"same year and month as {d}, different day"
             return 0.0, f"same year as {d}, different month"
-        return 0.6, f"same birth year as {d}"
+        return 0.35, f"same birth year as {d}"
     gap = min(abs(q.year - low), abs(q.year - high))
     if gap == 1:
-        return -0.3, f"birth year one off ({q} vs {d})"
+        return -0.2, f"birth year one off ({q} vs {d})"
     if gap <= 4:
-        return -0.6, f"birth year {gap} off ({q} vs {d})"
+        return -0.5, f"birth year {gap} off ({q} vs {d})"
     return -1.0, f"birth years {gap} apart ({q} vs {d})"
 
 

@@ -21,12 +21,12 @@ Similarity = Callable[[str, str], tuple[float, str]]
 # cases (see docs/screening.md): the name decides; a birth date or nationality alone cannot.
 ALGORITHM: dict[str, tuple[float, str]] = {
     "name": (1.0, "best token alignment of the query name with one listed name, 0..1"),
-    "birth_date": (0.10, "graded birth-date evidence, -1..1 (a year off is -0.3, not a veto)"),
+    "birth_date": (0.15, "graded birth-date evidence, -1..1 (a year off is -0.2, not a veto)"),
     "nationality": (0.05, "nationality evidence, -1..1"),
 }
 WEAK_ALIAS_FACTOR = 0.9  # names the list itself calls low quality count a little less
-UNMATCHED_WEIGHT = 1.0  # how much tokens differing on both sides dilute the name score
-EXTRA_NAME_WEIGHT = 0.6  # how much tokens present on one side only dilute it
+UNMATCHED_WEIGHT = 1.5  # how much tokens differing on both sides dilute the name score
+EXTRA_NAME_WEIGHT = 0.3  # how much tokens present on one side only dilute it
 MERGE_MIN_SCORE = 0.8  # a joined pair of tokens must match this well to be tried
 
 
@@ -105,6 +105,12 @@ def align(
     return NameComparison(matched / total if total else 0.0, tuple(pairs), unmatched_q, unmatched_c)
 
 
+def _spelled_alike(score: float, reason: str) -> bool:
+    # A joined token must match by spelling: consonant skeletons of joined tokens are too
+    # loose ("eric ho" would sound like "riccio").
+    return score >= MERGE_MIN_SCORE and reason != "sounds alike"
+
+
 def _merges(
     tokens: Sequence[str], other: Sequence[str], similarity: Similarity, joined_first: bool
 ) -> list[tuple[str, ...]]:
@@ -113,7 +119,7 @@ def _merges(
     for i in range(len(tokens) - 1):
         joined = tokens[i] + tokens[i + 1]
         pairs = ((joined, o) if joined_first else (o, joined) for o in other)
-        if any(similarity(a, b)[0] >= MERGE_MIN_SCORE for a, b in pairs):
+        if any(_spelled_alike(*similarity(a, b)) for a, b in pairs):
             out.append((*tokens[:i], joined, *tokens[i + 2 :]))
     return out
 

@@ -70,11 +70,13 @@ def test_different_people_score_low() -> None:
 
 def test_birth_date_is_graded_evidence_not_a_veto() -> None:
     listed = [BirthDate(1965, 3, 1)]
-    assert birth_date_evidence(BirthDate(1965, 3, 1), listed)[0] == 1.0
-    assert birth_date_evidence(BirthDate(1965), listed)[0] == 0.6
-    assert birth_date_evidence(BirthDate(1966, 3, 1), listed)[0] == -0.3
+    assert birth_date_evidence(BirthDate(1965, 3, 1), listed)[0] == 0.6
+    assert birth_date_evidence(BirthDate(1965), listed)[0] == 0.35
+    assert birth_date_evidence(BirthDate(1965, 1, 3), listed)[0] == 0.35  # day/month swapped
+    assert birth_date_evidence(BirthDate(1966, 3, 1), listed)[0] == -0.2
+    assert birth_date_evidence(BirthDate(1968), listed)[0] == -0.5
     assert birth_date_evidence(BirthDate(1980), listed)[0] == -1.0
-    assert birth_date_evidence(BirthDate(1961), [BirthDate(1960, to_year=1963)])[0] == 0.6
+    assert birth_date_evidence(BirthDate(1961), [BirthDate(1960, to_year=1963)])[0] == 0.35
     assert birth_date_evidence(None, listed)[0] == 0.0
 
 
@@ -96,11 +98,11 @@ def test_exact_name_one_year_off_stays_a_hit_and_explains_itself() -> None:
     tokens = name_tokens("LUCKSON ELAN")
     names = [(entity.names[0], tokens)]
     assert score_entity(tokens, BirthDate(1989, 1, 6), None, entity, names).score == 0.97
-    assert score_entity(tokens, BirthDate(1975), None, entity, names).score == 0.9
+    assert score_entity(tokens, BirthDate(1975), None, entity, names).score == 0.85
     match = score_entity(tokens, BirthDate(1989, 1, 6), "HT", entity, names)
     assert match.score == 1.0  # clipped: 1.0 - 0.03 + 0.05
     features = {f.feature: f for f in match.features}
     assert features["name"].reason == "'LUCKSON ELAN' (primary): luckson=luckson; elan=elan"
-    assert features["birth_date"].score == -0.3
+    assert features["birth_date"].score == -0.2
     assert "one off" in features["birth_date"].reason
     assert features["nationality"].score == 1.0
