@@ -7,6 +7,7 @@ failed validation can be retried with the same key.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -47,9 +48,30 @@ class IdempotencyGuard:
         """Do `work` once per key; later identical requests get the stored response."""
         if self.key is None:
             return JSONResponse(await work(), status_code=status_code)
+        key = self.key
         fingerprint = request_fingerprint(self.method, self.path, params)
-        engine = self.state.engine
-        with session_scope(engine) as db:
+        replay = await asyncio.to_thread(self._reserve, platform_id, fingerprint)
+        if replay is not None:
+            return replay
+        try:
+            response = await work()
+        except BaseException:
+            await asyncio.to_thread(self._in_tx, idempotency.release, platform_id, key)
+            raise
+        await asyncio.to_thread(
+            self._in_tx, idempotency.complete, platform_id, key, status_code, response
+        )
+        return JSONResponse(response, status_code=status_code)
+
+    def _in_tx(self, fn: Callable[..., None], *args: Any) -> None:
+        # DB work runs in a thread: a SQLite write lock wait must not block the event loop.
+        with session_scope(self.state.engine) as db:
+            fn(db, *args)
+
+    def _reserve(self, platform_id: str, fingerprint: str) -> JSONResponse | None:
+        """The stored response to replay, or None once the key is reserved for this request."""
+        assert self.key is not None
+        with session_scope(self.state.engine) as db:
             replay = self._replay(db, platform_id, fingerprint)
             if replay is not None:
                 return replay
@@ -58,15 +80,7 @@ class IdempotencyGuard:
                     "A request with this Idempotency-Key is being processed; retry later.",
                     param="Idempotency-Key",
                 )
-        try:
-            response = await work()
-        except BaseException:
-            with session_scope(engine) as db:
-                idempotency.release(db, platform_id, self.key)
-            raise
-        with session_scope(engine) as db:
-            idempotency.complete(db, platform_id, self.key, status_code, response)
-        return JSONResponse(response, status_code=status_code)
+        return None
 
     def _replay(self, db: Session, platform_id: str, fingerprint: str) -> JSONResponse | None:
         assert self.key is not None

@@ -31,9 +31,9 @@ from kyc import images
 from kyc.crypto import SealedStore
 from kyc.db import events as db_events
 from kyc.db import sessions as db_sessions
-from kyc.db.ids import digest, new_id
-from kyc.db.tables import VerificationSessionRow
-from kyc.errors import ImageRejected, InvalidState, KycError, MissingParameter
+from kyc.db.ids import digest, new_id, now
+from kyc.db.tables import FileRow, VerificationSessionRow
+from kyc.errors import ImageRejected, InvalidRequest, InvalidState, KycError, MissingParameter
 from kyc.settings import Settings
 from kyc.types import (
     CancelRequest,
@@ -87,24 +87,15 @@ def workflow_input(settings: Settings, row: VerificationSessionRow) -> Verificat
 async def create_session(
     state: AppState, temporal: Client, db: Session, platform_id: str, params: SessionCreateParams
 ) -> tuple[VerificationSessionRow, str]:
-    """Insert the row and start its workflow atomically; returns the row and client_secret."""
+    """Insert the row and start its workflow atomically; returns the row and client_secret.
+
+    With SQLite the insert takes the database's write lock until the commit. The insert (which
+    may wait for the lock) runs in a thread; once the lock is held, the commit or rollback runs
+    on the event loop, so it never waits for a worker thread that may itself be waiting for
+    this lock.
+    """
     settings = state.settings
-    # The secret embeds the session id, so it can only be generated once the id is known.
-    row = db_sessions.create_session(
-        db,
-        platform_id=platform_id,
-        type=params.type,
-        options=session_options(params).model_dump(mode="json"),
-        metadata=params.metadata,
-        client_reference_id=params.client_reference_id,
-        return_url=params.return_url,
-        expires_after_s=settings.session_expires_after_s,
-        client_secret="placeholder",
-    )
-    client_secret = f"{row.id}_secret_{secrets.token_urlsafe(24)}"
-    row.client_secret_hash = digest(client_secret)
-    db.add(row)
-    db.flush()
+    row, client_secret = await asyncio.to_thread(_insert_session, settings, db, platform_id, params)
     try:
         await temporal.start_workflow(
             VerificationWorkflow.run,
@@ -126,18 +117,44 @@ async def create_session(
             "The verification could not be started; nothing was stored. Retry later."
         ) from exc
     try:
-        db_events.add_event(
-            db,
-            platform_id,
-            "identity.verification_session.created",
-            session_object(row),
-            dedupe_key=f"created:{row.id}",
-        )
-        db.commit()
+        _commit_created(db, row)
     except Exception:
         await _terminate_quietly(temporal.get_workflow_handle(row.id), "session row not stored")
         raise
     return row, client_secret
+
+
+def _insert_session(
+    settings: Settings, db: Session, platform_id: str, params: SessionCreateParams
+) -> tuple[VerificationSessionRow, str]:
+    row = db_sessions.create_session(
+        db,
+        platform_id=platform_id,
+        type=params.type,
+        options=session_options(params).model_dump(mode="json"),
+        metadata=params.metadata,
+        client_reference_id=params.client_reference_id,
+        return_url=params.return_url,
+        expires_after_s=settings.session_expires_after_s,
+        client_secret="placeholder",
+    )
+    # The secret embeds the session id, so it can only be made once the id is known.
+    client_secret = f"{row.id}_secret_{secrets.token_urlsafe(24)}"
+    row.client_secret_hash = digest(client_secret)
+    db.add(row)
+    db.flush()
+    return row, client_secret
+
+
+def _commit_created(db: Session, row: VerificationSessionRow) -> None:
+    db_events.add_event(
+        db,
+        row.platform_id,
+        "identity.verification_session.created",
+        session_object(row),
+        dedupe_key=f"created:{row.id}",
+    )
+    db.commit()
 
 
 async def _terminate_quietly(handle: WorkflowHandle[Any, Any], reason: str) -> None:
@@ -145,6 +162,19 @@ async def _terminate_quietly(handle: WorkflowHandle[Any, Any], reason: str) -> N
         await handle.terminate(reason=reason)
     except RPCError:
         log.warning("could not terminate workflow after a failed commit")
+
+
+def update_metadata(db: Session, row: VerificationSessionRow, changes: dict[str, str]) -> None:
+    """Stripe's merge: given keys are set, keys given as "" are removed."""
+    merged = {k: v for k, v in {**row.metadata_, **changes}.items() if v != ""}
+    if len(merged) > 50:
+        raise InvalidRequest("metadata can have at most 50 keys.", param="metadata")
+    if any(len(v) > 500 for v in merged.values()):
+        raise InvalidRequest("metadata values are at most 500 characters.", param="metadata")
+    row.metadata_ = merged
+    row.updated = now()
+    db.add(row)
+    db.commit()
 
 
 def store_upload(
@@ -227,9 +257,13 @@ async def submit(temporal: Client, db: Session, row: VerificationSessionRow) -> 
         )
     except Exception as exc:
         raise temporal_error(exc) from exc
-    db_sessions.mark_submitted(db, list(files.values()))
-    db.commit()
+    await asyncio.to_thread(_mark_submitted, db, list(files.values()))
     return result
+
+
+def _mark_submitted(db: Session, files: list[FileRow]) -> None:
+    db_sessions.mark_submitted(db, files)
+    db.commit()
 
 
 async def cancel(temporal: Client, requested_by: str, session_id: str) -> VerificationState:
@@ -264,6 +298,11 @@ async def redact(
                 raise
             live = None  # it finished in the meantime: nothing left to stop
     await asyncio.to_thread(sealed.shred, row.id)
+    await asyncio.to_thread(_scrub, db, row, live)
+    return live
+
+
+def _scrub(db: Session, row: VerificationSessionRow, live: VerificationState | None) -> None:
     db_sessions.redact(db, row)
     db.flush()
     db_events.add_event(
@@ -274,4 +313,3 @@ async def redact(
         dedupe_key=f"redacted:{row.id}",
     )
     db.commit()
-    return live

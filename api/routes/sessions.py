@@ -23,7 +23,6 @@ from api.params import (
 )
 from api.schemas import list_object, session_object
 from kyc.db import sessions as db_sessions
-from kyc.db.ids import now
 from kyc.errors import InvalidRequest, InvalidState, MissingParameter, PayloadTooLarge
 from kyc.types import SessionStatus
 
@@ -97,18 +96,7 @@ async def update_session(
                 f"The session is {row.status}; it can only be updated while it requires input."
             )
         if params.metadata is not None:
-            merged = {**row.metadata_, **params.metadata}
-            merged = {k: v for k, v in merged.items() if v != ""}
-            if len(merged) > 50:
-                raise InvalidRequest("metadata can have at most 50 keys.", param="metadata")
-            if any(len(v) > 500 for v in merged.values()):
-                raise InvalidRequest(
-                    "metadata values are at most 500 characters.", param="metadata"
-                )
-            row.metadata_ = merged
-            row.updated = now()
-            db.add(row)
-            db.commit()
+            await asyncio.to_thread(service.update_metadata, db, row, params.metadata)
         return session_object(row, sealer=state.sealer, expand=params.expand)
 
     return await idem.run(caller.platform_id, body, work)

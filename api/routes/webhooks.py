@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter
@@ -47,12 +48,15 @@ async def create_endpoint(
                 param=f"enabled_events[{i}]",
             )
 
-    async def work() -> dict[str, Any]:
+    def insert() -> dict[str, Any]:
         row = db_events.create_webhook_endpoint(
             db, caller.platform_id, params.url, params.enabled_events
         )
         db.commit()
         return webhook_endpoint_object(row, with_secret=True)
+
+    async def work() -> dict[str, Any]:
+        return await asyncio.to_thread(insert)
 
     return await idem.run(caller.platform_id, body, work)
 

@@ -3,6 +3,7 @@ in-memory object store, and the app under test served through httpx's ASGI trans
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import sys
 import uuid
@@ -154,6 +155,11 @@ class Activities:
 
     @activity.defn(name="record_status")
     async def record_status(self, change: RecordStatusInput) -> RecordStatusResult:
+        # In a thread, like the real worker's sync activity: a SQLite lock wait must not block
+        # the event loop the API under test shares with this worker.
+        return await asyncio.to_thread(self._record_status, change)
+
+    def _record_status(self, change: RecordStatusInput) -> RecordStatusResult:
         with session_scope(self.engine) as db:
             db_sessions.apply_status(db, change, self.sealer)
             row = db.get(VerificationSessionRow, change.session_id)

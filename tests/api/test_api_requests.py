@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from api_helpers import SESSIONS, Tenant, create_session, upload
@@ -213,3 +215,23 @@ async def test_temporal_down_is_503_and_stores_nothing(settings: Settings, tenan
         assert response.json()["error"]["type"] == "api_error"
         listed = await client.get(SESSIONS, headers=tenant.auth)
         assert listed.json()["data"] == []
+
+
+async def test_concurrent_writes_do_not_stall(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    """Creates, updates and uploads at once (SQLite has one write lock): all succeed quickly."""
+    base = await create_session(client, tenant)
+
+    async def create(i: int) -> httpx.Response:
+        headers = {**tenant.auth, "Idempotency-Key": f"burst-{i}"}
+        return await client.post(SESSIONS, json={"metadata": {"i": str(i)}}, headers=headers)
+
+    async def update(i: int) -> httpx.Response:
+        body = {"metadata": {f"k{i}": "v"}}
+        return await client.post(f"{SESSIONS}/{base['id']}", json=body, headers=tenant.auth)
+
+    calls = [create(i) for i in range(6)] + [update(i) for i in range(3)]
+    calls += [upload(client, base["id"], tenant.auth, purpose="selfie")]
+    responses = await asyncio.wait_for(asyncio.gather(*calls), timeout=20)
+    assert [r.status_code for r in responses] == [200] * len(calls)
+    listed = await client.get(SESSIONS, params={"limit": 20}, headers=tenant.auth)
+    assert len(listed.json()["data"]) == 7
