@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hmac
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -60,6 +61,16 @@ class SessionCaller:
 def app_state(request: Request) -> AppState:
     state: AppState = request.app.state.kyc
     return state
+
+
+_ID = re.compile(r"^[A-Za-z0-9_\-]{1,100}$")
+
+
+def valid_path_ids(request: Request) -> None:
+    """An id that cannot exist (odd characters, too long) is simply not found."""
+    for name, value in request.path_params.items():
+        if not _ID.match(str(value)):
+            raise NotFound(f"No such object: '{value[:100]}'", param=name)
 
 
 def get_settings(request: Request) -> Settings:

@@ -16,10 +16,11 @@ from urllib.parse import parse_qsl
 
 from fastapi import Request
 
-from kyc.errors import InvalidRequest
+from kyc.errors import InvalidRequest, PayloadTooLarge
 
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 MAX_DEPTH = 5
+MAX_BODY_BYTES = 256 * 1024  # parameters only: files go to the multipart upload endpoint
 
 
 def parse_pairs(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
@@ -74,7 +75,12 @@ def query_params(request: Request) -> dict[str, Any]:
 async def body_params(request: Request) -> dict[str, Any]:
     """The body as nested params: JSON when the content type says so, else form encoding."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"Request bodies are limited to {MAX_BODY_BYTES} bytes.")
     raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"Request bodies are limited to {MAX_BODY_BYTES} bytes.")
     if not raw.strip():
         return {}
     if content_type == "application/json" or content_type.endswith("+json"):

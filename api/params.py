@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from api.errors import validation_error
+from kyc.errors import InvalidRequest
 from kyc.types import DocumentType
 
 P = TypeVar("P", bound=BaseModel)
@@ -26,8 +27,30 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _as_list(value: Any) -> Any:
+    """`expand=x` (no brackets) means `expand[]=x`."""
+    return [value] if isinstance(value, str) else value
+
+
+Expand = Annotated[list[Annotated[str, Field(max_length=100)]], BeforeValidator(_as_list)]
+
+
+def _reject_nul(value: Any, path: str) -> None:
+    """NUL characters cannot be stored (PostgreSQL refuses them in text): refuse them here."""
+    if isinstance(value, str) and "\x00" in value:
+        raise InvalidRequest(f"Invalid {path}: NUL characters are not allowed.", param=path)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _reject_nul(key, path)
+            _reject_nul(item, f"{path}[{key}]" if path else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _reject_nul(item, f"{path}[{i}]")
+
+
 def parse(model: type[P], params: dict[str, Any]) -> P:
     """Validate `params`, turning the first problem into a Stripe error naming the param."""
+    _reject_nul(params, "")
     try:
         return model.model_validate(params)
     except ValidationError as exc:
@@ -56,7 +79,7 @@ class SessionCreateParams(Params):
     metadata: Metadata = Field(default_factory=dict)
     client_reference_id: str | None = Field(default=None, min_length=1, max_length=200)
     return_url: str | None = Field(default=None, max_length=2000)
-    expand: list[str] = Field(default_factory=list)
+    expand: Expand = Field(default_factory=list)
 
     @field_validator("return_url")
     @classmethod
@@ -72,11 +95,11 @@ class SessionUpdateParams(Params):
     # workflow received them as its input.
     options: dict[str, Any] | None = None
     type: Literal["document"] | None = None
-    expand: list[str] = Field(default_factory=list)
+    expand: Expand = Field(default_factory=list)
 
 
 class ExpandParams(Params):
-    expand: list[str] = Field(default_factory=list)
+    expand: Expand = Field(default_factory=list)
 
 
 class CreatedRange(Params):
@@ -98,7 +121,7 @@ class ListParams(Params):
     starting_after: str | None = None
     ending_before: str | None = None
     created: Annotated[CreatedRange | None, BeforeValidator(_exact_created)] = None
-    expand: list[str] = Field(default_factory=list)
+    expand: Expand = Field(default_factory=list)
 
     def created_filter(self) -> dict[str, int] | None:
         if self.created is None:
@@ -136,7 +159,7 @@ class WebhookEndpointParams(Params):
     enabled_events: list[str] = Field(min_length=1)
     description: str | None = None
     api_version: str | None = None
-    expand: list[str] = Field(default_factory=list)
+    expand: Expand = Field(default_factory=list)
 
     @field_validator("url")
     @classmethod

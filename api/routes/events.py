@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
-from api.deps import DbSession, Platform, Query
+from api.deps import DbSession, Platform, Query, valid_path_ids
 from api.params import EventListParams, ExpandParams, parse
 from api.schemas import event_object, list_object
 from kyc.db import events as db_events
 
 PATH = "/v1/events"
-router = APIRouter(prefix=PATH, tags=["events"])
+router = APIRouter(prefix=PATH, tags=["events"], dependencies=[Depends(valid_path_ids)])
 
 
 @router.get("", summary="List events")

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
-from api.deps import DbSession, Platform, Query, State
+from api.deps import DbSession, Platform, Query, State, valid_path_ids
 from api.params import ExpandParams, ReportListParams, parse
 from api.schemas import list_object, report_object
 from kyc.db import sessions as db_sessions
 
 PATH = "/v1/identity/verification_reports"
-router = APIRouter(prefix=PATH, tags=["verification_reports"])
+router = APIRouter(
+    prefix=PATH, tags=["verification_reports"], dependencies=[Depends(valid_path_ids)]
+)
 
 
 @router.get("", summary="List verification reports")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from api import sessions_service as service
-from api.deps import AnyKey, Body, DbSession, Query, Reviewer, State, Temporal
+from api.deps import AnyKey, Body, DbSession, Query, Reviewer, State, Temporal, valid_path_ids
 from api.idempotency import Idempotent
 from api.params import ReviewDecisionParams, ReviewListParams, parse
 from api.schemas import (
@@ -22,7 +22,7 @@ from kyc.db.ids import now
 from kyc.types import ReviewDecision
 
 PATH = "/v1/reviews"
-router = APIRouter(prefix=PATH, tags=["reviews"])
+router = APIRouter(prefix=PATH, tags=["reviews"], dependencies=[Depends(valid_path_ids)])
 
 
 @router.get("", summary="List pending reviews, oldest first")

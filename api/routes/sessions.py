@@ -7,12 +7,22 @@ import asyncio
 import hashlib
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
 from api import sessions_service as service
-from api.deps import Body, DbSession, Platform, Query, Sealed, SessionActor, State, Temporal
+from api.deps import (
+    Body,
+    DbSession,
+    Platform,
+    Query,
+    Sealed,
+    SessionActor,
+    State,
+    Temporal,
+    valid_path_ids,
+)
 from api.idempotency import Idempotent
 from api.params import (
     ExpandParams,
@@ -28,7 +38,9 @@ from kyc.types import SessionStatus
 
 PATH = "/v1/identity/verification_sessions"
 PURPOSES = ("document_front", "document_back", "selfie")
-router = APIRouter(prefix=PATH, tags=["verification_sessions"])
+router = APIRouter(
+    prefix=PATH, tags=["verification_sessions"], dependencies=[Depends(valid_path_ids)]
+)
 
 
 @router.post("", summary="Create a verification session")

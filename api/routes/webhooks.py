@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
-from api.deps import Body, DbSession, Platform, Query
+from api.deps import Body, DbSession, Platform, Query, valid_path_ids
 from api.idempotency import Idempotent
 from api.params import ExpandParams, WebhookEndpointParams, WebhookListParams, parse
 from api.schemas import list_object, webhook_endpoint_object
@@ -17,7 +17,7 @@ from kyc.db.webhook_endpoints import delete_webhook_endpoint
 from kyc.errors import InvalidRequest
 
 PATH = "/v1/webhook_endpoints"
-router = APIRouter(prefix=PATH, tags=["webhook_endpoints"])
+router = APIRouter(prefix=PATH, tags=["webhook_endpoints"], dependencies=[Depends(valid_path_ids)])
 
 EVENT_TYPES = {
     f"identity.verification_session.{name}"

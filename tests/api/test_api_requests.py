@@ -235,3 +235,24 @@ async def test_concurrent_writes_do_not_stall(client: httpx.AsyncClient, tenant:
     assert [r.status_code for r in responses] == [200] * len(calls)
     listed = await client.get(SESSIONS, params={"limit": 20}, headers=tenant.auth)
     assert len(listed.json()["data"]) == 7
+
+
+async def test_unstorable_input_is_refused_not_crashed(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    nul = await client.post(SESSIONS, json={"metadata": {"k": "a\x00b"}}, headers=tenant.auth)
+    assert nul.status_code == 400
+    assert nul.json()["error"]["param"] == "metadata[k]"
+    cursor = await client.get(SESSIONS, params={"starting_after": "vs_\x00"}, headers=tenant.auth)
+    assert cursor.status_code == 400
+    for path in (f"{SESSIONS}/vs_%00x", f"{SESSIONS}/{'v' * 300}", "/v1/events/evt_%27%3B"):
+        odd = await client.get(path, headers=tenant.auth)
+        assert odd.status_code == 404, path
+        assert odd.json()["error"]["code"] == "resource_missing"
+    huge = await client.post(SESSIONS, json={"metadata": {"k": "x" * 300_000}}, headers=tenant.auth)
+    assert huge.status_code == 413
+    single = await client.get(
+        SESSIONS, params={"expand": "data.verified_outputs"}, headers=tenant.auth
+    )
+    assert single.status_code == 200
+    assert (await client.get(SESSIONS, headers=tenant.auth)).json()["data"] == []
