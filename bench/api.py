@@ -74,6 +74,7 @@ async def bench(api_url: str, secret_key: str, requests: int, levels: list[int])
         timeout=30,
     ) as client:
         await measure(client, 1, 20, None)  # warm-up: connections, caches, first workflows
+        print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared machine)")
         print(f"{'operation':<9} {'clients':>7} {'n':>5} {'req/s':>7} {'p50 ms':>7} "
               f"{'p95 ms':>7} {'p99 ms':>7}  target")  # fmt: skip
         for clients in levels:

@@ -114,7 +114,7 @@ def row(name: str, values: list[float], target: float | None = None) -> str:
     verdict = (
         "" if target is None else f"  p50 <= {target:.0f}: {'met' if p50 <= target else 'MISSED'}"
     )
-    return f"  {name:<28} p50 {p50:>8.0f} ms   p95 {p95:>8.0f} ms{verdict}"
+    return f"  {name:<34} p50 {p50:>8.0f} ms   p95 {p95:>8.0f} ms{verdict}"
 
 
 def main() -> int:
@@ -143,6 +143,7 @@ def main() -> int:
         rss = rss_mb(stack.worker_pid)
 
     print(f"\n{args.n} verifications, concurrency {args.concurrency}: {dict(statuses)}")
+    print(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared machine)")
     print(f"  throughput {args.n / wall:.2f} verifications/s ({wall:.1f} s)")
     print(row("client: submit -> final", [r[2] * 1000 for r in results]))
     if timings:
