@@ -15,7 +15,7 @@ from pathlib import Path
 from kyc.screening.index import ScreeningIndex
 from kyc.screening.matcher import compare_names
 from kyc.screening.models import ScreeningQuery
-from kyc.screening.normalize import name_tokens
+from kyc.screening.normalize import name_variants
 
 
 @dataclass
@@ -130,7 +130,14 @@ class PairScores:
 def pair_score(name1: str, name2: str, schema: str = "Person") -> float:
     """Name similarity of two names as the matcher sees them (FtM schema names)."""
     entity_type = "person" if schema == "Person" else "organization"
-    return compare_names(name_tokens(name1, entity_type), name_tokens(name2, entity_type)).score
+    return max(
+        (
+            compare_names(a, b).score
+            for a in name_variants(name1, entity_type)
+            for b in name_variants(name2, entity_type)
+        ),
+        default=0.0,
+    )
 
 
 def name_pairs_f1(path: Path, threshold: float) -> PairScores:

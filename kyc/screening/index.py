@@ -26,7 +26,7 @@ from kyc.screening.features import token_similarity
 from kyc.screening.loaders._common import parse_birth_dates
 from kyc.screening.matcher import EntityMatch, Similarity, score_entity, token_weight
 from kyc.screening.models import FeatureScore, ScreeningHit, ScreeningQuery
-from kyc.screening.normalize import name_tokens
+from kyc.screening.normalize import name_variants
 from kyc.screening.phonetic import consonant_key
 
 # Shipped review threshold: hits scoring at or above it go to review. Chosen by sweeping
@@ -78,9 +78,13 @@ class ScreeningIndex:
         self._df: dict[str, int] = defaultdict(int)
         for entity_id, entity in enumerate(entities):
             seen: set[tuple[str, ...]] = set()
-            for listed_name in entity.names:
-                tokens = name_tokens(listed_name.name, entity.entity_type)
-                if not tokens or tokens in seen:
+            variants = (
+                (listed_name, tokens)
+                for listed_name in entity.names
+                for tokens in name_variants(listed_name.name, entity.entity_type)
+            )
+            for listed_name, tokens in variants:
+                if tokens in seen:
                     continue
                 seen.add(tokens)
                 name_id = len(self._names)
@@ -193,26 +197,42 @@ class ScreeningIndex:
         allowed = {"person": _PERSON_TYPES, "organization": _ORG_TYPES}.get(
             entity_type, _PERSON_TYPES | _ORG_TYPES
         )
-        tokens = name_tokens(query.name, "person" if entity_type == "person" else "organization")
-        if not tokens:
+        variants = name_variants(
+            query.name, "person" if entity_type == "person" else "organization"
+        )
+        if not variants:
             return []
         birth = parse_birth_dates(query.birth_date)
         birth_date: BirthDate | None = birth[0] if birth else None
         nationality = country_code(query.nationality)
         by_entity: dict[int, list[tuple[ListedName, Sequence[str]]]] = defaultdict(list)
         listed_tokens: set[str] = set()
-        for name_id in self.candidates(tokens, allowed):
-            indexed = self._names[name_id]
-            by_entity[indexed.entity].append((indexed.name, indexed.tokens))
-            listed_tokens.update(indexed.tokens)
-            listed_tokens.update(a + b for a, b in itertools.pairwise(indexed.tokens))
-        similarity = _similarity_table(tokens, listed_tokens)
-        matches = [
-            score_entity(
-                tokens, birth_date, nationality, self.entities[e], names, self.rarity, similarity
-            )
-            for e, names in by_entity.items()
-        ]
+        seen: set[int] = set()
+        for tokens in variants:
+            for name_id in self.candidates(tokens, allowed):
+                if name_id in seen:
+                    continue
+                seen.add(name_id)
+                indexed = self._names[name_id]
+                by_entity[indexed.entity].append((indexed.name, indexed.tokens))
+                listed_tokens.update(indexed.tokens)
+                listed_tokens.update(a + b for a, b in itertools.pairwise(indexed.tokens))
+        similarity = _similarity_table([t for v in variants for t in v], listed_tokens)
+        matches = []
+        for e, names in by_entity.items():
+            scored = [
+                score_entity(
+                    tokens,
+                    birth_date,
+                    nationality,
+                    self.entities[e],
+                    names,
+                    self.rarity,
+                    similarity,
+                )
+                for tokens in variants
+            ]
+            matches.append(max(scored, key=lambda m: m.score))
         matches.sort(key=lambda m: (-m.score, m.entity.list_name, m.entity.entity_id))
         return matches
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from kyc.screening.japanese import japanese_reading
 from kyc.screening.translit import to_latin
 
 HONORIFICS = frozenset(
@@ -164,3 +165,14 @@ def name_tokens(name: str, entity_type: str = "person") -> tuple[str, ...]:
     stop = LEGAL_FORMS if entity_type in ("organization", "unknown", "vessel") else HONORIFICS
     kept = tuple(t for t in tokens if t not in stop)
     return kept or tuple(tokens)
+
+
+@lru_cache(maxsize=131072)
+def name_variants(name: str, entity_type: str = "person") -> tuple[tuple[str, ...], ...]:
+    """The token sequences `name` may stand for: its tokens, plus the Japanese reading of a
+    name written in kanji ("山田太郎": Mandarin "shan tian tai lang", Japanese "yamada taro")."""
+    variants = [name_tokens(name, entity_type)]
+    reading = japanese_reading(name)
+    if reading:
+        variants.append(name_tokens(reading, entity_type))
+    return tuple(dict.fromkeys(v for v in variants if v))

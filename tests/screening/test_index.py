@@ -61,3 +61,9 @@ def test_joined_query_finds_split_listed_name() -> None:
 
 def test_empty_query_name_has_no_hits(ofac_un_index: ScreeningIndex) -> None:
     assert ofac_un_index.screen(ScreeningQuery(name=" -- ")) == []
+
+
+def test_kanji_query_finds_romanised_japanese_name() -> None:
+    index = ScreeningIndex.build([_entity("1", "YAMADA, Taro"), _entity("2", "SHAN, Tianlang")])
+    hits = index.screen(ScreeningQuery(name="山田太郎"))
+    assert [(h.entity_id, h.score) for h in hits] == [("1", 1.0)]

@@ -10,8 +10,9 @@ from kyc.screening.features import (
     token_phonetic,
     token_similarity,
 )
+from kyc.screening.japanese import japanese_reading
 from kyc.screening.matcher import compare_names, score_entity
-from kyc.screening.normalize import name_tokens
+from kyc.screening.normalize import name_tokens, name_variants
 from kyc.screening.translit import to_latin
 
 
@@ -106,3 +107,10 @@ def test_exact_name_one_year_off_stays_a_hit_and_explains_itself() -> None:
     assert features["birth_date"].score == -0.2
     assert "one off" in features["birth_date"].reason
     assert features["nationality"].score == 1.0
+
+
+def test_kanji_names_are_also_read_as_japanese() -> None:
+    assert japanese_reading("山田太郎") == "yamada taro"
+    assert japanese_reading("金正恩") is None  # not all kanji are Japanese name readings
+    assert name_variants("田中花子") == (("tian", "zhong", "hua", "zi"), ("tanaka", "hanako"))
+    assert name_variants("Li Ming") == (("li", "ming"),)
