@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     temporal_ui_url: str = ""
     task_queue: str = "kyc"  # orchestration and I/O activities
     ml_task_queue: str = "kyc-ml"  # OCR and face activities (CPU-bound)
+    # Which queues this worker process polls: "kyc", "kyc-ml" or both (comma-separated), so
+    # production can run separate pools for orchestration and ML.
+    worker_queues: str = "kyc,kyc-ml"
+    ml_activity_threads: int = 2  # concurrent ML activities per worker (one per core here)
 
     # --- object storage (S3 API) --------------------------------------------------------------
     # S3 endpoint; empty means `kyc dev` starts the embedded SeaweedFS.

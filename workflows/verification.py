@@ -92,8 +92,10 @@ class _Canceled(Exception):
 
 @workflow.defn
 class VerificationWorkflow:
-    def __init__(self) -> None:
-        self._input: VerificationInput | None = None
+    @workflow.init
+    def __init__(self, input: VerificationInput) -> None:
+        # Set here, not in run(): an update can arrive in the same activation as the start.
+        self._input = input
         self._state = VerificationState()
         self._submission: Submission | None = None
         self._cancel: CancelRequest | None = None
@@ -128,7 +130,6 @@ class VerificationWorkflow:
             raise ApplicationError(
                 "A document_front file is required.", type="document_front_missing"
             )
-        assert self._input is not None
         if self._input.options.document.require_matching_selfie and (
             "selfie" not in submission.files
         ):
@@ -176,7 +177,6 @@ class VerificationWorkflow:
             )
 
     def _review_problem(self, decision: ReviewDecision) -> str | None:
-        assert self._input is not None
         if not self._state.review_pending or self._review is not None:
             return "No review is pending for this session."
         if self._input.reviewers and decision.reviewer_id not in self._input.reviewers:
@@ -191,7 +191,6 @@ class VerificationWorkflow:
 
     @workflow.run
     async def run(self, input: VerificationInput) -> VerificationResult:
-        self._input = input
         last_error: CheckError | None = None
         while True:
             self._set_step("awaiting_input")
@@ -246,7 +245,6 @@ class VerificationWorkflow:
     async def _verify(self, submission: Submission) -> VerificationReport:
         """capture -> extract -> match -> screen -> decide; domain errors end the attempt."""
         input = self._input
-        assert input is not None
         report = VerificationReport(attempt=self._state.attempt)
         options = input.options
         try:
@@ -359,7 +357,6 @@ class VerificationWorkflow:
     ) -> tuple[SessionStatus, CheckError | None] | None:
         """Wait for a reviewer, escalating, then apply the default action on timeout."""
         input = self._input
-        assert input is not None
         timeout = timedelta(seconds=input.review_timeout_s)
         deadline = workflow.now() + timeout
         self._state.review_pending = True
@@ -445,7 +442,6 @@ class VerificationWorkflow:
     ) -> None:
         """Persist a status change, emit its event, upsert search attributes (never PII)."""
         input = self._input
-        assert input is not None
         self._state.status = status
         self._state.last_error = last_error
         if step is not None:

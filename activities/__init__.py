@@ -1,0 +1,1 @@
+"""Thin Temporal activities: load inputs, call an engine, return a model."""

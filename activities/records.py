@@ -1,0 +1,164 @@
+"""decide / record_status / deliver_events / screen: I/O activities on the `kyc` queue."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.errors import async_domain_errors
+from kyc import policy
+from kyc.db import events as event_db
+from kyc.db import sessions as session_db
+from kyc.db.engine import session_scope
+from kyc.db.sealing import ColumnSealer
+from kyc.db.tables import EventRow, VerificationSessionRow
+from kyc.errors import InfrastructureError
+from kyc.types import (
+    DecideInput,
+    Decision,
+    DeliverEventsInput,
+    RecordStatusInput,
+    RecordStatusResult,
+    ScreeningCheck,
+    ScreenInput,
+)
+
+
+def public_session(row: VerificationSessionRow) -> dict[str, Any]:
+    """The session as events show it: statuses and codes, never identity data."""
+    return {
+        "id": row.id,
+        "object": "identity.verification_session",
+        "created": row.created,
+        "status": row.status,
+        "type": row.type,
+        "last_error": {"code": row.last_error_code, "reason": row.last_error_reason}
+        if row.last_error_code
+        else None,
+        "last_verification_report": row.last_report_id,
+        "client_reference_id": row.client_reference_id,
+        "metadata": row.metadata_,
+        "livemode": False,
+        "redaction": {"status": row.redaction_status} if row.redaction_status else None,
+    }
+
+
+def signature_header(secret: str, payload: bytes, timestamp: int) -> str:
+    """Stripe's `Stripe-Signature` scheme: t=<ts>,v1=HMAC-SHA256(secret, "<ts>.<payload>")."""
+    signed = f"{timestamp}.".encode() + payload
+    digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+class RecordActivities:
+    def __init__(
+        self,
+        engine: Engine,
+        sealer: ColumnSealer,
+        *,
+        screen_identity: Callable[[ScreenInput], ScreeningCheck] | None = None,
+        webhook_timeout_s: float = 5.0,
+    ) -> None:
+        self._engine = engine
+        self._sealer = sealer
+        self._screen_identity = screen_identity
+        self._webhook_timeout_s = webhook_timeout_s
+
+    @activity.defn(name="decide")
+    async def decide(self, input: DecideInput) -> Decision:
+        """`kyc.policy.decide`, recorded in history so policy changes never break replays."""
+        return policy.decide(input.report, input.options, input.screening_not_run_action)
+
+    @activity.defn(name="record_status")
+    @async_domain_errors
+    async def record_status(self, input: RecordStatusInput) -> RecordStatusResult:
+        """Persist a status change, its review audit row and its event, in one transaction."""
+        return await asyncio.to_thread(self._record_status, input)
+
+    def _record_status(self, input: RecordStatusInput) -> RecordStatusResult:
+        try:
+            with session_scope(self._engine) as db:
+                session_db.apply_status(db, input, self._sealer)
+                row = db.get(VerificationSessionRow, input.session_id)
+                assert row is not None
+                if input.review_decision is not None:
+                    session_db.record_review(db, row, input.review_decision, input.status.value)
+                event = event_db.add_event(
+                    db,
+                    row.platform_id,
+                    input.event_type,
+                    {"object": public_session(row)},
+                    dedupe_key=f"{input.session_id}:{input.dedupe_key or input.event_type}",
+                )
+                return RecordStatusResult(event_ids=[event.id])
+        except OperationalError as exc:  # database down or locked: retry with backoff
+            raise InfrastructureError(f"database unavailable: {exc.orig}") from exc
+
+    @activity.defn(name="screen")
+    @async_domain_errors
+    async def screen(self, input: ScreenInput) -> ScreeningCheck:
+        """Screen the extracted identity against the current list snapshot."""
+        if self._screen_identity is None:
+            return ScreeningCheck(status="not_run", reason="No sanctions list has been imported.")
+        return await asyncio.to_thread(self._screen_identity, input)
+
+    @activity.defn(name="deliver_events")
+    async def deliver_events(self, input: DeliverEventsInput) -> None:
+        """POST each event to every subscribed endpoint, signed; raise to retry failures."""
+        failures: list[str] = []
+        deliveries = await asyncio.to_thread(self._pending_deliveries, input.event_ids)
+        async with httpx.AsyncClient(timeout=self._webhook_timeout_s) as client:
+            for event, endpoint_id, url, secret in deliveries:
+                payload = json.dumps(event, separators=(",", ":")).encode()
+                headers = {
+                    "Content-Type": "application/json",
+                    "Stripe-Signature": signature_header(secret, payload, int(time.time())),
+                }
+                status: int | None = None
+                try:
+                    status = (await client.post(url, content=payload, headers=headers)).status_code
+                except httpx.HTTPError:
+                    status = None
+                await asyncio.to_thread(self._record_delivery, event["id"], endpoint_id, status)
+                if status is None or not 200 <= status < 300:
+                    failures.append(endpoint_id)
+        if failures:
+            raise ApplicationError(
+                f"{len(failures)} webhook endpoint(s) did not accept the event",
+                type="webhook_delivery_failed",
+            )
+
+    def _pending_deliveries(self, event_ids: list[str]) -> list[tuple[dict[str, Any], str, str, str]]:
+        out = []
+        with session_scope(self._engine) as db:
+            for event_id in event_ids:
+                event = db.get(EventRow, event_id)
+                if event is None:
+                    continue
+                body = {
+                    "id": event.id,
+                    "object": "event",
+                    "type": event.type,
+                    "created": event.created,
+                    "livemode": False,
+                    "data": event.data,
+                }
+                for endpoint in event_db.endpoints_for(db, event):
+                    if not event_db.was_delivered(db, event.id, endpoint.id):
+                        out.append((body, endpoint.id, endpoint.url, endpoint.secret))
+        return out
+
+    def _record_delivery(self, event_id: str, endpoint_id: str, status: int | None) -> None:
+        with session_scope(self._engine) as db:
+            event_db.record_delivery(db, event_id, endpoint_id, status)

@@ -1,0 +1,50 @@
+"""One time-skipping Temporal test server for the whole session (binary from the venv)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.testing import WorkflowEnvironment
+
+from kyc.crypto import generate_key
+from kyc.temporal import data_converter
+
+
+def venv_binary(name: str) -> str:
+    path = Path(sys.executable).parent / name
+    found = str(path) if path.exists() else shutil.which(name)
+    if not found:
+        pytest.fail(f"{name} is missing: it is installed by the temporal-*-bin packages")
+    return found
+
+
+@pytest.fixture(scope="session")
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    environment = await WorkflowEnvironment.start_time_skipping(
+        data_converter=data_converter(generate_key()),
+        test_server_existing_path=venv_binary("temporal-test-server"),
+    )
+    await register_search_attributes(environment)
+    try:
+        yield environment
+    finally:
+        await environment.shutdown()
+
+
+async def register_search_attributes(environment: WorkflowEnvironment) -> None:
+    """The workflow upserts these; servers refuse undeclared ones (`kyc dev` declares them)."""
+    await environment.client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=environment.client.namespace,
+            search_attributes={
+                "KycStatus": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+                "KycNeedsReview": IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+            },
+        )
+    )

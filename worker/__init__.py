@@ -1,0 +1,1 @@
+"""Worker process wiring: builds clients and engines, registers task queues."""

@@ -1,0 +1,148 @@
+"""One worker process: clients and engines built once, activities registered per task queue.
+
+Models load before polling starts (so the first verification does not pay for them) and once
+per process; ML activities are sync and run on a small thread pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from temporalio.worker import Worker
+
+from activities.images import ImageActivities
+from activities.records import RecordActivities
+from kyc.crypto import SealedStore
+from kyc.db.engine import make_engine
+from kyc.db.sealing import ColumnSealer
+from kyc.settings import Settings
+from kyc.temporal import connect
+from kyc.types import ScreeningCheck, ScreenInput
+from workflows.verification import VerificationWorkflow
+
+log = logging.getLogger("kyc.worker")
+
+
+def _progress(message: str) -> None:
+    print(f"[worker] {message}", file=sys.stderr, flush=True)
+
+
+def build_image_activities(settings: Settings, sealed: SealedStore) -> ImageActivities:
+    """Load the OCR and face models (once per process) and wire them into the activities."""
+    from kyc.documents.extract import extract_document
+    from kyc.documents.ocr import get_engine as get_ocr
+    from kyc.documents.quality import check_document_image, check_selfie_image
+    from kyc.faces.engine import get_engine as get_face_engine
+    from kyc.faces.engine import provision_weights
+
+    started = time.perf_counter()
+    get_ocr(settings.ocr_engine)
+    provision_weights(settings.deepface_home)
+    faces = get_face_engine(settings.deepface_home)
+    _progress(f"models loaded in {time.perf_counter() - started:.1f} s")
+    return ImageActivities(
+        sealed,
+        max_pixels=settings.max_image_pixels,
+        min_side=settings.min_image_side,
+        check_document=check_document_image,
+        check_selfie=check_selfie_image,
+        extract_document=extract_document,
+        match_faces=faces.compare_document_selfie,
+    )
+
+
+def build_screener(settings: Settings) -> Any:
+    """Screen against the current imported list snapshot, reloaded when a new one lands."""
+    from kyc.screening.snapshots import CurrentIndex, SnapshotStore
+
+    current = CurrentIndex(SnapshotStore(settings.object_store()))
+
+    def screen_identity(input: ScreenInput) -> ScreeningCheck:
+        loaded = current.get()
+        if loaded is None:
+            return ScreeningCheck(status="not_run", reason="No sanctions list has been imported.")
+        info, index = loaded
+        hits = index.screen(input.query)
+        return ScreeningCheck(
+            status="hit" if hits else "clear",
+            hits=hits,
+            snapshot_id=info.id,
+            threshold=index.threshold,
+        )
+
+    return screen_identity
+
+
+async def run_worker(settings: Settings) -> None:
+    queues = {q.strip() for q in settings.worker_queues.split(",") if q.strip()}
+    unknown = queues - {"kyc", "kyc-ml"}
+    if unknown:
+        raise SystemExit(f"KYC_WORKER_QUEUES has unknown queue(s): {', '.join(sorted(unknown))}")
+    client = await connect(
+        settings.resolved_temporal_address, settings.temporal_namespace, settings.payload_key
+    )
+    workers: list[Worker] = []
+    if "kyc" in queues:
+        records = RecordActivities(
+            make_engine(settings.resolved_database_url),
+            ColumnSealer(settings.master_key),
+            screen_identity=build_screener(settings),
+            webhook_timeout_s=settings.webhook_timeout_s,
+        )
+        workers.append(
+            Worker(
+                client,
+                task_queue=settings.task_queue,
+                workflows=[VerificationWorkflow],
+                activities=[
+                    records.decide,
+                    records.record_status,
+                    records.screen,
+                    records.deliver_events,
+                ],
+            )
+        )
+    if "kyc-ml" in queues:
+        store = settings.object_store()
+        images = build_image_activities(settings, SealedStore(store, settings.master_key))
+        workers.append(
+            Worker(
+                client,
+                task_queue=settings.ml_task_queue,
+                activities=[images.capture, images.extract, images.match],
+                activity_executor=ThreadPoolExecutor(settings.ml_activity_threads),
+                max_concurrent_activities=settings.ml_activity_threads,
+            )
+        )
+    _progress(f"polling {', '.join(sorted(queues))} on {settings.resolved_temporal_address}")
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    runs = [asyncio.create_task(w.run()) for w in workers]
+    await stop.wait()
+    _progress("shutting down (finishing running activities)")
+    await asyncio.gather(*(w.shutdown() for w in workers))
+    await asyncio.gather(*runs, return_exceptions=True)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = Settings.load()
+    os.environ.setdefault("DEEPFACE_HOME", str(settings.deepface_home))
+    code = 0
+    try:
+        asyncio.run(run_worker(settings))
+    except KeyboardInterrupt:
+        code = 130
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # sdk-python#300: avoid aborts in interpreter teardown
