@@ -98,6 +98,11 @@ def main() -> int:
     print("|---|---|---|---|")
     print(row("per image (detect + align + embed)", per_image))
     print(row("per pair (two images + compare)", per_pair))
+    stages = {
+        k: statistics.median(v.timings_ms[k] for v in vectors.values())
+        for k in ("detect", "align", "embed")
+    }
+    print("\nper-image stage medians: " + ", ".join(f"{k} {ms:.0f} ms" for k, ms in stages.items()))
     print(f"\naccuracy at threshold {cal.threshold} on all pairs: {sum(ours) / len(ours):.2%}")
     print(f"peak RSS after ours: {ours_rss:.0f} MB")
 
