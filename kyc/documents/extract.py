@@ -89,7 +89,7 @@ def read_sources(
     src.mrz = _usable(front_mrz)
 
     barcode_images = [back] if back is not None else []
-    if src.mrz is None:
+    if src.mrz is None and back is None:
         barcode_images.append(front)  # a licence back may be sent as the only image
     t0 = time.perf_counter()
     for img in barcode_images:

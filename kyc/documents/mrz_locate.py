@@ -295,8 +295,13 @@ def _locate(
         return best, original_lines
 
     if not mrz_boxes:
-        # No MRZ-like text: the document may lie sideways or upside down.
-        for code in (cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE, cv2.ROTATE_180):
+        if _reads_upright(lines):
+            return best, original_lines  # plenty of level text and no MRZ: there is none
+        # No MRZ-like text: the document may lie sideways (upside down is handled per line).
+        turns = [cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE]
+        if not _mostly_vertical(lines):
+            turns.append(cv2.ROTATE_180)  # the line classifier usually copes with 180° itself
+        for code in turns:
             turned = cv2.rotate(work, code)
             turned_lines = engine.read(turned)
             rows, boxes = _rows_from(turned_lines)
@@ -316,6 +321,26 @@ def _locate(
     band = _crop_band(img, mrz_boxes, scale, rows_found=len(rows))
     best = _reread_band(band, engine, today, best)
     return best, original_lines
+
+
+def _mostly_vertical(lines: list[TextLine]) -> bool:
+    """Whether most text boxes stand upright in the image, i.e. the page lies sideways."""
+    tall = wide = 0
+    for t in lines:
+        xs = [p[0] for p in t.box]
+        ys = [p[1] for p in t.box]
+        w, h = max(xs) - min(xs), max(ys) - min(ys)
+        tall += h > 2 * w
+        wide += w > 2 * h
+    return tall > wide
+
+
+def _reads_upright(lines: list[TextLine]) -> bool:
+    """Whether the page already reads as level text (so turning it cannot reveal an MRZ)."""
+    level = [
+        t for t in lines if t.width > 2.5 * t.height and t.score >= 0.85 and len(t.text.strip()) >= 4
+    ]
+    return len(level) >= 6
 
 
 def _reread_band(
