@@ -11,13 +11,15 @@ from pathlib import Path
 
 from kyc.errors import ListUnavailable
 
-# Official publication URLs (checked against the publishers' download pages).
+# Official publication URLs, as the publishers document them (not fetched from this machine,
+# which has no access to them: `kyc lists update` reports any that cannot be reached).
+# OFAC's legacy treasury.gov paths redirect to its Sanctions List Service.
 DEFAULT_LIST_URLS: dict[str, list[str]] = {
     "ofac_sdn": [
-        "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN.CSV",
-        "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/ADD.CSV",
-        "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/ALT.CSV",
-        "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN_COMMENTS.CSV",
+        "https://www.treasury.gov/ofac/downloads/sdn.csv",
+        "https://www.treasury.gov/ofac/downloads/add.csv",
+        "https://www.treasury.gov/ofac/downloads/alt.csv",
+        "https://www.treasury.gov/ofac/downloads/sdn_comments.csv",
     ],
     "un_xml": ["https://scsanctions.un.org/resources/xml/en/consolidated.xml"],
     "us_csl": [
