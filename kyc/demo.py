@@ -139,9 +139,10 @@ def specimen_images() -> tuple[bytes, bytes]:
 
 
 def screening_lists_imported(settings: Settings) -> bool:
-    """Whether `kyc lists import` has stored any sanctions list under the state dir."""
-    lists_dir = settings.state_dir / "screening"
-    return lists_dir.is_dir() and any(lists_dir.iterdir())
+    """Whether `kyc lists import` has published a sanctions list snapshot in object storage."""
+    from kyc.screening.snapshots import SnapshotStore
+
+    return SnapshotStore(settings.object_store()).current() is not None
 
 
 def dev_secret_key(state_dir: Path) -> str:
@@ -180,7 +181,10 @@ def run(settings: Settings, timeout: float = 300.0, say: Say = _say) -> int:
         say(f"error: {exc}")
         return 2
     try:
-        screening = screening_lists_imported(settings)
+        # The stack's own endpoint: `kyc dev` may have been given another --s3-port.
+        screening = screening_lists_imported(
+            settings.model_copy(update={"s3_endpoint": stack["s3_endpoint"]})
+        )
         if not screening:
             say(
                 "No sanctions list has been imported, so this demo runs without screening "

@@ -60,3 +60,20 @@ def test_a_worker_killed_mid_verification_is_replaced_and_the_session_completes(
     stack.dev.restart_worker(kill=True)
     final = stack.client.follow(session_id, timeout=300)
     assert final["status"] == "verified", final.get("last_error")
+
+
+def test_kyc_demo_reaches_verified_without_screening_when_no_list_is_imported(
+    stack: Stack,
+) -> None:
+    from kyc.demo import run
+
+    said: list[str] = []
+    code = run(stack.dev.settings, timeout=240, say=said.append)
+    out = "\n".join(said)
+    assert code == 0, out
+    assert "No sanctions list has been imported" in out
+    assert "kyc lists import PATH --format ofac_sdn|un_xml" in out
+    assert "final status: verified" in out
+    ui = stack.dev.settings.resolved_temporal_ui_url
+    assert f"Temporal UI: {ui}/namespaces/default/workflows/vs_" in out
+    assert "ERIKSSON" not in out.upper()  # the specimen holder's name is never printed
