@@ -39,6 +39,10 @@ def inspect(data: bytes, *, max_bytes: int, max_pixels: int, min_side: int) -> I
         with Image.open(io.BytesIO(data)) as img:
             fmt = img.format or ""
             width, height = img.size
+    except Image.DecompressionBombError as exc:
+        raise ImageRejected(
+            "The image declares more pixels than any photo needs.", code="image_too_large"
+        ) from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise ImageRejected(
             "The file is not an image we can read (use JPEG, PNG or WebP).",
@@ -71,6 +75,10 @@ def decode(data: bytes, *, max_pixels: int, min_side: int) -> np.ndarray:
                 rgb = oriented.convert("RGB")
     except ImageRejected:
         raise
+    except Image.DecompressionBombError as exc:
+        raise ImageRejected(
+            "The image declares more pixels than any photo needs.", code="image_too_large"
+        ) from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Warning) as exc:
         raise ImageRejected(
             "The image is corrupt or truncated and cannot be decoded.", code="file_corrupt"

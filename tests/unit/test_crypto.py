@@ -1,0 +1,87 @@
+"""Envelope encryption, the sealed object store and the Temporal payload codec."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from temporalio.api.common.v1 import Payload
+
+from kyc.crypto import DecryptionFailed, SealedStore, generate_key, seal, unseal
+from kyc.errors import NotFound
+from kyc.temporal import ENCODING, EncryptionCodec
+
+
+class MemoryStore:
+    """ObjectStore's interface over a dict (a test double)."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+
+    def put(self, key: str, data: bytes, content_type: str = "") -> None:
+        self.objects[key] = data
+
+    def get(self, key: str) -> bytes:
+        if key not in self.objects:
+            raise NotFound(key)
+        return self.objects[key]
+
+    def keys(self, prefix: str) -> Iterator[str]:
+        return iter([k for k in self.objects if k.startswith(prefix)])
+
+    def delete(self, key: str) -> None:
+        self.objects.pop(key, None)
+
+
+def test_seal_round_trip_and_tamper_detection() -> None:
+    key = bytes(range(32))
+    blob = seal(key, b"ANNA ERIKSSON", b"ctx")
+    assert b"ANNA" not in blob
+    assert unseal(key, blob, b"ctx") == b"ANNA ERIKSSON"
+    with pytest.raises(DecryptionFailed):
+        unseal(key, blob, b"other context")
+    tampered = blob[:-1] + bytes([blob[-1] ^ 1])
+    with pytest.raises(DecryptionFailed):
+        unseal(key, tampered, b"ctx")
+
+
+def test_sealed_store_encrypts_per_session_and_shreds() -> None:
+    memory = MemoryStore()
+    sealed = SealedStore(memory, generate_key())  # type: ignore[arg-type]
+    key = sealed.put("vs_1", "uploads/front", b"\x89PNG passport bytes")
+    assert key == "sessions/vs_1/uploads/front"
+    assert b"passport" not in memory.objects[key]
+    assert "sessions/vs_1/data-key" in memory.objects
+    assert sealed.get("vs_1", key) == b"\x89PNG passport bytes"
+    # another session's key can never read it, even if the key name is forged
+    with pytest.raises(NotFound):
+        sealed.get("vs_2", key)
+    assert sealed.shred("vs_1") == 2
+    assert memory.objects == {}
+
+
+def test_a_fresh_process_reads_with_the_wrapped_key_but_not_with_another_master() -> None:
+    memory = MemoryStore()
+    master = generate_key()
+    key = SealedStore(memory, master).put("vs_1", "x", b"data")  # type: ignore[arg-type]
+    assert SealedStore(memory, master).get("vs_1", key) == b"data"  # type: ignore[arg-type]
+    with pytest.raises(DecryptionFailed):
+        SealedStore(memory, generate_key()).get("vs_1", key)  # type: ignore[arg-type]
+
+
+async def test_payload_codec_round_trip_hides_content() -> None:
+    codec = EncryptionCodec(generate_key())
+    original = Payload(metadata={"encoding": b"json/plain"}, data=b'{"surname":"ERIKSSON"}')
+    [encoded] = await codec.encode([original])
+    assert encoded.metadata["encoding"] == ENCODING
+    assert b"ERIKSSON" not in encoded.data
+    [decoded] = await codec.decode([encoded])
+    assert decoded == original
+
+
+async def test_payload_codec_passes_through_unencrypted_and_refuses_wrong_key() -> None:
+    plain = Payload(metadata={"encoding": b"json/plain"}, data=b"1")
+    assert await EncryptionCodec(generate_key()).decode([plain]) == [plain]
+    [encoded] = await EncryptionCodec(generate_key()).encode([plain])
+    with pytest.raises(DecryptionFailed):
+        await EncryptionCodec(generate_key()).decode([encoded])
