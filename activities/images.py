@@ -72,9 +72,7 @@ class ImageActivities:
             else:
                 self._check_document(image)
             png = images.encode_png(image)
-            key = self._sealed.put(
-                input.session_id, f"attempts/{input.attempt}/{purpose}.png", png
-            )
+            key = self._sealed.put(input.session_id, f"attempts/{input.attempt}/{purpose}.png", png)
             result[purpose] = CapturedImage(
                 key=key,
                 sha256=hashlib.sha256(png).hexdigest(),

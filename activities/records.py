@@ -139,7 +139,9 @@ class RecordActivities:
                 type="webhook_delivery_failed",
             )
 
-    def _pending_deliveries(self, event_ids: list[str]) -> list[tuple[dict[str, Any], str, str, str]]:
+    def _pending_deliveries(
+        self, event_ids: list[str]
+    ) -> list[tuple[dict[str, Any], str, str, str]]:
         out = []
         with session_scope(self._engine) as db:
             for event_id in event_ids:

@@ -139,6 +139,8 @@ class Settings(BaseSettings):
         values = json.loads(generated.read_text())
         # The environment wins over generated values.
         overrides = {
-            k: v for k, v in values.items() if f"KYC_{k.upper()}" not in os.environ and k in cls.model_fields
+            k: v
+            for k, v in values.items()
+            if f"KYC_{k.upper()}" not in os.environ and k in cls.model_fields
         }
         return base.model_copy(update=overrides)

@@ -90,12 +90,14 @@ Step = Literal[
 ]
 
 
+def _all_document_types() -> list[DocumentType]:
+    return ["passport", "id_card", "driving_license"]
+
+
 class DocumentOptions(BaseModel):
     """Stripe's `options[document]`."""
 
-    allowed_types: list[DocumentType] = Field(
-        default_factory=lambda: ["passport", "id_card", "driving_license"]
-    )
+    allowed_types: list[DocumentType] = Field(default_factory=_all_document_types)
     require_id_number: bool = False
     require_live_capture: bool = False
     require_matching_selfie: bool = False

@@ -12,8 +12,8 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from temporalio.worker import Worker
 
@@ -58,26 +58,12 @@ def build_image_activities(settings: Settings, sealed: SealedStore) -> ImageActi
     )
 
 
-def build_screener(settings: Settings) -> Any:
+def build_screener(settings: Settings) -> Callable[[ScreenInput], ScreeningCheck]:
     """Screen against the current imported list snapshot, reloaded when a new one lands."""
     from kyc.screening.snapshots import CurrentIndex, SnapshotStore
 
     current = CurrentIndex(SnapshotStore(settings.object_store()))
-
-    def screen_identity(input: ScreenInput) -> ScreeningCheck:
-        loaded = current.get()
-        if loaded is None:
-            return ScreeningCheck(status="not_run", reason="No sanctions list has been imported.")
-        info, index = loaded
-        hits = index.screen(input.query)
-        return ScreeningCheck(
-            status="hit" if hits else "clear",
-            hits=hits,
-            snapshot_id=info.id,
-            threshold=index.threshold,
-        )
-
-    return screen_identity
+    return lambda input: current.check(input.query)
 
 
 async def run_worker(settings: Settings) -> None:

@@ -11,6 +11,7 @@ needs_review (wait for a reviewer, escalate, time out to the default action).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -133,9 +134,7 @@ class VerificationWorkflow:
         if self._input.options.document.require_matching_selfie and (
             "selfie" not in submission.files
         ):
-            raise ApplicationError(
-                "This session requires a selfie file.", type="selfie_missing"
-            )
+            raise ApplicationError("This session requires a selfie file.", type="selfie_missing")
 
     @workflow.update
     async def review(self, decision: ReviewDecision) -> ReviewOutcome:
@@ -181,8 +180,10 @@ class VerificationWorkflow:
             return "No review is pending for this session."
         if self._input.reviewers and decision.reviewer_id not in self._input.reviewers:
             return f"Reviewer {decision.reviewer_id!r} may not decide this session."
-        if decision.decision != "approve" and decision.reason and (
-            decision.reason not in REJECT_CODES and decision.decision == "reject"
+        if (
+            decision.decision != "approve"
+            and decision.reason
+            and (decision.reason not in REJECT_CODES and decision.decision == "reject")
         ):
             return f"Unknown rejection reason {decision.reason!r}."
         return None
@@ -203,7 +204,9 @@ class VerificationWorkflow:
             if not got_input:
                 return await self._finish(
                     SessionStatus.canceled,
-                    CheckError(code="abandoned", reason="The session expired without a submission."),
+                    CheckError(
+                        code="abandoned", reason="The session expired without a submission."
+                    ),
                 )
             submission = self._submission
             assert submission is not None
@@ -410,10 +413,8 @@ class VerificationWorkflow:
         if task.done():
             return task.result()
         task.cancel()
-        try:
+        with contextlib.suppress(asyncio.CancelledError, ActivityError):
             await task
-        except (asyncio.CancelledError, ActivityError):
-            pass
         raise _Canceled()
 
     async def _wait_for(self, condition: Any, timeout: timedelta) -> bool:
@@ -423,7 +424,7 @@ class VerificationWorkflow:
         try:
             await workflow.wait_condition(condition, timeout=timeout)
             return True
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False
 
     def _set_step(self, step: Step) -> None:

@@ -51,7 +51,12 @@ def list_events(
         else:
             filters.append(col(EventRow.type) == type)
     return page(
-        db, EventRow, filters, limit=limit, starting_after=starting_after, ending_before=ending_before
+        db,
+        EventRow,
+        filters,
+        limit=limit,
+        starting_after=starting_after,
+        ending_before=ending_before,
     )
 
 

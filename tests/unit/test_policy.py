@@ -57,7 +57,10 @@ def test_document_failure_code_is_passed_through() -> None:
     decision = decide(report(document=document), options())
     assert decision.status == "requires_input"
     assert decision.error is not None
-    assert (decision.error.code, decision.error.reason) == ("document_expired", "Expired 2020-01-01.")
+    assert (decision.error.code, decision.error.reason) == (
+        "document_expired",
+        "Expired 2020-01-01.",
+    )
 
 
 def test_document_failure_wins_over_screening_hit() -> None:
