@@ -52,6 +52,19 @@ def _pin_one_core() -> str:
     return "not pinned"
 
 
+def _clear_caches() -> None:
+    from kyc.screening import features, normalize, phonetic, translit
+
+    for cached in (
+        normalize.name_tokens,
+        normalize.name_variants,
+        translit.to_latin,
+        phonetic.consonant_key,
+        features.token_similarity,
+    ):
+        cached.cache_clear()
+
+
 def _check(value: float, target: float, higher_is_better: bool = True) -> str:
     ok = value >= target if higher_is_better else value <= target
     return "meets target" if ok else "BELOW target"
@@ -98,11 +111,12 @@ def main() -> None:
     entities = [e for path, fmt in LISTS for e in load_list(path, fmt)]
     builds = []
     for _ in range(3):
+        _clear_caches()  # every build from cold token caches, as in a fresh worker
         started = time.perf_counter()
         index = ScreeningIndex.build(entities)
         builds.append(time.perf_counter() - started)
     print(f"\nall lists: {len(entities)} entities; index build {min(builds):.2f} s "
-          f"(best of 3; target <= 5 s: {_check(-min(builds), -5.0)})")  # fmt: skip
+          f"(best of 3, cold caches; target <= 5 s: {_check(-min(builds), -5.0)})")  # fmt: skip
     queries = [c.query for c in positives + negatives]
     queries += [c.query for c in person_cases(SANCTIONS / "screening_us_congress_positives.csv")]
     first_wall, first_cpu, steady_wall, steady_cpu = [], [], [], []
