@@ -39,6 +39,8 @@ MAX_CANDIDATES = 20  # entities scored in full per query
 MAX_CANDIDATE_NAMES = 80  # names considered for them
 CANDIDATE_FLOOR = 0.12  # a candidate must cover this share of the query's (rarity) weight
 RELATIVE_FLOOR = 0.4  # ... and reach this share of the best candidate's coverage
+MIN_RARITY = 0.35  # weight multiplier of the commonest tokens
+RARITY_SLOPE = 0.91  # how fast a token's weight falls with log(document frequency)
 _PERSON_TYPES = frozenset({"person", "unknown"})
 _ORG_TYPES = frozenset({"organization", "vessel", "aircraft", "unknown"})
 
@@ -112,11 +114,12 @@ class ScreeningIndex:
         return len(self.entities)
 
     def rarity(self, token: str) -> float:
-        """1 for a token found in one name; down to 0.35 for the commonest ("mohammed")."""
+        """1 for a token found in one name, falling with the log of how many names hold it,
+        to MIN_RARITY for the commonest ("mohammed", "al")."""
         df = self._df.get(token, 0)
         if df <= 1:
             return 1.0
-        return max(0.35, 1.0 - 0.65 * math.log(df) / self._log_n * 1.4)
+        return max(MIN_RARITY, 1.0 - RARITY_SLOPE * math.log(df) / self._log_n)
 
     def _similar_tokens(self, token: str) -> dict[str, float]:
         """Vocabulary tokens similar to `token`, with their similarity."""

@@ -13,139 +13,33 @@ from functools import lru_cache
 from kyc.screening.japanese import japanese_reading
 from kyc.screening.translit import to_latin
 
-HONORIFICS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "miss",
-        "mx",
-        "dr",
-        "prof",
-        "sir",
-        "dame",
-        "lord",
-        "lady",
-        "rev",
-        "hon",
-        "sheikh",
-        "shaikh",
-        "sheik",
-        "mister",
-        "madam",
-        "esq",
-        "phd",
-    ]
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+HONORIFICS = _words(
+    """
+    mr mrs ms miss mx dr prof sir dame lord lady rev hon sheikh shaikh sheik mister
+    madam esq phd
+    """
 )
-LEGAL_FORMS = frozenset(
-    [
-        "ltd",
-        "limited",
-        "llc",
-        "llp",
-        "lp",
-        "inc",
-        "incorporated",
-        "corp",
-        "corporation",
-        "co",
-        "company",
-        "plc",
-        "gmbh",
-        "ag",
-        "kg",
-        "sa",
-        "sas",
-        "sarl",
-        "srl",
-        "spa",
-        "bv",
-        "nv",
-        "ab",
-        "as",
-        "oy",
-        "oyj",
-        "pte",
-        "pty",
-        "jsc",
-        "ojsc",
-        "pjsc",
-        "cjsc",
-        "oao",
-        "ooo",
-        "zao",
-        "pao",
-        "tov",
-        "ao",
-        "aktiengesellschaft",
-        "gesellschaft",
-        "mbh",
-        "sociedad",
-        "anonima",
-        "societe",
-        "anonyme",
-        "group",
-        "holding",
-        "holdings",
-        "the",
-        "of",
-        "and",
-        "joint",
-        "stock",
-        "open",
-        "closed",
-        "public",
-        # the same words in the languages of the lists (German, Romance, Russian, Polish)
-        "liability",
-        "beschrankter",
-        "haftung",
-        "mit",
-        "sociedad",
-        "societe",
-        "societa",
-        "societatea",
-        "cu",
-        "raspundere",
-        "limitata",
-        "limitada",
-        "ltda",
-        "responsabilidad",
-        "responsabilite",
-        "obshchestvo",
-        "ogranichennoy",
-        "otvetstvennostyu",
-        "aktsionernoe",
-        "publichnoe",
-        "otkrytoe",
-        "zakrytoe",
-        "tovarystvo",
-        "sp",
-        "akg",
-    ]
+LEGAL_FORMS = _words(
+    """
+    ltd limited llc llp lp inc incorporated corp corporation co company plc gmbh ag kg
+    sa sas sarl srl spa bv nv ab as oy oyj pte pty jsc ojsc pjsc cjsc oao ooo zao pao
+    tov ao aktiengesellschaft gesellschaft mbh sociedad anonima societe anonyme group
+    holding holdings the of and joint stock open closed public liability beschrankter
+    haftung mit sociedad societe societa societatea cu raspundere limitata limitada ltda
+    responsabilidad responsabilite obshchestvo ogranichennoy otvetstvennostyu
+    aktsionernoe publichnoe otkrytoe zakrytoe tovarystvo sp akg
+    """
 )
 # Common words that carry little identity in names (kept, but weighted low by the matcher).
-PARTICLES = frozenset(
-    [
-        "al",
-        "el",
-        "ul",
-        "bin",
-        "ibn",
-        "bint",
-        "ben",
-        "abu",
-        "abd",
-        "abdul",
-        "de",
-        "del",
-        "der",
-        "la",
-        "le",
-        "van",
-        "von",
-        "da",
-        "di",
-    ]
+PARTICLES = _words(
+    """
+    al el ul bin ibn bint ben abu abd abdul de del der la le van von da di
+    """
 )
 
 _APOSTROPHES = re.compile(r"(?<=\w)['’`ʼ‘](?=\w)")

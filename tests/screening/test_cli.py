@@ -70,3 +70,29 @@ def test_lists_update_offline_names_what_could_not_be_reached(
     err = capsys.readouterr().err
     assert "could not download the un_xml list" in err
     assert "http://127.0.0.1:9/consolidated.xml" in err
+
+
+def test_lists_import_then_screen_against_the_current_snapshot(
+    sanctions_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kyc.screening.snapshots import SnapshotStore
+    from tests.screening.test_snapshots import MemoryStore
+
+    snapshots = SnapshotStore(MemoryStore())
+    monkeypatch.setattr(cli, "_snapshots", lambda: snapshots)
+    un_xml = sanctions_dir / "un_consolidated_2026-02" / "UN_consolidated.xml"
+
+    assert _run(["screen", "JANAN AGHA", "--json"]) == 2
+    assert "no list imported" in capsys.readouterr().err
+
+    assert _run(["lists", "import", str(un_xml), "--format", "un_xml"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["lists"][0]["entities"] == 1003
+
+    assert _run(["screen", "JANAN AGHA", "--birth-date", "1958", "--json"]) == 0
+    line = json.loads(capsys.readouterr().out)
+    assert line["snapshot_id"] == info["snapshot_id"]
+    assert line["hits"][0]["entity_id"] == "TAi.091"
+
+    assert _run(["lists", "show"]) == 0
+    assert json.loads(capsys.readouterr().out)["snapshot_id"] == info["snapshot_id"]
