@@ -142,3 +142,10 @@ def test_missing_file_and_unknown_format(tmp_path: Path) -> None:
     broken.write_text("<CONSOLIDATED_LIST><INDIVIDUALS>")
     with pytest.raises(ListUnavailable):
         load_list(broken, "un_xml")
+
+
+def test_un_aliases_packed_with_semicolons_are_split(un_entities: list[ListedEntity]) -> None:
+    names = [n.name for e in un_entities for n in e.names]
+    assert "Azim Adhajani" in names
+    assert "Azim Agha-Jani" in names
+    assert not any(";" in name for name in names)

@@ -42,11 +42,11 @@ def _record(node: ET.Element, entity_type: str, prefix: str) -> ListedEntity:
     if original:
         names.append(ListedName(original, "alias"))
     for alias in node.iter(f"{prefix}_ALIAS"):
-        alias_name = _text(alias, "ALIAS_NAME")
-        if alias_name:
-            quality = _text(alias, "QUALITY").lower()
-            weak = quality in ("low", "f.k.a.")
-            names.append(ListedName(alias_name, "weak_alias" if weak else "alias"))
+        weak = _text(alias, "QUALITY").lower() in ("low", "f.k.a.")
+        # some records pack spelling variants into one alias: "Azim Adhajani; Azim Agha-Jani"
+        for alias_name in _text(alias, "ALIAS_NAME").split(";"):
+            if alias_name.strip():
+                names.append(ListedName(alias_name.strip(), "weak_alias" if weak else "alias"))
     entity = ListedEntity(
         list_name=LIST,
         entity_id=_text(node, "REFERENCE_NUMBER") or _text(node, "DATAID"),
