@@ -198,8 +198,10 @@ def store_upload(
             max_pixels=settings.max_image_pixels,
             min_side=settings.min_image_side,
         )
-    except Image.DecompressionBombError as exc:
-        # Pillow's own guard fires before kyc.images sees the size (over ~179 Mpx).
+    except KycError as exc:
+        exc.param = exc.param or "file"  # every problem found here is the file's
+        raise
+    except Image.DecompressionBombError as exc:  # older kyc.images let Pillow's guard escape
         raise ImageRejected(
             f"The image is larger than {settings.max_image_pixels} pixels.",
             code="image_too_large",

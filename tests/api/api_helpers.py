@@ -7,17 +7,57 @@ import io
 import os
 import struct
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from PIL import Image
 
+from kyc.crypto import generate_key
 from kyc.db import platforms
 from kyc.db.engine import make_engine, session_scope
+from kyc.errors import NotFound
 from kyc.settings import Settings
 
 SESSIONS = "/v1/identity/verification_sessions"
+PAYLOAD_KEY = generate_key()
+OPERATOR_TOKEN = "op_test_token"
+UI_ORIGIN = "http://temporal-ui.test"
+MAX_UPLOAD = 300_000
+
+
+class MemoryStore:
+    """Test double with ObjectStore's methods."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+
+    def ensure_bucket(self) -> None:
+        return None
+
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        self.objects[key] = data
+
+    def get(self, key: str) -> bytes:
+        if key not in self.objects:
+            raise NotFound(f"no object {key!r}")
+        return self.objects[key]
+
+    def exists(self, key: str) -> bool:
+        return key in self.objects
+
+    def keys(self, prefix: str) -> Iterator[str]:
+        yield from [k for k in self.objects if k.startswith(prefix)]
+
+    def delete(self, key: str) -> None:
+        self.objects.pop(key, None)
+
+    def delete_prefix(self, prefix: str) -> int:
+        keys = list(self.keys(prefix))
+        for key in keys:
+            self.delete(key)
+        return len(keys)
 
 
 @dataclass

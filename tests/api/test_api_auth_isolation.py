@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from api_helpers import SESSIONS, Tenant, create_session, upload, verified_session, wait_status
+
+from tests.api.api_helpers import (
+    SESSIONS,
+    Tenant,
+    create_session,
+    upload,
+    verified_session,
+    wait_status,
+)
 
 
 @pytest.mark.parametrize(

@@ -6,10 +6,10 @@ import base64
 import json
 
 import httpx
-from conftest import OPERATOR_TOKEN, PAYLOAD_KEY, UI_ORIGIN
 from temporalio.api.common.v1 import Payload
 
 from kyc.temporal import EncryptionCodec
+from tests.api.api_helpers import OPERATOR_TOKEN, PAYLOAD_KEY, UI_ORIGIN
 
 OPERATOR = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
 

@@ -6,13 +6,12 @@ import asyncio
 
 import httpx
 import pytest
-from api_helpers import SESSIONS, Tenant, create_session, upload
-from conftest import MemoryStore
 from fastapi import FastAPI
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.app import create_app
 from kyc.settings import Settings
+from tests.api.api_helpers import SESSIONS, MemoryStore, Tenant, create_session, upload, wait_status
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -105,6 +104,7 @@ async def test_list_filters(client: httpx.AsyncClient, tenant: Tenant) -> None:
     target = await create_session(client, tenant, client_reference_id="ref-7")
     other = await create_session(client, tenant)
     await client.post(f"{SESSIONS}/{other['id']}/cancel", headers=tenant.auth)
+    await wait_status(client, tenant, other["id"], "canceled")
     by_ref = await client.get(
         SESSIONS, params={"client_reference_id": "ref-7"}, headers=tenant.auth
     )

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import httpx
-from api_helpers import SESSIONS, Tenant, create_session, upload, wait_status
 
 from kyc.db.engine import make_engine, session_scope
 from kyc.db.tables import VerificationSessionRow
 from kyc.settings import Settings
+from tests.api.api_helpers import SESSIONS, Tenant, create_session, upload, wait_status
 
 
 async def needs_review(client: httpx.AsyncClient, tenant: Tenant, activities: object) -> str:

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import httpx
-from api_helpers import SESSIONS, Tenant, create_session, upload, verified_session, wait_status
 
 from kyc.db.ids import digest
+from tests.api.api_helpers import (
+    SESSIONS,
+    Tenant,
+    create_session,
+    upload,
+    verified_session,
+    wait_status,
+)
 
 
 async def test_create_returns_secret_url_and_defaults(

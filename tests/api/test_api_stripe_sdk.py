@@ -15,8 +15,9 @@ import httpx
 import pytest
 import stripe
 import uvicorn
-from api_helpers import SESSIONS, Tenant, png, wait_status
 from fastapi import FastAPI
+
+from tests.api.api_helpers import SESSIONS, Tenant, png, wait_status
 
 T = TypeVar("T")
 

@@ -6,9 +6,18 @@ import io
 
 import httpx
 import pytest
-from api_helpers import SESSIONS, Tenant, create_session, png, png_claiming, upload
-from conftest import MAX_UPLOAD, MemoryStore
 from PIL import Image
+
+from tests.api.api_helpers import (
+    MAX_UPLOAD,
+    SESSIONS,
+    MemoryStore,
+    Tenant,
+    create_session,
+    png,
+    png_claiming,
+    upload,
+)
 
 
 def gif() -> bytes:
@@ -135,7 +144,7 @@ async def test_good_upload_is_encrypted_at_rest(
 async def test_upload_refused_after_cancel(client: httpx.AsyncClient, tenant: Tenant) -> None:
     session = await create_session(client, tenant)
     await client.post(f"{SESSIONS}/{session['id']}/cancel", headers=tenant.auth)
-    from api_helpers import wait_status
+    from tests.api.api_helpers import wait_status
 
     await wait_status(client, tenant, session["id"], "canceled")
     response = await upload(client, session["id"], tenant.auth)
