@@ -37,7 +37,9 @@ def load_un_xml(path: Path) -> list[ListedEntity]:
 
 def _record(node: ET.Element, entity_type: str, prefix: str) -> ListedEntity:
     full = " ".join(p for p in (_text(node, t) for t in _NAME_PARTS) if p)
-    names = [ListedName(full, "primary")] if full else []
+    # a few entities list two names as one: "COMPAGNIE ... (CAGL) ; GREAT LAKES ... (GLBC)"
+    parts = [p.strip() for p in full.split(";") if p.strip()]
+    names = [ListedName(p, "primary" if i == 0 else "alias") for i, p in enumerate(parts)]
     original = _text(node, "NAME_ORIGINAL_SCRIPT")
     if original:
         names.append(ListedName(original, "alias"))
