@@ -239,7 +239,7 @@ def event_object(row: EventRow) -> dict[str, Any]:
         "object": "event",
         "api_version": None,
         "created": row.created,
-        "data": {"object": row.data},
+        "data": row.data,  # stored as Stripe's `data`: {"object": <session>}
         "livemode": False,
         "pending_webhooks": 0,
         "request": {"id": None, "idempotency_key": None},

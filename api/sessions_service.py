@@ -151,7 +151,7 @@ def _commit_created(db: Session, row: VerificationSessionRow) -> None:
         db,
         row.platform_id,
         "identity.verification_session.created",
-        session_object(row),
+        {"object": session_object(row)},
         dedupe_key=f"created:{row.id}",
     )
     db.commit()
@@ -311,7 +311,7 @@ def _scrub(db: Session, row: VerificationSessionRow, live: VerificationState | N
         db,
         row.platform_id,
         "identity.verification_session.redacted",
-        session_object(row, live=live),
+        {"object": session_object(row, live=live)},
         dedupe_key=f"redacted:{row.id}",
     )
     db.commit()

@@ -139,7 +139,8 @@ class Activities:
                 db,
                 row.platform_id,
                 change.event_type,
-                {"id": row.id, "object": "identity.verification_session", "status": row.status},
+                # Stripe's event `data`, as the worker stores it.
+                {"object": {"id": row.id, "object": "identity.verification_session"}},
                 change.dedupe_key,
             )
             return RecordStatusResult(event_ids=[event.id])
