@@ -19,11 +19,13 @@ from temporalio.exceptions import ApplicationError
 from activities.errors import async_domain_errors
 from kyc import policy
 from kyc.db import events as event_db
+from kyc.db import identities
 from kyc.db import sessions as session_db
 from kyc.db.engine import session_scope
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import EventRow, VerificationSessionRow
 from kyc.errors import InfrastructureError
+from kyc.identity import identity_key
 from kyc.types import (
     DecideInput,
     Decision,
@@ -66,12 +68,14 @@ class RecordActivities:
         self,
         engine: Engine,
         sealer: ColumnSealer,
+        master_key: str,
         *,
         screen_identity: Callable[[ScreenInput], ScreeningCheck] | None = None,
         webhook_timeout_s: float = 5.0,
     ) -> None:
         self._engine = engine
         self._sealer = sealer
+        self._master_key = master_key
         self._screen_identity = screen_identity
         self._webhook_timeout_s = webhook_timeout_s
 
@@ -94,6 +98,7 @@ class RecordActivities:
                 assert row is not None
                 if input.review_decision is not None:
                     session_db.record_review(db, row, input.review_decision, input.status.value)
+                    self._remember_dispositions(db, row, input)
                 event = event_db.add_event(
                     db,
                     row.platform_id,
@@ -105,13 +110,49 @@ class RecordActivities:
         except OperationalError as exc:  # database down or locked: retry with backoff
             raise InfrastructureError(f"database unavailable: {exc.orig}") from exc
 
+    def _remember_dispositions(
+        self, db: Any, row: VerificationSessionRow, input: RecordStatusInput
+    ) -> None:
+        decision = input.review_decision
+        document = input.report.document if input.report else None
+        if decision is None or not decision.screening_hits or document is None:
+            return
+        fields = document.fields
+        key = identity_key(
+            self._master_key,
+            " ".join(p for p in (fields.given_names, fields.surname) if p),
+            fields.date_of_birth.isoformat() if fields.date_of_birth else None,
+        )
+        for hit, verdict in decision.screening_hits.items():
+            identities.record_disposition(
+                db,
+                platform_id=row.platform_id,
+                identity_key=key,
+                hit=hit,
+                disposition=verdict,
+                session_id=row.id,
+                reviewer_id=decision.reviewer_id,
+            )
+
     @activity.defn(name="screen")
     @async_domain_errors
     async def screen(self, input: ScreenInput) -> ScreeningCheck:
-        """Screen the extracted identity against the current list snapshot."""
+        """Screen the identity; hits a reviewer cleared for this identity are not raised again."""
         if self._screen_identity is None:
             return ScreeningCheck(status="not_run", reason="No sanctions list has been imported.")
-        return await asyncio.to_thread(self._screen_identity, input)
+        check = await asyncio.to_thread(self._screen_identity, input)
+        if not check.hits:
+            return check
+        key = identity_key(self._master_key, input.query.name, input.query.birth_date)
+        with session_scope(self._engine) as db:
+            cleared = identities.cleared_hits(db, input.platform_id, key)
+        hits = [h for h in check.hits if f"{h.list}:{h.entity_id}" not in cleared]
+        if len(hits) == len(check.hits):
+            return check
+        reason = f"{len(check.hits) - len(hits)} hit(s) cleared earlier by a reviewer"
+        return check.model_copy(
+            update={"hits": hits, "status": "hit" if hits else "clear", "reason": reason}
+        )
 
     @activity.defn(name="deliver_events")
     async def deliver_events(self, input: DeliverEventsInput) -> None:

@@ -194,7 +194,8 @@ class MatchInput(BaseModel):
     platform_id: str
     document: CapturedImage
     selfie: CapturedImage
-    identity_key: str | None = None  # stable, non-PII digest of the document identity
+    # The document identity, so a face seen on a *different* identity can be flagged.
+    identity: DocumentFields | None = None
 
 
 class ScreenInput(BaseModel):
@@ -235,6 +236,9 @@ class ReviewDecision(BaseModel):
     reviewer_id: str
     reason: str | None = None  # a public error code for reject / resubmission
     note: str | None = None
+    # Verdicts on the pending screening hits, keyed "<list>:<entity_id>". A false positive is
+    # remembered for this identity and not raised again; a confirmed hit rejects the session.
+    screening_hits: dict[str, Literal["false_positive", "confirmed"]] = Field(default_factory=dict)
 
 
 class CancelRequest(BaseModel):

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from temporalio.worker import Worker
 
+from activities.duplicates import DuplicateFaces
 from activities.images import ImageActivities
 from activities.records import RecordActivities
 from kyc.crypto import SealedStore
@@ -34,7 +35,9 @@ def _progress(message: str) -> None:
     print(f"[worker] {message}", file=sys.stderr, flush=True)
 
 
-def build_image_activities(settings: Settings, sealed: SealedStore) -> ImageActivities:
+def build_image_activities(
+    settings: Settings, sealed: SealedStore, duplicates: DuplicateFaces
+) -> ImageActivities:
     """Load the OCR and face models (once per process) and wire them into the activities."""
     from kyc.documents.extract import extract_document
     from kyc.documents.ocr import get_engine as get_ocr
@@ -55,6 +58,7 @@ def build_image_activities(settings: Settings, sealed: SealedStore) -> ImageActi
         check_selfie=check_selfie_image,
         extract_document=extract_document,
         match_faces=faces.compare_document_selfie,
+        duplicate_check=duplicates,
     )
 
 
@@ -74,11 +78,13 @@ async def run_worker(settings: Settings) -> None:
     client = await connect(
         settings.resolved_temporal_address, settings.temporal_namespace, settings.payload_key
     )
+    engine = make_engine(settings.resolved_database_url)
     workers: list[Worker] = []
     if "kyc" in queues:
         records = RecordActivities(
-            make_engine(settings.resolved_database_url),
+            engine,
             ColumnSealer(settings.master_key),
+            settings.master_key,
             screen_identity=build_screener(settings),
             webhook_timeout_s=settings.webhook_timeout_s,
         )
@@ -97,7 +103,11 @@ async def run_worker(settings: Settings) -> None:
         )
     if "kyc-ml" in queues:
         store = settings.object_store()
-        images = build_image_activities(settings, SealedStore(store, settings.master_key))
+        images = build_image_activities(
+            settings,
+            SealedStore(store, settings.master_key),
+            DuplicateFaces(engine, ColumnSealer(settings.master_key), settings.master_key, "Dlib"),
+        )
         workers.append(
             Worker(
                 client,

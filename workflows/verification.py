@@ -105,6 +105,7 @@ class VerificationWorkflow:
         self._deliveries: list[workflow.ActivityHandle[Any]] = []
         # The review decision to write to the audit trail with the next status change.
         self._decided: ReviewDecision | None = None
+        self._pending_hits: set[str] = set()  # "<list>:<entity_id>" of the hits under review
 
     # --- messages --------------------------------------------------------------------------
 
@@ -181,11 +182,17 @@ class VerificationWorkflow:
         if self._input.reviewers and decision.reviewer_id not in self._input.reviewers:
             return f"Reviewer {decision.reviewer_id!r} may not decide this session."
         if (
-            decision.decision != "approve"
+            decision.decision == "reject"
             and decision.reason
-            and (decision.reason not in REJECT_CODES and decision.decision == "reject")
+            and decision.reason not in REJECT_CODES
         ):
             return f"Unknown rejection reason {decision.reason!r}."
+        unknown = set(decision.screening_hits) - self._pending_hits
+        if unknown:
+            return f"Not a pending screening hit: {', '.join(sorted(unknown))}."
+        confirmed = "confirmed" in decision.screening_hits.values()
+        if confirmed and decision.decision != "reject":
+            return "A confirmed screening hit can only be rejected."
         return None
 
     # --- main loop -------------------------------------------------------------------------
@@ -299,6 +306,7 @@ class VerificationWorkflow:
                         platform_id=input.platform_id,
                         document=captured.images["document_front"],
                         selfie=captured.images["selfie"],
+                        identity=report.document.fields,
                     ),
                     result_type=SelfieCheck,
                     task_queue=input.ml_task_queue,
@@ -364,6 +372,8 @@ class VerificationWorkflow:
         deadline = workflow.now() + timeout
         self._state.review_pending = True
         self._state.review_reasons = decision.review_reasons
+        hits = report.screening.hits if report.screening else []
+        self._pending_hits = {f"{hit.list}:{hit.entity_id}" for hit in hits}
         self._state.review_deadline = deadline
         self._review = None
         await self._record(
@@ -516,7 +526,10 @@ def _review_result(review: ReviewDecision) -> tuple[SessionStatus, CheckError | 
     if kind == "approve":
         return SessionStatus.verified, None
     if kind == "reject":
-        code = review.reason or "rejected_by_reviewer"
+        confirmed = "confirmed" in review.screening_hits.values()
+        code = review.reason or (
+            "screening_match_confirmed" if confirmed else "rejected_by_reviewer"
+        )
         return SessionStatus.canceled, CheckError(
             code=code, reason=review.note or "A reviewer rejected the verification."
         )

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from kyc.db.identities import delete_face_template, mark_face_template_verified
 from kyc.db.ids import digest, new_id, now
 from kyc.db.pagination import page
 from kyc.db.sealing import ColumnSealer
@@ -119,6 +120,8 @@ def apply_status(db: Session, change: RecordStatusInput, sealer: ColumnSealer) -
     else:
         row.review_since = None
         row.review_deadline = None
+    if change.status == SessionStatus.verified:
+        mark_face_template_verified(db, row.id)
     if change.verified_identity is not None and row.redaction_status is None:
         row.verified_outputs_sealed = sealer.seal(
             f"{row.id}:verified_outputs", change.verified_identity.model_dump(mode="json")
@@ -290,6 +293,7 @@ def redact(db: Session, session: VerificationSessionRow) -> None:
         db.add(report)
     for file in db.exec(select(FileRow).where(FileRow.session_id == session.id)).all():
         db.delete(file)
+    delete_face_template(db, session.id)
     for audit in review_history(db, session.id):
         audit.note = None
         db.add(audit)

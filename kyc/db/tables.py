@@ -162,3 +162,35 @@ class ReviewAuditRow(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=2000)
     resulting_status: str = Field(max_length=20)
     created: int
+
+
+class FaceTemplateRow(SQLModel, table=True):
+    """A selfie's face embedding (sealed), kept per platform to spot one face on two identities.
+
+    Written when the face is matched, `verified` once the session is; deleted on redaction.
+    """
+
+    __tablename__ = "face_templates"
+
+    session_id: str = Field(foreign_key="verification_sessions.id", primary_key=True, max_length=40)
+    platform_id: str = Field(foreign_key="platforms.id", index=True, max_length=40)
+    identity_key: str = Field(max_length=64)
+    model: str = Field(max_length=40)
+    embedding_sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    verified: bool = Field(default=False, index=True)
+    created: int
+
+
+class ScreeningDispositionRow(SQLModel, table=True):
+    """A reviewer's verdict on one screening hit for one identity, so it is not raised again."""
+
+    __tablename__ = "screening_dispositions"
+
+    platform_id: str = Field(foreign_key="platforms.id", primary_key=True, max_length=40)
+    identity_key: str = Field(primary_key=True, max_length=64)
+    list: str = Field(primary_key=True, max_length=40)
+    entity_id: str = Field(primary_key=True, max_length=100)
+    disposition: str = Field(max_length=20)  # "false_positive" | "confirmed"
+    session_id: str = Field(max_length=40)
+    reviewer_id: str = Field(max_length=200)
+    created: int

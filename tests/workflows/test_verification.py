@@ -406,3 +406,69 @@ async def _until_step(run: Run, step: str, tries: int = 200) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"never reached step {step}")
+
+
+async def test_confirmed_screening_hit_rejects_with_its_code(start: Callable[..., Any]) -> None:
+    script = Script(screening=ScreeningCheck(status="hit", hits=[_hit()]))
+    run = await start(script)
+    await run.submit()
+    await _until_status(run, SessionStatus.needs_review)
+    outcome = await run.handle.execute_update(
+        VerificationWorkflow.review,
+        ReviewDecision(
+            decision="reject", reviewer_id="rev", screening_hits={"un:QDi.1": "confirmed"}
+        ),
+    )
+    assert outcome.status == SessionStatus.canceled
+    result = await run.result()
+    assert result.last_error is not None
+    assert result.last_error.code == "screening_match_confirmed"
+    assert script.records[-1].review_decision is not None
+    assert script.records[-1].review_decision.screening_hits == {"un:QDi.1": "confirmed"}
+
+
+@pytest.mark.parametrize(
+    ("decision", "problem"),
+    [
+        (
+            ReviewDecision(
+                decision="approve", reviewer_id="r", screening_hits={"un:QDi.1": "confirmed"}
+            ),
+            "can only be rejected",
+        ),
+        (
+            ReviewDecision(
+                decision="approve", reviewer_id="r", screening_hits={"un:OTHER": "false_positive"}
+            ),
+            "Not a pending screening hit: un:OTHER",
+        ),
+        (
+            ReviewDecision(decision="reject", reviewer_id="r", reason="because"),
+            "Unknown rejection reason",
+        ),
+    ],
+)
+async def test_contradictory_review_decisions_are_refused(
+    start: Callable[..., Any], decision: ReviewDecision, problem: str
+) -> None:
+    run = await start(Script(screening=ScreeningCheck(status="hit", hits=[_hit()])))
+    await run.submit()
+    await _until_status(run, SessionStatus.needs_review)
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await run.handle.execute_update(VerificationWorkflow.review, decision)
+    assert isinstance(refused.value.cause, ApplicationError)
+    assert problem in refused.value.cause.message
+    outcome = await run.review("approve")  # the case is still open for a valid decision
+    assert outcome.status == SessionStatus.verified
+
+
+async def test_reviewer_not_on_the_session_list_is_refused(start: Callable[..., Any]) -> None:
+    run = await start(
+        Script(screening=ScreeningCheck(status="hit", hits=[_hit()])), reviewers=["rev_2"]
+    )
+    await run.submit()
+    await _until_status(run, SessionStatus.needs_review)
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await run.review("approve")  # decided by rev_1
+    assert isinstance(refused.value.cause, ApplicationError)
+    assert "may not decide" in refused.value.cause.message

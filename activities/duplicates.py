@@ -1,0 +1,50 @@
+"""Duplicate faces: one face verified under two identities is a fraud signal (Stripe's blocklist).
+
+Templates are sealed per session; the scan is linear over the platform's verified templates,
+which is fine for tens of thousands of sessions (128 floats each) and simple to reason about.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+
+from kyc.db import identities
+from kyc.db.engine import session_scope
+from kyc.db.sealing import ColumnSealer
+from kyc.faces.compare import is_duplicate
+from kyc.identity import identity_key
+from kyc.types import MatchInput
+
+
+class DuplicateFaces:
+    def __init__(self, engine: Engine, sealer: ColumnSealer, master_key: str, model: str) -> None:
+        self._engine = engine
+        self._sealer = sealer
+        self._master_key = master_key
+        self._model = model
+
+    def __call__(self, input: MatchInput, embedding: list[float]) -> str | None:
+        """Store this selfie's template; return a verified session of another identity whose
+        face matches, or None."""
+        fields = input.identity
+        name = " ".join(p for p in (fields.given_names, fields.surname) if p) if fields else ""
+        birth = fields.date_of_birth.isoformat() if fields and fields.date_of_birth else None
+        key = identity_key(self._master_key, name, birth)
+        with session_scope(self._engine) as db:
+            identities.save_face_template(
+                db,
+                platform_id=input.platform_id,
+                session_id=input.session_id,
+                identity_key=key,
+                model=self._model,
+                embedding_sealed=self._sealer.seal(f"{input.session_id}:face", embedding),
+            )
+            for row in identities.verified_face_templates(
+                db, input.platform_id, self._model, exclude_session=input.session_id
+            ):
+                if row.identity_key == key:
+                    continue  # the same person verifying again is not a duplicate
+                other = self._sealer.unseal(f"{row.session_id}:face", row.embedding_sealed)
+                if is_duplicate(other, embedding):
+                    return row.session_id
+        return None

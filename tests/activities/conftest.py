@@ -1,0 +1,1 @@
+from tests.db_fixtures import database_url  # noqa: F401
