@@ -50,7 +50,7 @@ class AamvaRecord:
 
     @property
     def document_subfile(self) -> str | None:
-        """"DL" (driver licence) or "ID" (identification card), whichever the payload carries."""
+        """ "DL" (driver licence) or "ID" (identification card), whichever the payload carries."""
         for kind in ("DL", "ID"):
             if kind in self.subfiles:
                 return kind

@@ -189,9 +189,15 @@ def cross_check(src: Sources) -> list[str]:
             if a and b and pconf.get(name, 0) >= 0.6 and a != b:
                 problems.append(f"{name} on the {label} differs from the printed {name}")
         a, b = fields.get("document_number"), printed.get("document_number")
-        if label == "barcode" and a and b and pconf.get("document_number", 0) >= 0.6:
-            if str(a).replace("-", "").replace(" ", "") != str(b).replace("-", ""):
-                problems.append("document number on the barcode differs from the printed one")
+        same_number = str(a).replace("-", "").replace(" ", "") == str(b).replace("-", "")
+        if (
+            label == "barcode"
+            and a
+            and b
+            and pconf.get("document_number", 0) >= 0.6
+            and not same_number
+        ):
+            problems.append("document number on the barcode differs from the printed one")
     if src.mrz is not None and src.barcode is not None and src.mrz.result.valid:
         m, b = src.mrz.result.fields, src.barcode.fields()
         if m.get("date_of_birth") != b.get("date_of_birth"):

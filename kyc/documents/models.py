@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 DocumentType = Literal["passport", "id_card", "driving_license"]
 FieldOrigin = Literal["mrz", "barcode", "printed"]
+_ALL_TYPES: tuple[DocumentType, ...] = ("passport", "id_card", "driving_license")
 
 
 class FieldSource(BaseModel):
@@ -55,9 +56,7 @@ class DocumentRules(BaseModel):
 
     today: date
     minimum_age: int = 18
-    allowed_types: list[DocumentType] = Field(
-        default_factory=lambda: ["passport", "id_card", "driving_license"]
-    )
+    allowed_types: list[DocumentType] = Field(default_factory=lambda: list(_ALL_TYPES))
 
 
 class DocumentCheck(BaseModel):

@@ -226,7 +226,9 @@ class _Lines:
         return ["".join(r) for r in self.rows]
 
 
-def _document_number_parts(mrz_type: str, lines: _Lines, fields: dict[str, _Field]) -> tuple[str, str]:
+def _document_number_parts(
+    mrz_type: str, lines: _Lines, fields: dict[str, _Field]
+) -> tuple[str, str]:
     """The document number and its check digit, following TD1's long-number extension."""
     number = lines.get(fields["document_number"])
     check = lines.get(fields["document_number_check"])
@@ -295,9 +297,11 @@ def _repair(mrz_type: str, lines: _Lines, fields: dict[str, _Field]) -> list[str
     for name in failing:
         f = fields[name]
         original = lines.get(f)
-        if name == "document_number" and mrz_type == "TD1" and lines.get(
-            fields["document_number_check"]
-        ) == "<":
+        if (
+            name == "document_number"
+            and mrz_type == "TD1"
+            and lines.get(fields["document_number_check"]) == "<"
+        ):
             continue  # long numbers span two fields; not worth the combinatorics
         digit = lines.get(fields[name + "_check"])
         passing = [c for c in _candidates(original) if check_digit(c) == digit]
@@ -383,7 +387,11 @@ def parse(lines: list[str], *, today: date | None = None, ocr_confidence: float 
     sex = buf.get(fields["sex"])
     issuing_raw = buf.get(fields["issuing_country"])
     nationality_raw = buf.get(fields["nationality"])
-    optional = [buf.get(fields[n]) for n in ("optional_data_1", "optional_data_2", "personal_number") if n in fields]
+    optional = [
+        buf.get(fields[n])
+        for n in ("optional_data_1", "optional_data_2", "personal_number")
+        if n in fields
+    ]
     values: dict[str, object] = {
         "document_code": buf.get(fields["document_code"]).rstrip("<"),
         "issuing_country": normalise_country(issuing_raw) or issuing_raw.replace("<", ""),
@@ -432,7 +440,9 @@ def _confidences(
 
     out = {
         "document_number": checked(checks.get("document_number")),
-        "date_of_birth": checked(checks.get("date_of_birth") and values["date_of_birth"] is not None),
+        "date_of_birth": checked(
+            checks.get("date_of_birth") and values["date_of_birth"] is not None
+        ),
         "expiration_date": checked(
             checks.get("expiration_date") and values["expiration_date"] is not None
         ),

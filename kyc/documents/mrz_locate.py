@@ -92,7 +92,7 @@ def _fit_length(line: str, width: int) -> list[str]:
         # Shrink the longest internal run of fillers.
         runs = [(m, n) for m, n in _filler_runs(line) if n - m > extra]
         if runs:
-            m, n = max(runs, key=lambda r: r[1] - r[0])
+            m, _ = max(runs, key=lambda r: r[1] - r[0])
             out.append(line[:m] + line[m + extra :])
         if not out:
             out.append(line[:width])
@@ -285,7 +285,9 @@ def _locate(
     if lines is None:
         lines = engine.read(work)
     else:
-        lines = [TextLine([(x * scale, y * scale) for x, y in t.box], t.text, t.score) for t in lines]
+        lines = [
+            TextLine([(x * scale, y * scale) for x, y in t.box], t.text, t.score) for t in lines
+        ]
     original_lines = [
         TextLine([(x / scale, y / scale) for x, y in t.box], t.text, t.score) for t in lines
     ]
@@ -338,7 +340,9 @@ def _mostly_vertical(lines: list[TextLine]) -> bool:
 def _reads_upright(lines: list[TextLine]) -> bool:
     """Whether the page already reads as level text (so turning it cannot reveal an MRZ)."""
     level = [
-        t for t in lines if t.width > 2.5 * t.height and t.score >= 0.85 and len(t.text.strip()) >= 4
+        t
+        for t in lines
+        if t.width > 2.5 * t.height and t.score >= 0.85 and len(t.text.strip()) >= 4
     ]
     return len(level) >= 6
 

@@ -7,11 +7,12 @@ image pixels, the text and a 0..1 score.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import tempfile
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     import numpy as np
@@ -69,7 +70,7 @@ class RapidOcrEngine:
         self._ocr = RapidOCR(params={"Global.log_level": "error"})
 
     def read(self, img: np.ndarray) -> list[TextLine]:
-        out = self._ocr(img)
+        out: Any = self._ocr(img)
         if out.boxes is None or out.txts is None or out.scores is None:
             return []
         return [
@@ -98,7 +99,7 @@ def _register_torchvision_ops() -> None:
     if torch._C._dispatch_has_kernel_for_dispatch_key("torchvision::nms", "CPU"):
         return
     try:
-        lib = torch.library.Library("torchvision", "DEF")  # noqa: F841 - kept alive below
+        lib = torch.library.Library("torchvision", "DEF")
     except RuntimeError:
         return
     schemas = [
@@ -132,10 +133,8 @@ def _register_torchvision_ops() -> None:
         "SymInt offset_groups, bool use_mask) -> (Tensor, Tensor, Tensor, Tensor, Tensor)",
     ]
     for schema in schemas:
-        try:
+        with contextlib.suppress(RuntimeError):  # already defined by a partial build
             lib.define(schema)
-        except RuntimeError:
-            pass
     _KEEP.append(lib)
 
 

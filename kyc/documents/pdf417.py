@@ -30,7 +30,7 @@ def _read(grey: np.ndarray, binarizer: Any) -> list[Pdf417Symbol]:
 
     found = zxingcpp.read_barcodes(
         grey,
-        formats=zxingcpp.BarcodeFormat.PDF417,
+        formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.PDF417),
         try_rotate=True,
         try_downscale=True,
         try_invert=True,
@@ -47,7 +47,9 @@ def _read(grey: np.ndarray, binarizer: Any) -> list[Pdf417Symbol]:
             Pdf417Symbol(
                 payload=bytes(r.bytes),
                 file_id=str(extra["FileId"]) if "FileId" in extra else None,
-                segment_index=int(index) if isinstance(index, int | float | str) and str(index).isdigit() else None,
+                segment_index=int(index)
+                if isinstance(index, int | float | str) and str(index).isdigit()
+                else None,
                 top=top,
             )
         )
@@ -145,6 +147,10 @@ def join_segments(symbols: list[Pdf417Symbol]) -> bytes | None:
         return symbols[0].payload
     ordered = sorted(
         symbols,
-        key=lambda s: (s.file_id or "", s.segment_index if s.segment_index is not None else 0, s.top),
+        key=lambda s: (
+            s.file_id or "",
+            s.segment_index if s.segment_index is not None else 0,
+            s.top,
+        ),
     )
     return b"".join(s.payload for s in ordered)

@@ -146,9 +146,13 @@ def read_printed(lines: list[TextLine]) -> PrintedFields:
                     out.set(name, found[0], 0.85 * row.score)
                     break
         if "document_number" not in out.values:
-            m = _NUMBER.search(text)
-            if m and sum(ch.isdigit() for ch in m.group(1)) >= 4 and not _DATE.search(m.group(1)):
-                out.set("document_number", m.group(1).replace(" ", "").upper(), 0.8 * row.score)
+            nm = _NUMBER.search(text)
+            if (
+                nm
+                and sum(ch.isdigit() for ch in nm.group(1)) >= 4
+                and not _DATE.search(nm.group(1))
+            ):
+                out.set("document_number", nm.group(1).replace(" ", "").upper(), 0.8 * row.score)
         sm = _SEX.search(text.upper())
         if sm:
             out.set("sex", next(g for g in sm.groups() if g).upper(), 0.8 * row.score)

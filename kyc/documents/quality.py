@@ -1,4 +1,4 @@
-"""Image quality checks at capture: reject what cannot be read, with a message the person can act on.
+"""Image quality checks at capture: refuse what cannot be read, with advice the person can act on.
 
 Thresholds were calibrated on the good images of ../shared/data/mrz and
 ../shared/data/documents/us_dl_specimens (81 scans and photos of specimen documents), measured on
@@ -27,7 +27,9 @@ class QualityThresholds:
     min_sharpness: float = 100.0  # variance of the Laplacian; worst good image: 220
     min_brightness: float = 50.0  # mean grey level 0..255; darkest good image: 119
     max_brightness: float = 248.0  # brightest good image: 238 (white scans)
-    max_glare_blob: float = 0.06  # share of the frame in one textureless saturated blob; good: 0.037
+    max_glare_blob: float = (
+        0.06  # share of the frame in one textureless saturated blob; good: 0.037
+    )
     min_content_extent: float = 0.25  # share of the frame spanned by edges; good images: >= 0.81
 
 
@@ -53,7 +55,11 @@ def measure(img: np.ndarray) -> QualityMeasures:
 
     h, w = img.shape[:2]
     scale = 640 / max(h, w)
-    small = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else img
+    small = (
+        cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        if scale < 1
+        else img
+    )
     grey = small if small.ndim == 2 else cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
     sharpness = float(cv2.Laplacian(grey, cv2.CV_64F).var())
     brightness = float(grey.mean())
@@ -75,8 +81,8 @@ def _glare_blob(grey: np.ndarray) -> float:
     import cv2
     import numpy as np
 
-    mask = (grey >= 250).astype(np.uint8)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    saturated = (grey >= 250).astype(np.uint8)
+    mask = cv2.morphologyEx(saturated, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     gh, gw = grey.shape
     largest = 0.0
@@ -87,7 +93,7 @@ def _glare_blob(grey: np.ndarray) -> float:
         filled = np.zeros_like(mask)
         cv2.drawContours(filled, [contour], -1, 1, -1)
         filled_area = int(filled.sum())
-        holes = (filled_area - int((filled & mask).sum())) / max(filled_area, 1)
+        holes = (filled_area - int(np.logical_and(filled, mask).sum())) / max(filled_area, 1)
         if holes < 0.03:
             largest = max(largest, filled_area / (gh * gw))
     return largest

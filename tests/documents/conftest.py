@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from kyc.documents.ocr import OcrEngine, get_engine
+
 try:
     from tests.conftest import shared_path
 except ImportError:  # `pytest` puts tests/ itself on sys.path when tests/ is no package

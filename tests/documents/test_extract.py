@@ -83,7 +83,9 @@ def test_under_age_holder() -> None:
         expiration_date=date(2030, 5, 1),
         sex="F",
     )
-    check = build_check(Sources(mrz=_mrz_source(lines)), rules=DocumentRules(today=TODAY), engine="x")
+    check = build_check(
+        Sources(mrz=_mrz_source(lines)), rules=DocumentRules(today=TODAY), engine="x"
+    )
     assert check.error_code == "under_supported_age"
 
 
@@ -99,7 +101,9 @@ def test_failed_check_digits_are_unverified() -> None:
         sex="F",
     )
     tampered = [lines[0], lines[1][:13] + "810501" + lines[1][19:]]  # birth year changed
-    check = build_check(Sources(mrz=_mrz_source(tampered)), rules=DocumentRules(today=TODAY), engine="x")
+    check = build_check(
+        Sources(mrz=_mrz_source(tampered)), rules=DocumentRules(today=TODAY), engine="x"
+    )
     assert check.status == "unverified"
     assert check.error_code == "document_unverified_other"
     assert "date_of_birth" in (check.error_reason or "")
@@ -120,7 +124,9 @@ def test_mrz_and_printed_name_mismatch_is_caught() -> None:
     printed = PrintedFields()
     printed.set("surname", "JOHANSSON", 0.9)
     check = build_check(
-        Sources(mrz=_mrz_source(lines), printed=printed), rules=DocumentRules(today=TODAY), engine="x"
+        Sources(mrz=_mrz_source(lines), printed=printed),
+        rules=DocumentRules(today=TODAY),
+        engine="x",
     )
     assert check.error_code == "document_unverified_other"
     assert "surname" in (check.error_reason or "")
@@ -128,7 +134,9 @@ def test_mrz_and_printed_name_mismatch_is_caught() -> None:
     printed = PrintedFields()
     printed.set("surname", "ERIKSS0N", 0.9)
     check = build_check(
-        Sources(mrz=_mrz_source(lines), printed=printed), rules=DocumentRules(today=TODAY), engine="x"
+        Sources(mrz=_mrz_source(lines), printed=printed),
+        rules=DocumentRules(today=TODAY),
+        engine="x",
     )
     assert check.status == "verified"
 

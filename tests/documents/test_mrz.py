@@ -8,6 +8,7 @@ import pytest
 
 from kyc.documents.countries import normalise_country
 from kyc.documents.mrz import check_digit, parse, split_names
+
 from .conftest import TODAY, load_mrz_truth
 
 # ICAO Doc 9303 specimens (part 4 TD3, part 5 TD1, part 6 TD2, part 7 MRV-A / MRV-B).

@@ -1,4 +1,4 @@
-"""Reading MRZs from images: the accuracy floor on ../shared/data/mrz and rotation/skew robustness."""
+"""Reading MRZs from images: accuracy floor on ../shared/data/mrz, rotation and skew robustness."""
 
 from __future__ import annotations
 
@@ -77,7 +77,9 @@ def test_perspective_and_composite(rapidocr: OcrEngine) -> None:
 
 def test_a_page_without_mrz_gives_none(rapidocr: OcrEngine) -> None:
     img = np.full((400, 600, 3), 250, np.uint8)
-    cv2.putText(img, "NO MACHINE READABLE ZONE", (20, 200), cv2.FONT_HERSHEY_SIMPLEX, 1, (0, 0, 0), 2)
+    cv2.putText(
+        img, "NO MACHINE READABLE ZONE", (20, 200), cv2.FONT_HERSHEY_SIMPLEX, 1, (0, 0, 0), 2
+    )
     candidate, lines = read_mrz(img, rapidocr, today=TODAY)
     assert candidate is None
     assert any("MACHINE" in t.text.upper() for t in lines)

@@ -1,4 +1,4 @@
-"""Capture quality checks: every good shared image passes, degraded copies are refused with advice."""
+"""Capture quality: every good shared image passes, degraded copies are refused with advice."""
 
 from __future__ import annotations
 
