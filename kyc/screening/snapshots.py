@@ -24,7 +24,7 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
-from kyc.errors import NotFound
+from kyc.errors import NotFound, StorageUnavailable
 from kyc.screening.entities import ListedEntity
 from kyc.screening.index import REVIEW_THRESHOLD, ScreeningIndex
 from kyc.screening.loaders import load_list
@@ -182,19 +182,31 @@ class CurrentIndex:
         self._lock = threading.Lock()
 
     def get(self) -> ScreeningIndex | None:
-        """The current index, None when no list has been imported."""
+        """The current index, None when no list has been imported.
+
+        While one thread loads a new snapshot the others keep screening with the previous
+        index; if storage cannot be reached, the index already loaded stays in use.
+        """
         if time.monotonic() - self._checked_at < self.check_interval_s:
             return self._index
-        with self._lock:
+        if not self._lock.acquire(blocking=self._index is None):
+            return self._index  # another thread is checking or loading
+        try:
             if time.monotonic() - self._checked_at < self.check_interval_s:
                 return self._index
-            current_id = self.snapshots.current_id()
-            loaded = self._index.snapshot_id if self._index is not None else None
-            if current_id != loaded:
-                info = self.snapshots.current()
-                self._index = self.snapshots.load_index(info) if info else None
+            try:
+                current_id = self.snapshots.current_id()
+                loaded = self._index.snapshot_id if self._index is not None else None
+                if current_id != loaded:
+                    info = self.snapshots.current()
+                    self._index = self.snapshots.load_index(info) if info else None
+            except StorageUnavailable:
+                if self._index is None:
+                    raise
             self._checked_at = time.monotonic()
             return self._index
+        finally:
+            self._lock.release()
 
     def check(self, query: ScreeningQuery, threshold: float | None = None) -> ScreeningCheck:
         """Screen `query` against the current snapshot, recording which one screened it."""

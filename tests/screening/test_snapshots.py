@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kyc.errors import NotFound
+from kyc.errors import NotFound, StorageUnavailable
 from kyc.screening.models import ScreeningQuery
 from kyc.screening.snapshots import POINTER_KEY, CurrentIndex, SnapshotStore
 
@@ -114,3 +114,20 @@ def test_cached_index_rechecks_the_pointer_only_after_the_interval(csl_csv: Path
     assert current.get() is None
     snapshots.import_file(csl_csv, "us_csl")
     assert current.get() is None  # within the interval: the cached answer stands
+
+
+def test_loaded_index_stays_in_use_when_storage_is_down(csl_csv: Path) -> None:
+    store = MemoryStore()
+    snapshots = SnapshotStore(store)
+    snapshots.import_file(csl_csv, "us_csl")
+    current = CurrentIndex(snapshots, check_interval_s=0.0)
+    loaded = current.get()
+    assert loaded is not None
+
+    def unavailable(key: str) -> bytes:
+        raise StorageUnavailable("storage down")
+
+    store.get = unavailable  # type: ignore[method-assign]
+    assert current.get() is loaded
+    with pytest.raises(StorageUnavailable):
+        CurrentIndex(snapshots).get()  # nothing loaded yet: the error is the caller's to retry
