@@ -10,6 +10,9 @@ from fastapi import FastAPI
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.app import create_app
+from kyc.db import idempotency
+from kyc.db.engine import make_engine, session_scope
+from kyc.db.events import request_fingerprint
 from kyc.settings import Settings
 from tests.api.api_helpers import SESSIONS, MemoryStore, Tenant, create_session, upload, wait_status
 
@@ -204,17 +207,40 @@ class UnreachableTemporal:
         raise RPCError("connection refused", RPCStatusCode.UNAVAILABLE, b"")
 
 
-async def test_temporal_down_is_503_and_stores_nothing(settings: Settings, tenant: Tenant) -> None:
+async def test_temporal_down_is_503_and_stores_nothing(
+    settings: Settings, tenant: Tenant, client: httpx.AsyncClient
+) -> None:
     app: FastAPI = create_app(settings, temporal=UnreachableTemporal(), store=MemoryStore())  # type: ignore[arg-type]
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://kyc.test") as client:
-        response = await client.post(
+    async with httpx.AsyncClient(transport=transport, base_url="http://kyc.test") as down:
+        response = await down.post(
             SESSIONS, json={}, headers={**tenant.auth, "Idempotency-Key": "down-1"}
         )
         assert response.status_code == 503
         assert response.json()["error"]["type"] == "api_error"
-        listed = await client.get(SESSIONS, headers=tenant.auth)
+        listed = await down.get(SESSIONS, headers=tenant.auth)
         assert listed.json()["data"] == []
+    # The failed request released its key: a retry once Temporal is back does the work.
+    retried = await client.post(
+        SESSIONS, json={}, headers={**tenant.auth, "Idempotency-Key": "down-1"}
+    )
+    assert retried.status_code == 200
+    assert "Idempotent-Replayed" not in retried.headers
+
+
+async def test_key_of_a_request_in_progress_is_409(
+    client: httpx.AsyncClient, tenant: Tenant, settings: Settings
+) -> None:
+    engine = make_engine(settings.resolved_database_url)
+    fingerprint = request_fingerprint("POST", SESSIONS, {})
+    with session_scope(engine) as db:
+        assert idempotency.reserve(db, tenant.platform_id, "busy-1", fingerprint)
+    engine.dispose()
+    response = await client.post(
+        SESSIONS, json={}, headers={**tenant.auth, "Idempotency-Key": "busy-1"}
+    )
+    assert response.status_code == 409
+    assert response.json()["error"]["type"] == "idempotency_error"
 
 
 async def test_concurrent_writes_do_not_stall(client: httpx.AsyncClient, tenant: Tenant) -> None:
