@@ -75,7 +75,7 @@ class ScreeningIndex:
         self.entities = entities
         self.snapshot_id: str | None = None  # set when built from a stored snapshot
         self._names: list[_IndexedName] = []
-        self._postings: dict[str, list[int]] = defaultdict(list)  # token -> name ids
+        postings: dict[str, list[int]] = defaultdict(list)  # token -> name ids
         self._blocks: dict[str, set[str]] = defaultdict(set)  # blocking key -> tokens
         self._df: dict[str, int] = defaultdict(int)
         for entity_id, entity in enumerate(entities):
@@ -93,16 +93,14 @@ class ScreeningIndex:
                 self._names.append(_IndexedName(entity_id, listed_name, tokens))
                 joined = [a + b for a, b in itertools.pairwise(tokens)]
                 for token in set(tokens) | set(joined):
-                    self._postings[token].append(name_id)
+                    postings[token].append(name_id)
                 for token in set(tokens):
                     self._df[token] += 1
-        for token in self._postings:
+        for token in postings:
             for key in _keys(token):
                 self._blocks[key].add(token)
         self._log_n = math.log(len(self._names) + 2)
-        self._posting_arrays = {
-            token: np.array(ids, dtype=np.int32) for token, ids in self._postings.items()
-        }
+        self._postings = {token: np.array(ids, dtype=np.int32) for token, ids in postings.items()}
         self._type_masks: dict[frozenset[str], np.ndarray] = {}
 
     @classmethod
@@ -162,7 +160,7 @@ class ScreeningIndex:
                 continue
             gains = np.zeros(len(self._names), dtype=np.float32)  # best gain per name
             for other, similarity in similar.items():
-                posting = self._posting_arrays[other]
+                posting = self._postings[other]
                 gains[posting] = np.maximum(
                     gains[posting], similarity * weight * self.rarity(other)
                 )
