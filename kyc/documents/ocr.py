@@ -90,47 +90,25 @@ class RapidOcrEngine:
 def _register_torchvision_ops() -> None:
     """Declare torchvision's C++ operators when its wheel does not ship them for this torch.
 
-    The PyPI torchvision build registers fake kernels for ops such as `torchvision::nms` at import
-    and fails when the matching CPU library is absent; EasyOCR uses none of them, so declaring
-    their schemas is enough for the import to succeed.
+    The PyPI torchvision build registers fake kernels for `torchvision::nms` and `qnms` at import
+    and fails when its C++ library does not load for this torch; EasyOCR uses neither, so
+    declaring their schemas is enough for the import to succeed.
     """
     import torch
 
-    if torch._C._dispatch_has_kernel_for_dispatch_key("torchvision::nms", "CPU"):
-        return
+    try:
+        if torch._C._dispatch_has_kernel_for_dispatch_key("torchvision::nms", "CPU"):
+            return  # a torchvision build with its own operators
+    except RuntimeError:
+        pass  # the operator is not even declared: declare the schemas below
     try:
         lib = torch.library.Library("torchvision", "DEF")
     except RuntimeError:
         return
+    # Only these two get fake kernels unconditionally (torchvision/_meta_registrations.py).
     schemas = [
         "nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor",
-        "roi_align(Tensor input, Tensor rois, float spatial_scale, SymInt pooled_height, "
-        "SymInt pooled_width, int sampling_ratio, bool aligned) -> Tensor",
-        "_roi_align_backward(Tensor grad, Tensor rois, float spatial_scale, SymInt pooled_height,"
-        " SymInt pooled_width, SymInt batch_size, SymInt channels, SymInt height, SymInt width, "
-        "int sampling_ratio, bool aligned) -> Tensor",
-        "ps_roi_align(Tensor input, Tensor rois, float spatial_scale, SymInt pooled_height, "
-        "SymInt pooled_width, int sampling_ratio) -> (Tensor, Tensor)",
-        "_ps_roi_align_backward(Tensor grad, Tensor rois, Tensor channel_mapping, "
-        "float spatial_scale, SymInt pooled_height, SymInt pooled_width, int sampling_ratio, "
-        "SymInt batch_size, SymInt channels, SymInt height, SymInt width) -> Tensor",
-        "roi_pool(Tensor input, Tensor rois, float spatial_scale, SymInt pooled_height, "
-        "SymInt pooled_width) -> (Tensor, Tensor)",
-        "_roi_pool_backward(Tensor grad, Tensor rois, Tensor argmax, float spatial_scale, "
-        "SymInt pooled_height, SymInt pooled_width, SymInt batch_size, SymInt channels, "
-        "SymInt height, SymInt width) -> Tensor",
-        "ps_roi_pool(Tensor input, Tensor rois, float spatial_scale, SymInt pooled_height, "
-        "SymInt pooled_width) -> (Tensor, Tensor)",
-        "_ps_roi_pool_backward(Tensor grad, Tensor rois, Tensor channel_mapping, "
-        "float spatial_scale, SymInt pooled_height, SymInt pooled_width, SymInt batch_size, "
-        "SymInt channels, SymInt height, SymInt width) -> Tensor",
-        "deform_conv2d(Tensor input, Tensor weight, Tensor offset, Tensor mask, Tensor bias, "
-        "SymInt stride_h, SymInt stride_w, SymInt pad_h, SymInt pad_w, SymInt dilation_h, "
-        "SymInt dilation_w, SymInt groups, SymInt offset_groups, bool use_mask) -> Tensor",
-        "_deform_conv2d_backward(Tensor grad, Tensor input, Tensor weight, Tensor offset, "
-        "Tensor mask, Tensor bias, SymInt stride_h, SymInt stride_w, SymInt pad_h, "
-        "SymInt pad_w, SymInt dilation_h, SymInt dilation_w, SymInt groups, "
-        "SymInt offset_groups, bool use_mask) -> (Tensor, Tensor, Tensor, Tensor, Tensor)",
+        "qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor",
     ]
     for schema in schemas:
         with contextlib.suppress(RuntimeError):  # already defined by a partial build
