@@ -110,6 +110,17 @@ async def get_temporal(request: Request) -> Client:
     return state.temporal
 
 
+class TemporalConnector:
+    """The Temporal client on demand, so a request's parameters are checked (400) before an
+    unreachable Temporal could answer 503."""
+
+    def __init__(self, request: Request) -> None:
+        self._request = request
+
+    async def __call__(self) -> Client:
+        return await get_temporal(self._request)
+
+
 def get_sealed_store(request: Request) -> SealedStore:
     state = app_state(request)
     if state.store is None:
@@ -197,7 +208,7 @@ Platform = Annotated[Caller, Depends(secret_key_caller)]
 Reviewer = Annotated[Caller, Depends(reviewer_caller)]
 AnyKey = Annotated[Caller, Depends(any_key_caller)]
 SessionActor = Annotated[SessionCaller, Depends(session_caller)]
-Temporal = Annotated[Client, Depends(get_temporal)]
+Temporal = Annotated[TemporalConnector, Depends(TemporalConnector)]
 Sealed = Annotated[SealedStore, Depends(get_sealed_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 State = Annotated[AppState, Depends(app_state)]

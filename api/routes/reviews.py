@@ -76,7 +76,7 @@ async def decide_review(
     )
 
     async def work() -> dict[str, Any]:
-        outcome = await service.review(temporal, row.id, decision)
+        outcome = await service.review(await temporal(), row.id, decision)
         return {
             "object": "review_decision",
             "session": row.id,

@@ -53,7 +53,7 @@ async def create_session(
 
     async def work() -> dict[str, Any]:
         row, client_secret = await service.create_session(
-            state, temporal, db, caller.platform_id, params
+            state, await temporal(), db, caller.platform_id, params
         )
         url = f"{state.settings.resolved_public_url}/verify/{row.id}#{client_secret}"
         return session_object(
@@ -130,7 +130,7 @@ async def cancel_session(
     async def work() -> dict[str, Any]:
         if SessionStatus(row.status).is_final:
             raise InvalidState(f"The session is already {row.status}.")
-        live = await service.cancel(temporal, "platform", row.id)
+        live = await service.cancel(await temporal(), "platform", row.id)
         return session_object(row, sealer=state.sealer, expand=params.expand, live=live)
 
     return await idem.run(caller.platform_id, body, work)
@@ -153,7 +153,7 @@ async def redact_session(
     parse(ExpandParams, body)
 
     async def work() -> dict[str, Any]:
-        live = await service.redact(temporal, sealed, db, row)
+        live = await service.redact(await temporal(), sealed, db, row)
         return session_object(row, live=live)
 
     return await idem.run(caller.platform_id, body, work)
@@ -233,7 +233,7 @@ async def submit_session(
     async def work() -> dict[str, Any]:
         if row.redaction_status:
             raise InvalidState("The session was redacted.")
-        result = await service.submit(temporal, db, row)
+        result = await service.submit(await temporal(), db, row)
         obj = session_object(
             row, sealer=state.sealer, expand=[] if actor.by_client_secret else params.expand
         )

@@ -282,3 +282,17 @@ async def test_unstorable_input_is_refused_not_crashed(
     )
     assert single.status_code == 200
     assert (await client.get(SESSIONS, headers=tenant.auth)).json()["data"] == []
+
+
+async def test_bad_parameters_are_400_even_when_temporal_is_down(
+    settings: Settings, tenant: Tenant
+) -> None:
+    app: FastAPI = create_app(settings, temporal=None, store=MemoryStore())
+    app.state.kyc.settings = settings.model_copy(update={"temporal_address": "127.0.0.1:1"})
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://kyc.test") as down:
+        bad = await down.post(SESSIONS, json={"type": "selfie_only"}, headers=tenant.auth)
+        assert bad.status_code == 400
+        good = await down.post(SESSIONS, json={}, headers=tenant.auth)
+        assert good.status_code == 503
+        assert good.json()["error"]["type"] == "api_error"
