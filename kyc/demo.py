@@ -104,8 +104,10 @@ class KycClient:
         on_change: Callable[[str, float], None] | None = None,
         timeout: float = 300.0,
         interval: float = 0.2,
+        until: frozenset[str] | None = None,
     ) -> dict[str, Any]:
-        """Poll until the session leaves `processing`; calls `on_change(status, seconds)`."""
+        """Poll until the session leaves `processing` (or reaches a status in `until`); calls
+        `on_change(status, seconds)` at each change."""
         started = time.monotonic()
         last = ""
         while True:
@@ -116,7 +118,7 @@ class KycClient:
             last = status
             # `requires_input` is also the state before submission: final only with an error.
             settled = status in FINAL and (status != "requires_input" or current.get("last_error"))
-            if settled:
+            if (status in until) if until is not None else settled:
                 return current
             if time.monotonic() - started > timeout:
                 raise DemoError(f"session still {status} after {timeout:.0f} s")

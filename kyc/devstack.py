@@ -355,6 +355,7 @@ class DevStack:
     children: dict[str, ChildProcess] = field(default_factory=dict)
     keys: DevKeys | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    ready: bool = False  # every component answered its health check
 
     @property
     def state_dir(self) -> Path:
@@ -421,7 +422,7 @@ class DevStack:
         self.children[child.name] = child
         child.start()
         # Recorded at once, so a `kyc dev` killed during startup leaves no untracked children.
-        self.write_stack_file(ready=False)
+        self.write_stack_file(ready=self.ready)
         return child
 
     def start_infrastructure(self) -> None:
@@ -512,6 +513,7 @@ class DevStack:
         self.check_ports()
         self.start_infrastructure()
         self.start_app()
+        self.ready = True
         self.write_stack_file(ready=True)
 
     def write_stack_file(self, ready: bool) -> None:
@@ -570,6 +572,7 @@ class DevStack:
             )
         )
         self._wait_polling(worker, since)
+        self.write_stack_file(ready=self.ready)
         return time.monotonic() - began
 
     def _wait_polling(self, worker: ChildProcess, since: datetime) -> None:

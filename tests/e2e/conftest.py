@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 
@@ -30,8 +30,8 @@ class Stack:
     dev: devstack.DevStack
     client: KycClient  # the dev platform's secret key
     reviewer: KycClient  # its reviewer key
-    document: bytes  # specimen passport page (JPEG)
-    selfie: bytes  # selfie of the same fictional holder (JPEG)
+    document: bytes = field(repr=False)  # specimen passport page (JPEG)
+    selfie: bytes = field(repr=False)  # selfie of the same fictional holder (JPEG)
 
 
 @pytest.fixture(scope="session")
