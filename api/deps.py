@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from temporalio.client import Client
 
+from api.errors import ServiceUnavailable
 from api.forms import body_params, query_params
 from kyc import temporal as kyc_temporal
 from kyc.crypto import SealedStore
@@ -85,8 +86,6 @@ def get_db(request: Request) -> Iterator[Session]:
 
 async def get_temporal(request: Request) -> Client:
     """The Temporal client, connected on first use when the lifespan could not connect."""
-    from api.errors import ServiceUnavailable
-
     state = app_state(request)
     if state.temporal is not None:
         return state.temporal

@@ -5,9 +5,17 @@ Values from forms arrive as strings; pydantic's lax mode turns "true" into True 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from api.errors import validation_error
 from kyc.errors import InvalidRequest
@@ -25,6 +33,17 @@ Metadata = Annotated[
 
 class Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    # Paths `expand[]` may name on this request; anything else is refused like Stripe does.
+    expandable: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def _check_expand(self) -> Self:
+        for i, path in enumerate(getattr(self, "expand", None) or []):
+            if path not in self.expandable:
+                raise InvalidRequest(
+                    f"This property cannot be expanded ({path}).", param=f"expand[{i}]"
+                )
+        return self
 
 
 def _as_list(value: Any) -> Any:
@@ -74,6 +93,7 @@ class OptionsParams(Params):
 
 
 class SessionCreateParams(Params):
+    expandable = frozenset({"verified_outputs"})
     type: Literal["document"] = "document"
     options: OptionsParams | None = None
     metadata: Metadata = Field(default_factory=dict)
@@ -90,6 +110,7 @@ class SessionCreateParams(Params):
 
 
 class SessionUpdateParams(Params):
+    expandable = frozenset({"verified_outputs"})
     metadata: dict[MetadataKey, str] | None = None
     # Accepted only to answer precisely: options are fixed at creation, because the running
     # workflow received them as its input.
@@ -100,6 +121,10 @@ class SessionUpdateParams(Params):
 
 class ExpandParams(Params):
     expand: Expand = Field(default_factory=list)
+
+
+class SessionExpandParams(ExpandParams):
+    expandable = frozenset({"verified_outputs"})
 
 
 class CreatedRange(Params):
@@ -130,6 +155,7 @@ class ListParams(Params):
 
 
 class SessionListParams(ListParams):
+    expandable = frozenset({"data.verified_outputs", "verified_outputs"})
     status: Status | None = None
     client_reference_id: str | None = None
 

@@ -25,8 +25,8 @@ from api.deps import (
 )
 from api.idempotency import Idempotent
 from api.params import (
-    ExpandParams,
     SessionCreateParams,
+    SessionExpandParams,
     SessionListParams,
     SessionUpdateParams,
     parse,
@@ -84,7 +84,7 @@ def list_sessions(state: State, db: DbSession, caller: Platform, query: Query) -
 @router.get("/{session_id}", summary="Retrieve a verification session")
 def retrieve_session(state: State, actor: SessionActor, query: Query) -> Any:
     """Secret key, or the session's client_secret (which never sees `verified_outputs`)."""
-    params = parse(ExpandParams, query)
+    params = parse(SessionExpandParams, query)
     expand = [] if actor.by_client_secret else params.expand
     return session_object(actor.session, sealer=state.sealer, expand=expand)
 
@@ -125,7 +125,7 @@ async def cancel_session(
     idem: Idempotent,
 ) -> JSONResponse:
     row = db_sessions.get_session(db, caller.platform_id, session_id)
-    params = parse(ExpandParams, body)
+    params = parse(SessionExpandParams, body)
 
     async def work() -> dict[str, Any]:
         if SessionStatus(row.status).is_final:
@@ -150,7 +150,7 @@ async def redact_session(
     """Allowed in any status: cancels a running verification, then destroys its files (by
     crypto-shredding) and every piece of identity data kept for it."""
     row = db_sessions.get_session(db, caller.platform_id, session_id)
-    parse(ExpandParams, body)
+    parse(SessionExpandParams, body)
 
     async def work() -> dict[str, Any]:
         live = await service.redact(await temporal(), sealed, db, row)
@@ -227,7 +227,7 @@ async def submit_session(
 ) -> JSONResponse:
     """Sends the latest upload of each purpose to the verification; answers with the session,
     now `processing`. Secret key or the session's client_secret."""
-    params = parse(ExpandParams, body)
+    params = parse(SessionExpandParams, body)
     row = actor.session
 
     async def work() -> dict[str, Any]:

@@ -135,6 +135,7 @@ async def test_list_filters(client: httpx.AsyncClient, tenant: Tenant) -> None:
         ({"status": "done"}, "parameter_invalid", "status"),
         ({"created[since]": "1"}, "parameter_unknown", "created[since]"),
         ({"colour": "red"}, "parameter_unknown", "colour"),
+        ({"expand[]": "data.customer"}, "parameter_invalid", "expand[0]"),
         ({"starting_after": "vs_x", "ending_before": "vs_y"}, "parameter_invalid", "ending_before"),
     ],
 )

@@ -38,6 +38,11 @@ async def test_create_returns_secret_url_and_defaults(
     assert again["client_secret"] is None and again["url"] is None
     assert again["id"] == body["id"] and again["metadata"] == {"order": "42"}
     assert digest(body["client_secret"]) != body["client_secret"]
+    unknown = await client.get(
+        f"{SESSIONS}/{body['id']}", params={"expand[]": "customer"}, headers=tenant.auth
+    )
+    assert unknown.status_code == 400
+    assert unknown.json()["error"]["message"] == "This property cannot be expanded (customer)."
 
 
 async def test_form_encoded_create_matches_stripe_encoding(
