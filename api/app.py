@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
+import importlib.util
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -91,5 +93,10 @@ def create_app(
 
     for module in (sessions, reports, reviews, events, webhooks, health):
         app.include_router(module.router)
+    if importlib.util.find_spec("api.pages") is not None:
+        # The hosted capture page (api/pages/, its own package) joins when it exposes `router`.
+        pages = importlib.import_module("api.pages")
+        if hasattr(pages, "router"):
+            app.include_router(pages.router)
     app.mount("/codec", codec_app(settings))
     return app
