@@ -87,6 +87,11 @@ class Settings(BaseSettings):
     screening_not_run_action: Literal["review", "allow"] = "review"
     ocr_engine: Literal["rapidocr", "easyocr", "tesseract"] = "rapidocr"
 
+    # --- sanctions lists ----------------------------------------------------------------------
+    # Official download URLs per list format for `kyc lists update` (JSON in the environment);
+    # empty means the defaults in kyc/screening/sources.py.
+    screening_list_urls: dict[str, list[str]] = Field(default_factory=dict)
+
     # --- webhooks -----------------------------------------------------------------------------
     webhook_timeout_s: float = 5.0
 

@@ -177,7 +177,7 @@ def run_update(args: argparse.Namespace) -> int:
     from kyc.screening.sources import DEFAULT_LIST_URLS, download_all
     from kyc.settings import Settings
 
-    configured = getattr(Settings.load(), "screening_list_urls", None) or DEFAULT_LIST_URLS
+    configured = Settings.load().screening_list_urls or DEFAULT_LIST_URLS
     wanted = {f: u for f, u in configured.items() if not args.formats or f in args.formats}
     if not wanted:
         return _fail("no list URL configured for " + ", ".join(args.formats or []), 2)
