@@ -288,7 +288,7 @@ async def test_unstorable_input_is_refused_not_crashed(
 async def test_bad_parameters_are_400_even_when_temporal_is_down(
     settings: Settings, tenant: Tenant
 ) -> None:
-    app: FastAPI = create_app(settings, temporal=None, store=MemoryStore())
+    app: FastAPI = create_app(settings, temporal=None, store=MemoryStore())  # type: ignore[arg-type]
     app.state.kyc.settings = settings.model_copy(update={"temporal_address": "127.0.0.1:1"})
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://kyc.test") as down:

@@ -69,7 +69,8 @@ async def test_sdk_sessions_lifecycle(sdk: None, client: httpx.AsyncClient, tena
     )
     assert isinstance(created, stripe.identity.VerificationSession)
     assert created.status == "requires_input"
-    assert created.client_secret.startswith(created.id)
+    assert created.client_secret is not None and created.client_secret.startswith(created.id)
+    assert created.options is not None
     assert created.options["document"]["require_matching_selfie"] is True
 
     fetched = await call(vs.retrieve, created.id)
@@ -94,7 +95,7 @@ async def test_sdk_sessions_lifecycle(sdk: None, client: httpx.AsyncClient, tena
     assert refused.value.http_status == 400
 
     redacted = await call(vs.redact, created.id)
-    assert redacted.redaction.status == "redacted"
+    assert redacted.redaction is not None and redacted.redaction.status == "redacted"
     assert redacted.status == "canceled"
 
     with pytest.raises(stripe.InvalidRequestError) as missing:
@@ -105,6 +106,7 @@ async def test_sdk_sessions_lifecycle(sdk: None, client: httpx.AsyncClient, tena
     replay_a = await call(vs.create, type="document", idempotency_key="sdk-key-1")
     replay_b = await call(vs.create, type="document", idempotency_key="sdk-key-1")
     assert replay_a.id == replay_b.id
+    assert replay_b.last_response is not None
     assert replay_b.last_response.headers["Idempotent-Replayed"] == "true"
     with pytest.raises(stripe.IdempotencyError):
         await call(vs.create, type="document", metadata={"x": "y"}, idempotency_key="sdk-key-1")
@@ -128,14 +130,17 @@ async def test_sdk_reports_after_verification(
     await wait_status(client, tenant, created.id, "verified")
 
     session = await call(vs.retrieve, created.id, expand=["verified_outputs"])
-    assert session.verified_outputs.last_name == "ERIKSSON"
-    assert session.verified_outputs.dob.year == 1974
+    outputs = session.verified_outputs
+    assert outputs is not None and outputs.dob is not None
+    assert outputs.last_name == "ERIKSSON"
+    assert outputs.dob.year == 1974
 
     report = await call(
         stripe.identity.VerificationReport.retrieve, session.last_verification_report
     )
     assert isinstance(report, stripe.identity.VerificationReport)
     assert report.verification_session == created.id
+    assert report.document is not None
     assert report.document.status == "verified"
     assert report.document.number == "L898902C3"
     listed = await call(stripe.identity.VerificationReport.list, verification_session=created.id)
