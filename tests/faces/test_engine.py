@@ -106,3 +106,12 @@ def test_other_models_without_weights_are_refused_not_downloaded(tmp_path: Path)
     with pytest.raises(WeightsMissing, match=r"arcface_weights\.pth is not provisioned"):
         FaceEngine(tmp_path, model_name="ArcFace")
     assert sorted(p.name for p in weights_dir(tmp_path).iterdir()) == sorted(PROVISIONED_FILES)
+
+
+def test_engine_is_deterministic_across_threads(engine: FaceEngine) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    selfie = astronaut_selfie()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        vectors = list(pool.map(lambda _: engine.embed(selfie, "selfie").vector, range(4)))
+    assert all(v == vectors[0] for v in vectors)

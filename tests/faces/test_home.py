@@ -38,3 +38,21 @@ def test_engine_writes_nothing_to_home(tmp_path: Path) -> None:
     assert done.stdout.strip() == str(deepface_home.resolve())
     assert list(home.iterdir()) == []
     assert (deepface_home / ".deepface" / "weights").is_dir()
+
+
+def test_cli_and_compare_modules_import_nothing_heavy() -> None:
+    script = (
+        "import sys, kyc.faces.cli, kyc.faces.compare, kyc.faces.models, kyc.faces.liveness; "
+        "print(sorted({'cv2', 'dlib', 'deepface', 'numpy', 'torch'} & set(sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=os.environ | {"PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
