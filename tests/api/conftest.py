@@ -3,7 +3,6 @@ in-memory object store, and the app under test served through httpx's ASGI trans
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import sys
 import uuid
@@ -19,29 +18,23 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from activities.records import RecordActivities
 from api.app import create_app
 from kyc.crypto import generate_key
-from kyc.db import sessions as db_sessions
-from kyc.db.engine import make_engine, session_scope
-from kyc.db.events import add_event
+from kyc.db.engine import make_engine
 from kyc.db.sealing import ColumnSealer
-from kyc.db.tables import VerificationSessionRow
 from kyc.settings import Settings
 from kyc.temporal import data_converter
 from kyc.types import (
     CapturedImage,
     CaptureInput,
     CaptureResult,
-    DecideInput,
-    Decision,
-    DeliverEventsInput,
     DocumentCheck,
     DocumentFields,
     ExtractInput,
     MatchInput,
-    RecordStatusInput,
-    RecordStatusResult,
     ScreeningCheck,
+    ScreeningHit,
     ScreenInput,
     SelfieCheck,
 )
@@ -72,7 +65,7 @@ class Activities:
 
     def __init__(self, url: str, master_key: str) -> None:
         self.engine = make_engine(url)
-        self.sealer = ColumnSealer(master_key)
+        self.records = RecordActivities(self.engine, ColumnSealer(master_key), master_key)
         self.scenario: dict[str, str] = {}
 
     @activity.defn(name="capture")
@@ -113,41 +106,10 @@ class Activities:
 
     @activity.defn(name="screen")
     async def screen(self, input: ScreenInput) -> ScreeningCheck:
+        if input.query.name.endswith("REVIEW"):  # the "review" scenario's surname
+            hit = ScreeningHit(list="un", entity_id="QDi.999", name="LISTED PERSON", score=0.9)
+            return ScreeningCheck(status="hit", hits=[hit])
         return ScreeningCheck(status="clear")
-
-    @activity.defn(name="decide")
-    async def decide(self, input: DecideInput) -> Decision:
-        document = input.report.document
-        if document is not None and document.fields.surname == "REVIEW":
-            return Decision(status="needs_review", review_reasons=["screening_possible_match"])
-        return Decision(status="verified", reasons=["all checks passed"])
-
-    @activity.defn(name="record_status")
-    async def record_status(self, change: RecordStatusInput) -> RecordStatusResult:
-        # In a thread, like the real worker's sync activity: a SQLite lock wait must not block
-        # the event loop the API under test shares with this worker.
-        return await asyncio.to_thread(self._record_status, change)
-
-    def _record_status(self, change: RecordStatusInput) -> RecordStatusResult:
-        with session_scope(self.engine) as db:
-            db_sessions.apply_status(db, change, self.sealer)
-            row = db.get(VerificationSessionRow, change.session_id)
-            assert row is not None
-            if change.review_decision is not None:
-                db_sessions.record_review(db, row, change.review_decision, change.status.value)
-            event = add_event(
-                db,
-                row.platform_id,
-                change.event_type,
-                # Stripe's event `data`, as the worker stores it.
-                {"object": {"id": row.id, "object": "identity.verification_session"}},
-                change.dedupe_key,
-            )
-            return RecordStatusResult(event_ids=[event.id])
-
-    @activity.defn(name="deliver_events")
-    async def deliver_events(self, input: DeliverEventsInput) -> None:
-        return None
 
     def all(self) -> list[Any]:
         return [
@@ -155,9 +117,10 @@ class Activities:
             self.extract,
             self.match,
             self.screen,
-            self.decide,
-            self.record_status,
-            self.deliver_events,
+            # The real persistence and policy: the API reads what the worker really writes.
+            self.records.decide,
+            self.records.record_status,
+            self.records.deliver_events,
         ]
 
 

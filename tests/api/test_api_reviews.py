@@ -41,7 +41,7 @@ async def test_review_queue_decision_and_case(
     assert queue.status_code == 200
     items = queue.json()["data"]
     assert [i["session"] for i in items] == [older, newer]
-    assert items[0]["reasons"] == ["screening_possible_match"]
+    assert items[0]["reasons"] == ["screening_hit"]
     assert items[0]["deadline"] > items[0]["pending_since"]
     # The platform's secret key sees the same queue; a reason filter that matches nothing.
     assert len((await client.get("/v1/reviews", headers=tenant.auth)).json()["data"]) == 2
