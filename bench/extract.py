@@ -40,9 +40,7 @@ TARGET_P50_S = 1.0  # default engine, 2-core machine
 def _truths(limit: int | None) -> list[tuple[Path, list[str]]]:
     with (DATA / "ground_truth.csv").open(newline="") as fh:
         rows = [r for r in csv.DictReader(fh) if r["check_digits_valid"] == "true"]
-    out = [
-        (DATA / r["image"], [r[k] for k in ("line1", "line2", "line3") if r[k]]) for r in rows
-    ]
+    out = [(DATA / r["image"], [r[k] for k in ("line1", "line2", "line3") if r[k]]) for r in rows]
     return out[:limit] if limit else out
 
 

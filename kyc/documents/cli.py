@@ -135,7 +135,14 @@ def _table(result: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Extract every image given; exit 1 if any image could not be read at all."""
+    from kyc.documents.ocr import get_engine
+
     today = args.today or date.today()
+    try:
+        get_engine(args.engine)  # load the models once, and fail fast if the engine is missing
+    except RuntimeError as exc:
+        print(f"kyc extract: {exc}", file=sys.stderr)
+        return 2
     many = len(args.images) > 1
     failures = 0
     for i, path in enumerate(args.images, 1):

@@ -11,6 +11,7 @@ import contextlib
 import functools
 import os
 import tempfile
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -179,9 +180,20 @@ class TesseractEngine:
         return "", 0.0
 
 
-@functools.cache
+_LOCK = threading.Lock()
+
+
 def get_engine(name: str = "rapidocr") -> OcrEngine:
-    """The OCR engine called `name`, built once per process (models load on first use)."""
+    """The OCR engine called `name`, built once per process (models load on first use).
+
+    Thread-safe: activities run in a thread pool and must not load a model twice.
+    """
+    with _LOCK:
+        return _build(name)
+
+
+@functools.cache
+def _build(name: str) -> OcrEngine:
     if name == "rapidocr":
         return RapidOcrEngine()
     if name == "easyocr":

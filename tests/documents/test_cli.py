@@ -57,3 +57,9 @@ def test_extract_table(
     out = capsys.readouterr().out
     assert "TD3 valid" in out
     assert "ERIKSSON" in out
+
+
+def test_missing_engine_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Tesseract is optional and not installed here: a clear message, not a traceback.
+    assert _run(["extract", str(tmp_path / "x.png"), "--engine", "tesseract"]) == 2
+    assert "tesseract" in capsys.readouterr().err
