@@ -65,3 +65,11 @@ def test_match_pairs_file_one_line_per_pair(
 def test_match_needs_two_images_or_pairs(capsys: pytest.CaptureFixture[str]) -> None:
     assert _run(["match", "only-one.jpg"]) == 2
     assert "IMAGE_A IMAGE_B" in capsys.readouterr().err
+
+
+def test_kyc_command_wires_match() -> None:
+    from kyc.cli import build_parser
+
+    args = build_parser().parse_args(["match", "a.jpg", "b.jpg", "--json"])
+    assert args.func is cli.run_match
+    assert args.images == [Path("a.jpg"), Path("b.jpg")]
