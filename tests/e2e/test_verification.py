@@ -3,9 +3,13 @@ worker crash in the middle of a verification."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
+from temporalio.api.enums.v1 import EventType, PendingActivityState
+
+from kyc.temporal import connect
 
 from .conftest import Stack
 
@@ -53,15 +57,51 @@ def test_unscreenable_session_needs_review_and_a_reviewer_approves_it(stack: Sta
     assert session_id not in [case["id"] for case in stack.reviewer.reviews()]
 
 
+async def running_activity(stack: Stack, session_id: str) -> str | None:
+    """The type of the activity of the session's workflow that a worker is running now."""
+    s = stack.dev.settings
+    client = await connect(s.resolved_temporal_address, s.temporal_namespace, s.payload_key)
+    described = await client.get_workflow_handle(session_id).describe()
+    for pending in described.raw_description.pending_activities:
+        if pending.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED:
+            return str(pending.activity_type.name)
+    return None
+
+
+async def retried_activities(stack: Stack, session_id: str) -> set[str]:
+    """Activities of the history that completed on a second or later attempt."""
+    s = stack.dev.settings
+    client = await connect(s.resolved_temporal_address, s.temporal_namespace, s.payload_key)
+    history = await client.get_workflow_handle(session_id).fetch_history()
+    names = {}
+    retried = set()
+    for event in history.events:
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            attrs = event.activity_task_scheduled_event_attributes
+            names[event.event_id] = attrs.activity_type.name
+        elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+            attrs2 = event.activity_task_started_event_attributes
+            if attrs2.attempt >= 2:
+                retried.add(names[attrs2.scheduled_event_id])
+    return retried
+
+
 def test_a_worker_killed_mid_verification_is_replaced_and_the_session_completes(
     stack: Stack,
 ) -> None:
     session_id = submit_specimen(stack, screening=False)
-    time.sleep(0.5)  # inside capture/extract: the ML activities take seconds
-    assert stack.client.session(session_id)["status"] == "processing"
+    # `extract` (OCR) runs for seconds: a kill while it runs is a kill in the middle.
+    deadline = time.monotonic() + 120
+    running = None
+    while running != "extract" and time.monotonic() < deadline:
+        running = asyncio.run(running_activity(stack, session_id))
+        time.sleep(0.05)
+    assert running == "extract", "extract never seen running"
     stack.dev.restart_worker(kill=True)
     final = stack.client.follow(session_id, timeout=300)
     assert final["status"] == "verified", final.get("last_error")
+    # The interrupted activity ran again on the new worker.
+    assert running in asyncio.run(retried_activities(stack, session_id))
 
 
 def test_kyc_demo_reaches_verified_without_screening_when_no_list_is_imported(
