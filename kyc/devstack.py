@@ -442,6 +442,8 @@ class DevStack:
                     stop_signal=signal.SIGINT,
                 )
             )
+        else:
+            self.say(f"using Temporal at {s.temporal_address} (KYC_TEMPORAL_ADDRESS)")
         if not s.s3_endpoint:
             weed_bin = find_binary("weed")
             s3_config = self.state_dir / "s3-identities.json"
@@ -456,8 +458,12 @@ class DevStack:
                     stop_signal=signal.SIGTERM,
                 )
             )
-        # Migrations need neither, so they run while the servers boot.
-        self.say("migrating the database ...")
+        else:
+            self.say(f"using S3 at {s.s3_endpoint} (KYC_S3_ENDPOINT)")
+        # Migrations need neither, so they run while the servers boot. (The URL is not printed:
+        # it may hold a password.)
+        where = "KYC_DATABASE_URL" if s.database_url else "SQLite in the state dir"
+        self.say(f"migrating the database ({where}) ...")
         t0 = time.monotonic()
         self.keys = bootstrap(s)
         self._timed("database", time.monotonic() - t0)

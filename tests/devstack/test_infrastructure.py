@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from kyc import devstack
+from kyc.db.engine import make_engine, session_scope
+from kyc.db.platforms import find_key
 from kyc.devstack_procs import port_in_use
 from kyc.settings import Settings
 from kyc.temporal import connect
@@ -85,3 +87,42 @@ def test_a_taken_port_is_refused_before_anything_starts(settings: Settings) -> N
         with pytest.raises(devstack.DevStackError, match="--temporal-port or KYC_TEMPORAL_PORT"):
             stack.check_ports()
     assert stack.children == {}
+
+
+@pytest.mark.slow
+def test_components_given_by_url_are_used_instead_of_started(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner = devstack.DevStack(settings, say=lambda _: None, with_api=False, with_worker=False)
+    try:
+        owner.start()
+        s = owner.settings
+        monkeypatch.setenv("KYC_S3_ACCESS_KEY", s.s3_access_key)
+        monkeypatch.setenv("KYC_S3_SECRET_KEY", s.s3_secret_key)
+        guest_settings = Settings(
+            state_dir=tmp_path / "guest",
+            temporal_address=s.resolved_temporal_address,
+            s3_endpoint=s.resolved_s3_endpoint,
+            database_url=s.resolved_database_url,
+            s3_access_key=s.s3_access_key,
+            s3_secret_key=s.s3_secret_key,
+        )
+        said: list[str] = []
+        guest = devstack.DevStack(
+            guest_settings, say=said.append, with_api=False, with_worker=False
+        )
+        guest.start()
+        assert guest.children == {}
+        assert f"using Temporal at {s.resolved_temporal_address} (KYC_TEMPORAL_ADDRESS)" in said
+        assert "migrating the database (KYC_DATABASE_URL) ..." in said
+        assert not (tmp_path / "guest" / "temporal.db").exists()
+        assert not (tmp_path / "guest" / "kyc.db").exists()
+        # Its dev platform went into the owner's database.
+        assert guest.keys is not None and guest.keys.created
+        engine = make_engine(s.resolved_database_url)
+        with session_scope(engine) as db:
+            assert find_key(db, guest.keys.secret_key) is not None
+        engine.dispose()
+        guest.stop()
+    finally:
+        owner.stop()
