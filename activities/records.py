@@ -20,8 +20,10 @@ from activities.errors import async_domain_errors
 from kyc import policy
 from kyc.db import events as event_db
 from kyc.db import identities
+from kyc.db import monitoring as monitoring_db
 from kyc.db import sessions as session_db
 from kyc.db.engine import session_scope
+from kyc.db.ids import now
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import EventRow, VerificationSessionRow
 from kyc.errors import InfrastructureError
@@ -30,6 +32,7 @@ from kyc.types import (
     DecideInput,
     Decision,
     DeliverEventsInput,
+    DocumentFields,
     RecordStatusInput,
     RecordStatusResult,
     ScreeningCheck,
@@ -93,12 +96,17 @@ class RecordActivities:
     def _record_status(self, input: RecordStatusInput) -> RecordStatusResult:
         try:
             with session_scope(self._engine) as db:
+                before = db.get(VerificationSessionRow, input.session_id)
+                review_since = before.review_since if before is not None else None
                 session_db.apply_status(db, input, self._sealer)
                 row = db.get(VerificationSessionRow, input.session_id)
                 assert row is not None
+                self._apply_review_override(row, input, review_since)
                 if input.review_decision is not None:
                     session_db.record_review(db, row, input.review_decision, input.status.value)
                     self._remember_dispositions(db, row, input)
+                if not input.event_type:
+                    return RecordStatusResult()
                 event = event_db.add_event(
                     db,
                     row.platform_id,
@@ -110,20 +118,47 @@ class RecordActivities:
         except OperationalError as exc:  # database down or locked: retry with backoff
             raise InfrastructureError(f"database unavailable: {exc.orig}") from exc
 
+    @staticmethod
+    def _apply_review_override(
+        row: VerificationSessionRow, input: RecordStatusInput, review_since: int | None
+    ) -> None:
+        """A screening alert's review on a verified session (`review_pending` set)."""
+        if input.review_pending is None:
+            row.review_workflow_id = input.review_workflow_id if row.review_pending else None
+            return
+        at = int(input.occurred_at.timestamp()) if input.occurred_at else now()
+        monitoring_db.set_alert_review(
+            row,
+            pending=input.review_pending,
+            reasons=input.review_reasons,
+            since=review_since or at,
+            deadline=int(input.review_deadline.timestamp()) if input.review_deadline else None,
+            workflow_id=input.review_workflow_id,
+        )
+
     def _remember_dispositions(
         self, db: Any, row: VerificationSessionRow, input: RecordStatusInput
     ) -> None:
         decision = input.review_decision
-        document = input.report.document if input.report else None
-        if decision is None or not decision.screening_hits or document is None:
+        if decision is None:
             return
-        fields = document.fields
+        verdicts = dict(decision.screening_hits)
+        screening = input.report.screening if input.report else None
+        if decision.decision == "approve" and screening is not None:
+            # Approving a session whose hits got no verdict judged them not to be this person.
+            for hit in screening.hits:
+                verdicts.setdefault(f"{hit.list}:{hit.entity_id}", "false_positive")
+        if not verdicts:
+            return
+        fields = self._identity_of(row, input)
+        if fields is None:
+            return
         key = identity_key(
             self._master_key,
             " ".join(p for p in (fields.given_names, fields.surname) if p),
             fields.date_of_birth.isoformat() if fields.date_of_birth else None,
         )
-        for hit, verdict in decision.screening_hits.items():
+        for hit, verdict in verdicts.items():
             identities.record_disposition(
                 db,
                 platform_id=row.platform_id,
@@ -133,6 +168,17 @@ class RecordActivities:
                 session_id=row.id,
                 reviewer_id=decision.reviewer_id,
             )
+
+    def _identity_of(
+        self, row: VerificationSessionRow, input: RecordStatusInput
+    ) -> DocumentFields | None:
+        """The reviewed identity: the report's document, else the session's verified outputs."""
+        if input.report is not None and input.report.document is not None:
+            return input.report.document.fields
+        if row.verified_outputs_sealed is None:
+            return None
+        sealed = self._sealer.unseal(f"{row.id}:verified_outputs", row.verified_outputs_sealed)
+        return DocumentFields.model_validate(sealed)
 
     @activity.defn(name="screen")
     @async_domain_errors

@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     # Official download URLs per list format for `kyc lists update` (JSON in the environment);
     # empty means the defaults in kyc/screening/sources.py.
     screening_list_urls: dict[str, list[str]] = Field(default_factory=dict)
+    # Every this many seconds the `kyc-screening-monitor` schedule checks for a new snapshot and
+    # re-screens verified identities against it (`kyc lists import` also triggers it at once).
+    monitoring_interval_s: int = 900
 
     # --- webhooks -----------------------------------------------------------------------------
     webhook_timeout_s: float = 5.0

@@ -32,6 +32,7 @@ __all__ = [
     "CaptureResult",
     "CapturedImage",
     "CheckError",
+    "CompleteMonitoringInput",
     "DecideInput",
     "Decision",
     "DeliverEventsInput",
@@ -46,12 +47,21 @@ __all__ = [
     "FieldSource",
     "FilePurpose",
     "MatchInput",
+    "MonitorInput",
+    "MonitorResult",
+    "MonitoringPlan",
+    "MonitoringPlanInput",
     "MrzReading",
     "RecordStatusInput",
     "RecordStatusResult",
+    "RescreenInput",
+    "RescreenResult",
     "ReviewDecision",
     "ReviewOutcome",
     "ScreenInput",
+    "ScreeningAlert",
+    "ScreeningAlertInput",
+    "ScreeningAlertResult",
     "ScreeningCheck",
     "ScreeningHit",
     "ScreeningOptions",
@@ -268,6 +278,11 @@ class RecordStatusInput(BaseModel):
     occurred_at: datetime | None = None
     # Unique per status change of a run, so a retried activity never emits an event twice.
     dedupe_key: str = ""
+    # A screening alert puts a *verified* session under review: overrides "review pending iff
+    # status is needs_review" when set. `event_type` "" records the change without an event.
+    review_pending: bool | None = None
+    # The workflow that takes this session's `review` Update when it is not the session's own.
+    review_workflow_id: str | None = None
 
 
 class RecordStatusResult(BaseModel):
@@ -289,6 +304,86 @@ class VerificationState(BaseModel):
     review_reasons: list[str] = Field(default_factory=list)
     review_deadline: datetime | None = None
     checks: dict[str, str] = Field(default_factory=dict)  # check name -> its status
+
+
+class MonitorInput(BaseModel):
+    """ScreeningMonitorWorkflow: re-screen verified identities against a new list snapshot.
+
+    The schedule starts it empty; `snapshot_id` onwards are set when a run continues as new.
+    """
+
+    review_timeout_s: int = 72 * 3600
+    review_escalation_fraction: float = 0.75
+    batch_size: int = 200
+    snapshot_id: str | None = None
+    after_session_id: str = ""
+    sessions: int = 0
+    alerts: int = 0
+
+
+class MonitorResult(BaseModel):
+    status: Literal["completed", "already_monitored", "no_snapshot", "superseded"]
+    snapshot_id: str | None = None
+    sessions: int = 0
+    alerts: int = 0
+
+
+class MonitoringPlanInput(BaseModel):
+    """Activity `monitoring_plan` (no parameters yet)."""
+
+
+class MonitoringPlan(BaseModel):
+    snapshot_id: str | None = None  # the current list snapshot, None before any import
+    already_monitored: bool = False
+
+
+class RescreenInput(BaseModel):
+    """Activity `rescreen_verified`: one batch of verified sessions, in session id order."""
+
+    snapshot_id: str
+    after_session_id: str = ""
+    batch_size: int = 200
+
+
+class ScreeningAlert(BaseModel):
+    """New hits on a verified session: `hits` are "<list>:<entity_id>" keys (no PII)."""
+
+    session_id: str
+    platform_id: str
+    hits: list[str]
+    # An alert review still pending on the session, which this one replaces (it has all hits).
+    superseded_workflow_id: str | None = None
+
+
+class RescreenResult(BaseModel):
+    sessions: int = 0
+    last_session_id: str | None = None
+    done: bool = True
+    alerts: list[ScreeningAlert] = Field(default_factory=list)
+    event_ids: list[str] = Field(default_factory=list)
+
+
+class CompleteMonitoringInput(BaseModel):
+    snapshot_id: str
+    sessions: int = 0
+    alerts: int = 0
+
+
+class ScreeningAlertInput(BaseModel):
+    """ScreeningAlertWorkflow: a reviewer's decision on new hits for a verified session."""
+
+    session_id: str
+    platform_id: str
+    snapshot_id: str
+    hits: list[str]
+    review_timeout_s: int = 72 * 3600
+    review_escalation_fraction: float = 0.75
+
+
+class ScreeningAlertResult(BaseModel):
+    status: SessionStatus
+    decided_by: str | None = None
+    decision: str | None = None  # None when a later alert on the same session replaced it
 
 
 class VerificationResult(BaseModel):

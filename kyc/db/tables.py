@@ -62,6 +62,9 @@ class VerificationSessionRow(SQLModel, table=True):
     review_deadline: int | None = None
     redaction_status: str | None = Field(default=None, max_length=20)
     verified_outputs_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    # The workflow that takes the pending review's decision when it is not the session's own
+    # (a screening alert on a verified session); None means the VerificationWorkflow.
+    review_workflow_id: str | None = Field(default=None, max_length=200)
     updated: int
 
 
@@ -193,4 +196,31 @@ class ScreeningDispositionRow(SQLModel, table=True):
     disposition: str = Field(max_length=20)  # "false_positive" | "confirmed"
     session_id: str = Field(max_length=40)
     reviewer_id: str = Field(max_length=200)
+    created: int
+
+
+class MonitoringRunRow(SQLModel, table=True):
+    """One re-screening of the verified identities against a list snapshot."""
+
+    __tablename__ = "monitoring_runs"
+
+    snapshot_id: str = Field(primary_key=True, max_length=100)
+    started: int
+    completed: int | None = None
+    sessions: int = 0
+    alerts: int = 0
+
+
+class ScreeningAlertRow(SQLModel, table=True):
+    """A hit raised on a verified session by monitoring: raised once per (session, entity)."""
+
+    __tablename__ = "screening_alerts"
+
+    platform_id: str = Field(foreign_key="platforms.id", primary_key=True, max_length=40)
+    session_id: str = Field(foreign_key="verification_sessions.id", primary_key=True, max_length=40)
+    list: str = Field(primary_key=True, max_length=40)
+    entity_id: str = Field(primary_key=True, max_length=100)
+    snapshot_id: str = Field(max_length=100)
+    # The full ScreeningHit (its explanation quotes the customer's name), sealed.
+    hit_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     created: int

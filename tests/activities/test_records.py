@@ -165,6 +165,55 @@ async def test_false_positive_is_remembered_for_the_identity(engine: Engine) -> 
     assert [h.entity_id for h in third.hits] == ["QDi.1", "QDi.2"]
 
 
+async def test_approval_without_verdicts_clears_the_reported_hits(engine: Engine) -> None:
+    platform_id, session_id = new_session(engine)
+    activity = records(engine, hits=[hit("QDi.1"), hit("QDi.2")])
+    await activity.record_status(
+        RecordStatusInput(
+            session_id=session_id,
+            status=SessionStatus.verified,
+            event_type="identity.verification_session.verified",
+            report=VerificationReport(
+                attempt=1,
+                document=DocumentCheck(status="verified", fields=IDENTITY),
+                screening=ScreeningCheck(status="hit", hits=[hit("QDi.1"), hit("QDi.2")]),
+            ),
+            review_decision=ReviewDecision(decision="approve", reviewer_id="rev_1"),
+            dedupe_key="verified:1:run",
+        )
+    )
+    query = ScreeningQuery(name="ANNA MARIA ERIKSSON", birth_date="1985-03-14")
+    again = await activity.screen(
+        ScreenInput(session_id="vs_next", platform_id=platform_id, query=query)
+    )
+    assert (again.status, again.hits) == ("clear", [])
+    assert again.reason == "2 hit(s) cleared earlier by a reviewer"
+
+
+async def test_rejection_without_verdicts_clears_nothing(engine: Engine) -> None:
+    platform_id, session_id = new_session(engine)
+    activity = records(engine, hits=[hit("QDi.1")])
+    await activity.record_status(
+        RecordStatusInput(
+            session_id=session_id,
+            status=SessionStatus.canceled,
+            event_type="identity.verification_session.canceled",
+            report=VerificationReport(
+                attempt=1,
+                document=DocumentCheck(status="verified", fields=IDENTITY),
+                screening=ScreeningCheck(status="hit", hits=[hit("QDi.1")]),
+            ),
+            review_decision=ReviewDecision(decision="reject", reviewer_id="rev_1"),
+            dedupe_key="canceled:1:run",
+        )
+    )
+    query = ScreeningQuery(name="ANNA MARIA ERIKSSON", birth_date="1985-03-14")
+    again = await activity.screen(
+        ScreenInput(session_id="vs_next", platform_id=platform_id, query=query)
+    )
+    assert [h.entity_id for h in again.hits] == ["QDi.1"]
+
+
 async def test_screen_without_a_list_is_not_run(engine: Engine) -> None:
     activity = RecordActivities(engine, ColumnSealer(MASTER), MASTER)
     check = await activity.screen(
