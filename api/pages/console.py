@@ -1,0 +1,291 @@
+"""Helpers of the pages: image checks at capture, and the review console's view models.
+
+The console reads the same rows and sealed reports as the API (`kyc.db.sessions`); identity
+data is unsealed here only to render a page for a signed-in reviewer of the same platform.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlmodel import Session
+
+from api.deps import AppState
+from kyc import images
+from kyc.db import sessions as db_sessions
+from kyc.db.ids import now
+from kyc.db.tables import VerificationSessionRow
+from kyc.errors import InvalidRequest, KycError, NotFound
+from kyc.settings import Settings
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True))
+IMAGE_NAMES = ("document_front", "document_back", "selfie", "portrait")
+# Public error codes a reviewer can give with a rejection or a resubmission request.
+REASONS = (
+    "rejected_by_reviewer",
+    "document_unverified_other",
+    "document_expired",
+    "document_type_not_supported",
+    "under_supported_age",
+    "selfie_face_mismatch",
+    "selfie_unverified_other",
+    "screening_match_confirmed",
+)
+FIELD_LABELS = {
+    "surname": "Surname",
+    "given_names": "Given names",
+    "document_number": "Document number",
+    "nationality": "Nationality",
+    "issuing_country": "Issuing country",
+    "date_of_birth": "Date of birth",
+    "expiration_date": "Expiry date",
+    "sex": "Sex",
+    "address": "Address",
+}
+FACE_MESSAGES = {
+    "no_face": "We could not find a face: face the camera in good light and retake the selfie.",
+    "multiple_faces": "More than one face is in the photo: make sure only you are in the frame.",
+    "face_too_small": "Your face is too small in the photo: hold the camera closer and retake it.",
+    "face_too_blurry": "Your face is blurred: hold the camera still and retake the selfie.",
+}
+
+
+def render(template: str, **context: Any) -> str:
+    context.setdefault("reasons", REASONS)
+    return _env.get_template(template).render(**context)
+
+
+# --- capture -------------------------------------------------------------------------------------
+
+_detector: Any = None
+_detector_lock = threading.Lock()
+
+
+def _face_problem(image: Any) -> str | None:
+    """The reason a selfie shows no single usable face (dlib's HOG detector, ~0.1 s), or None."""
+    import dlib
+
+    from kyc.faces.detect import SelfieRejected, choose_face, detect_faces
+
+    global _detector
+    with _detector_lock:  # dlib's detector is not documented as thread-safe
+        if _detector is None:
+            _detector = dlib.get_frontal_face_detector()
+        faces = detect_faces(image, _detector)
+    try:
+        choose_face(faces, "selfie")
+    except SelfieRejected as exc:
+        return exc.reason
+    return None
+
+
+def image_problem(settings: Settings, purpose: str, data: bytes) -> tuple[str, str] | None:
+    """(code, actionable message) when the image would be refused at capture, else None."""
+    from kyc.documents.quality import check_document_image, check_selfie_image
+
+    limits = {"max_pixels": settings.max_image_pixels, "min_side": settings.min_image_side}
+    try:
+        images.inspect(data, max_bytes=settings.max_upload_bytes, **limits)
+        image = images.decode(data, **limits)
+        if purpose == "selfie":
+            check_selfie_image(image)
+            reason = _face_problem(image)
+            if reason:
+                return "selfie_unverified_other", FACE_MESSAGES[reason]
+        else:
+            check_document_image(image)
+    except KycError as exc:
+        return exc.code, exc.message
+    return None
+
+
+# --- review console ------------------------------------------------------------------------------
+
+
+def duration(seconds: int | None) -> str:
+    """A short human duration: 45 s, 12 min, 3 h 20 min, 2 d 4 h."""
+    if seconds is None:
+        return "—"
+    s = max(0, int(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min"
+    if s < 86400:
+        return f"{s // 3600} h {s % 3600 // 60} min"
+    return f"{s // 86400} d {s % 86400 // 3600} h"
+
+
+def timestamp(value: int | None) -> str:
+    if value is None:
+        return "—"
+    return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+_env.filters["duration"] = duration
+_env.filters["timestamp"] = timestamp
+
+
+def queue(db: Session, platform_id: str, reason: str | None) -> dict[str, Any]:
+    """Pending reviews oldest first, with why, age and time left; the reasons to filter by."""
+    rows = db_sessions.pending_reviews(db, platform_id, limit=500)
+    at = now()
+    reasons = sorted({r for row in rows for r in row.review_reasons})
+    items = [
+        {
+            "id": row.id,
+            "reasons": row.review_reasons,
+            "age": at - (row.review_since or row.updated),
+            "left": (row.review_deadline - at) if row.review_deadline else None,
+        }
+        for row in rows
+        if not reason or reason in row.review_reasons
+    ]
+    return {"items": items, "filter_reasons": reasons, "reason": reason}
+
+
+def _reports(state: AppState, db: Session, row: VerificationSessionRow) -> list[dict[str, Any]]:
+    found, _ = db_sessions.list_reports(db, row.platform_id, limit=100, verification_session=row.id)
+    out = []
+    for report in sorted(found, key=lambda r: r.attempt):
+        body: dict[str, Any] = {}
+        if report.body_sealed is not None:
+            body = state.sealer.unseal(f"{report.id}:body", report.body_sealed)
+        out.append({"id": report.id, "attempt": report.attempt, "created": report.created, **body})
+    return out
+
+
+def _fields(document: dict[str, Any]) -> list[dict[str, Any]]:
+    fields = document.get("fields") or {}
+    sources = document.get("field_sources") or {}
+    return [
+        {
+            "label": label,
+            "value": fields.get(name),
+            "source": (sources.get(name) or {}).get("source", "—"),
+            "confidence": (sources.get(name) or {}).get("confidence"),
+        }
+        for name, label in FIELD_LABELS.items()
+        if fields.get(name)
+    ]
+
+
+def _checks(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every check of the attempt with its result and reason."""
+    rows = []
+    document = report.get("document") or {}
+    for check in document.get("checks") or []:
+        rows.append(
+            {
+                "name": f"document: {check['name']}",
+                "result": "passed" if check.get("passed") else "failed",
+                "reason": check.get("reason") or check.get("code") or "",
+            }
+        )
+    if document:
+        reason = document.get("error_reason") or document.get("error_code") or ""
+        rows.append({"name": "document", "result": document.get("status"), "reason": reason})
+    selfie = report.get("selfie")
+    if selfie:
+        reason = selfie.get("error_reason") or selfie.get("error_code") or ""
+        if selfie.get("duplicate_of"):
+            reason = f"{reason} face seen on another verified session".strip()
+        rows.append({"name": "selfie", "result": selfie.get("status"), "reason": reason})
+    screening = report.get("screening")
+    if screening:
+        rows.append(
+            {
+                "name": "screening",
+                "result": screening.get("status"),
+                "reason": screening.get("reason") or f"{len(screening.get('hits') or [])} hit(s)",
+            }
+        )
+    return rows
+
+
+def _store_keys(state: AppState, prefix: str) -> set[str]:
+    store = state.store or state.settings.object_store()
+    return set(store.keys(prefix))
+
+
+def case(state: AppState, db: Session, platform_id: str, session_id: str) -> dict[str, Any]:
+    """Everything the case page shows."""
+    row = db_sessions.get_session(db, platform_id, session_id)
+    reports = _reports(state, db, row)
+    latest = reports[-1] if reports else {}
+    prefix = f"sessions/{row.id}/attempts/{latest.get('attempt')}/"
+    keys = _store_keys(state, prefix) if latest else set()
+    present = [
+        name
+        for name in ("document_front", "document_back", "selfie")
+        if f"{prefix}{name}.png" in keys
+    ]
+    selfie = latest.get("selfie") or {}
+    settings = state.settings
+    at = now()
+    return {
+        "row": row,
+        "attempt": latest.get("attempt"),
+        "images": present,
+        "portrait": bool(selfie.get("portrait_key")),
+        "selfie": selfie,
+        "document": latest.get("document") or {},
+        "fields": _fields(latest.get("document") or {}),
+        "checks": _checks(latest),
+        "screening": latest.get("screening") or {},
+        "decision": latest.get("decision") or {},
+        "attempts": reports,
+        "history": db_sessions.review_history(db, row.id),
+        "age": at - (row.review_since or row.updated) if row.review_pending else None,
+        "left": (row.review_deadline - at) if row.review_pending and row.review_deadline else None,
+        "temporal_url": (
+            f"{settings.resolved_temporal_ui_url}/namespaces/{settings.temporal_namespace}"
+            f"/workflows/{row.id}"
+        ),
+    }
+
+
+def image_key(state: AppState, db: Session, row: VerificationSessionRow, name: str) -> str:
+    """The object key of one image of the latest attempt."""
+    if name not in IMAGE_NAMES:
+        raise NotFound(f"No such image: '{name}'")
+    reports = _reports(state, db, row)
+    if not reports:
+        raise NotFound("This case has no captured images.")
+    latest = reports[-1]
+    if name == "portrait":
+        key = (latest.get("selfie") or {}).get("portrait_key")
+        if not key:
+            raise NotFound("No portrait crop was kept for this case.")
+        return str(key)
+    return f"sessions/{row.id}/attempts/{latest['attempt']}/{name}.png"
+
+
+def decision_kind(value: str) -> Literal["approve", "reject", "request_resubmission"]:
+    if value == "approve":
+        return "approve"
+    if value == "reject":
+        return "reject"
+    if value == "request_resubmission":
+        return "request_resubmission"
+    raise InvalidRequest("Choose approve, reject or request resubmission.", param="decision")
+
+
+def hit_verdicts(fields: dict[str, str]) -> dict[str, Literal["false_positive", "confirmed"]]:
+    """Form fields `hit:<list>:<entity_id>` = false_positive | confirmed ("" = no verdict)."""
+    verdicts: dict[str, Literal["false_positive", "confirmed"]] = {}
+    for name, value in fields.items():
+        if not name.startswith("hit:"):
+            continue
+        if value == "false_positive":
+            verdicts[name.removeprefix("hit:")] = "false_positive"
+        elif value == "confirmed":
+            verdicts[name.removeprefix("hit:")] = "confirmed"
+        elif value:
+            raise InvalidRequest(f"Unknown verdict for {name.removeprefix('hit:')}.")
+    return verdicts

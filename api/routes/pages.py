@@ -1,0 +1,291 @@
+"""The two pages people see, served by the API process: the hosted capture page
+(`GET /verify/{session_id}`, plus its small JSON helpers authenticated by the session's
+client_secret) and the review console (`GET /review`, server-rendered, reviewer-key cookie).
+
+No PII in URLs or logs; every page and image answers `Cache-Control: no-store` with a strict
+CSP (no inline scripts or styles, no third-party origins).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile
+
+from api import sessions_service as service
+from api.deps import (
+    Caller,
+    DbSession,
+    Sealed,
+    SessionActor,
+    State,
+    Temporal,
+    app_state,
+    valid_path_ids,
+)
+from api.pages import console
+from kyc.db import platforms
+from kyc.db import sessions as db_sessions
+from kyc.db.ids import now
+from kyc.errors import InvalidRequest, KycError, MissingParameter, NotFound, PermissionDenied
+from kyc.types import ReviewDecision, SessionOptions
+
+PAGES = Path(__file__).resolve().parent.parent / "pages"
+STATIC = PAGES / "static"
+CSP = (
+    "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; "
+    "connect-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+PAGE_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "camera=(self), microphone=(), geolocation=()",
+}
+STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
+PURPOSES = ("document_front", "document_back", "selfie")
+REVIEWER_COOKIE = "kyc_reviewer"
+CSRF_COOKIE = "kyc_csrf"
+
+# Static files are named with dots, so only the other routes take the strict id check.
+router = APIRouter(tags=["pages"], include_in_schema=False)
+pages = APIRouter(dependencies=[Depends(valid_path_ids)])
+
+
+# --- hosted capture page -------------------------------------------------------------------------
+
+
+@router.get("/pages/static/{name}")
+def static_file(name: str) -> FileResponse:
+    path = STATIC / name
+    if path.suffix not in STATIC_TYPES or not path.is_file() or path.parent != STATIC:
+        raise NotFound(f"No such file: '{name}'")
+    return FileResponse(
+        path,
+        media_type=STATIC_TYPES[path.suffix],
+        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+@pages.get("/verify/{session_id}", response_class=HTMLResponse)
+def capture_page(session_id: str) -> HTMLResponse:
+    """The same static page for every session: the client_secret stays in the URL fragment,
+    which browsers never send, and the page reads the session through `/status`."""
+    return HTMLResponse((PAGES / "capture.html").read_text(), headers=PAGE_HEADERS)
+
+
+def _client(actor: SessionActor) -> SessionActor:
+    if not actor.by_client_secret:
+        raise PermissionDenied("This endpoint takes the session's client_secret.")
+    return actor
+
+
+ClientActor = Annotated[Any, Depends(_client)]
+
+
+@pages.get("/verify/{session_id}/status")
+def capture_status(db: DbSession, actor: ClientActor) -> JSONResponse:
+    """What the capture page needs (no identity data): status, error, capture options."""
+    row = actor.session
+    options = SessionOptions.model_validate(row.options).document
+    body = {
+        "object": "capture_status",
+        "id": row.id,
+        "status": row.status,
+        "last_error": (
+            {"code": row.last_error_code, "reason": row.last_error_reason}
+            if row.last_error_code
+            else None
+        ),
+        "expired": row.expires_at <= now() and row.status == "requires_input",
+        "redacted": bool(row.redaction_status),
+        "return_url": row.return_url,
+        "allowed_types": options.allowed_types,
+        "require_live_capture": options.require_live_capture,
+        "require_matching_selfie": options.require_matching_selfie,
+        "uploaded": sorted(db_sessions.pending_files(db, row.id)),
+    }
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+@pages.post("/verify/{session_id}/check")
+async def capture_check(request: Request, state: State, actor: ClientActor) -> JSONResponse:
+    """Quality checks of one image as it is taken (nothing is stored): `passed`, and when it
+    did not pass, the public `code` and an actionable `message`."""
+    try:
+        form = await request.form(max_files=1, max_fields=4)
+    except Exception as exc:
+        raise InvalidRequest("The multipart body could not be parsed.", param="file") from exc
+    try:
+        purpose, upload = form.get("purpose"), form.get("file")
+        if purpose not in PURPOSES:
+            raise InvalidRequest(f"purpose must be one of {', '.join(PURPOSES)}.", param="purpose")
+        if not isinstance(upload, UploadFile):
+            raise MissingParameter("Missing required param: file.", param="file")
+        data = await upload.read(state.settings.max_upload_bytes + 1)
+    finally:
+        await form.close()
+    problem = await asyncio.to_thread(console.image_problem, state.settings, str(purpose), data)
+    body: dict[str, Any] = {"object": "image_check", "purpose": purpose, "passed": not problem}
+    if problem:
+        body.update(code=problem[0], message=problem[1])
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+# --- review console ------------------------------------------------------------------------------
+
+
+def console_reviewer(request: Request, db: DbSession) -> Caller | None:
+    """The reviewer signed in through the cookie, or None."""
+    token = request.cookies.get(REVIEWER_COOKIE, "")
+    key = platforms.find_key(db, token) if token else None
+    if key is None or key.kind != "reviewer":
+        return None
+    return Caller(key.platform_id, key.id, key.kind, key.reviewer_name)
+
+
+ConsoleReviewer = Annotated[Caller | None, Depends(console_reviewer)]
+
+
+def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+    """Render with a CSRF token (double-submit: cookie + hidden field of every form)."""
+    token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+    html = console.render(template, csrf=token, **context)
+    response = HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)
+    _set_cookie(request, response, CSRF_COOKIE, token)
+    return response
+
+
+def _set_cookie(request: Request, response: Response, name: str, value: str) -> None:
+    response.set_cookie(
+        name,
+        value,
+        path="/review",
+        httponly=True,
+        samesite="strict",
+        secure=app_state(request).settings.resolved_public_url.startswith("https://"),
+        max_age=12 * 3600,
+    )
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """The posted form after its CSRF check."""
+    form = await request.form(max_files=0, max_fields=200)
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if not cookie or not hmac.compare_digest(cookie, fields.get("csrf", "")):
+        raise PermissionDenied("The form expired (CSRF check failed): reload the page.")
+    return fields
+
+
+def _to_sign_in() -> RedirectResponse:
+    return RedirectResponse("/review", status_code=303)
+
+
+@pages.get("/review", response_class=HTMLResponse)
+def review_queue(
+    request: Request, db: DbSession, reviewer: ConsoleReviewer, reason: str | None = None
+) -> Response:
+    if reviewer is None:
+        return _page(request, "sign_in.html")
+    queue = console.queue(db, reviewer.platform_id, reason)
+    return _page(request, "queue.html", reviewer=reviewer, **queue)
+
+
+@pages.post("/review/sign-in")
+async def sign_in(request: Request, db: DbSession) -> Response:
+    try:
+        fields = await _form(request)
+    except PermissionDenied as exc:
+        return _page(request, "sign_in.html", 403, error=exc.message)
+    key = platforms.find_key(db, fields.get("key", "").strip())
+    if key is None or key.kind != "reviewer":
+        return _page(request, "sign_in.html", 401, error="That is not a valid reviewer key.")
+    response = RedirectResponse("/review", status_code=303)
+    _set_cookie(request, response, REVIEWER_COOKIE, fields["key"].strip())
+    return response
+
+
+@pages.post("/review/sign-out")
+async def sign_out(request: Request) -> Response:
+    await _form(request)
+    response = _to_sign_in()
+    response.delete_cookie(REVIEWER_COOKIE, path="/review")
+    return response
+
+
+@pages.get("/review/cases/{session_id}", response_class=HTMLResponse)
+def review_case(
+    request: Request, state: State, db: DbSession, reviewer: ConsoleReviewer, session_id: str
+) -> Response:
+    if reviewer is None:
+        return _to_sign_in()
+    case = console.case(state, db, reviewer.platform_id, session_id)
+    return _page(request, "case.html", reviewer=reviewer, **case)
+
+
+@pages.post("/review/cases/{session_id}/decision", response_class=HTMLResponse)
+async def review_decision(
+    request: Request,
+    state: State,
+    db: DbSession,
+    reviewer: ConsoleReviewer,
+    temporal: Temporal,
+    session_id: str,
+) -> Response:
+    """One decision through the workflow's Update; the page shows what it returned."""
+    if reviewer is None:
+        return _to_sign_in()
+    fields = await _form(request)
+    row = db_sessions.get_session(db, reviewer.platform_id, session_id)
+    outcome: dict[str, Any]
+    status_code = 200
+    try:
+        kind = console.decision_kind(fields.get("decision", ""))
+        decision = ReviewDecision(
+            decision=kind,
+            reviewer_id=reviewer.reviewer_name or reviewer.key_id,
+            reason=(fields.get("reason") or None) if kind != "approve" else None,
+            note=fields.get("note", "").strip()[:2000] or None,
+            screening_hits=console.hit_verdicts(fields),
+        )
+        result = await service.review(await temporal(), row.id, decision)
+        outcome = {"ok": True, "status": result.status.value, "decision": result.decision}
+        outcome["decided_by"] = result.decided_by
+    except KycError as exc:
+        outcome = {"ok": False, "message": exc.message, "code": exc.code}
+        status_code = 409 if exc.http_status < 500 else exc.http_status
+    db.expire_all()
+    case = console.case(state, db, reviewer.platform_id, session_id)
+    return _page(request, "case.html", status_code, reviewer=reviewer, outcome=outcome, **case)
+
+
+@pages.get("/review/cases/{session_id}/images/{name}")
+def review_image(
+    state: State,
+    db: DbSession,
+    sealed: Sealed,
+    reviewer: ConsoleReviewer,
+    session_id: str,
+    name: str,
+) -> Response:
+    """A decrypted image of the case's latest attempt, for a signed-in reviewer only."""
+    if reviewer is None:
+        raise PermissionDenied("Sign in to the review console first.")
+    row = db_sessions.get_session(db, reviewer.platform_id, session_id)
+    key = console.image_key(state, db, row, name)
+    data = sealed.get(row.id, key)
+    media = "image/jpeg" if key.endswith(".jpg") else "image/png"
+    return Response(data, media_type=media, headers=PAGE_HEADERS)
+
+
+router.include_router(pages)
