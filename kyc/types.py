@@ -351,6 +351,7 @@ class ScreeningAlert(BaseModel):
     session_id: str
     platform_id: str
     hits: list[str]
+    review_workflow_id: str  # the ScreeningAlertWorkflow that takes the reviewer's decision
     # An alert review still pending on the session, which this one replaces (it has all hits).
     superseded_workflow_id: str | None = None
 

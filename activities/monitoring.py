@@ -1,0 +1,223 @@
+"""monitoring_plan / rescreen_verified / complete_monitoring: ongoing screening on `kyc`.
+
+Verified identities are re-screened whenever a new list snapshot is current. A hit is raised
+once per session (`screening_alerts`), never when a reviewer cleared it for the identity, and
+every session with new hits gets one `screening_alert` event. Names are never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.errors import async_domain_errors
+from activities.records import public_session
+from kyc.db import events as event_db
+from kyc.db import identities
+from kyc.db import monitoring as monitoring_db
+from kyc.db.engine import session_scope
+from kyc.db.sealing import ColumnSealer
+from kyc.db.tables import VerificationSessionRow
+from kyc.errors import InfrastructureError
+from kyc.identity import identity_key
+from kyc.types import (
+    CompleteMonitoringInput,
+    DocumentFields,
+    MonitoringPlan,
+    MonitoringPlanInput,
+    RescreenInput,
+    RescreenResult,
+    ScreeningAlert,
+    ScreeningCheck,
+    ScreeningHit,
+    ScreeningQuery,
+)
+
+ALERT_EVENT = "identity.verification_session.screening_alert"
+
+
+def alert_workflow_id(session_id: str, snapshot_id: str) -> str:
+    return f"alert_{session_id}_{snapshot_id}"
+
+
+@dataclass
+class _Screened:
+    row: VerificationSessionRow
+    identity_key: str
+    hits: list[ScreeningHit]
+
+
+class MonitoringActivities:
+    def __init__(
+        self,
+        engine: Engine,
+        sealer: ColumnSealer,
+        master_key: str,
+        *,
+        screen: Callable[[ScreeningQuery], ScreeningCheck],
+        current_snapshot: Callable[[], str | None],
+    ) -> None:
+        self._engine = engine
+        self._sealer = sealer
+        self._master_key = master_key
+        self._screen = screen
+        self._current_snapshot = current_snapshot
+
+    @activity.defn(name="monitoring_plan")
+    @async_domain_errors
+    async def monitoring_plan(self, input: MonitoringPlanInput) -> MonitoringPlan:
+        """The current snapshot, and whether its monitoring run already completed."""
+        return await asyncio.to_thread(self._plan)
+
+    def _plan(self) -> MonitoringPlan:
+        snapshot_id = self._current_snapshot()
+        if snapshot_id is None:
+            return MonitoringPlan()
+        with self._db() as db:
+            fresh = monitoring_db.start_run(db, snapshot_id)
+        return MonitoringPlan(snapshot_id=snapshot_id, already_monitored=not fresh)
+
+    @activity.defn(name="rescreen_verified")
+    @async_domain_errors
+    async def rescreen_verified(self, input: RescreenInput) -> RescreenResult:
+        """Re-screen one batch of verified sessions; store and announce their new hits."""
+        return await asyncio.to_thread(self._rescreen, input)
+
+    def _rescreen(self, input: RescreenInput) -> RescreenResult:
+        with self._db() as db:
+            rows = monitoring_db.verified_sessions(db, input.after_session_id, input.batch_size)
+        screened = [s for s in (self._screen_session(row, input.snapshot_id) for row in rows) if s]
+        result = RescreenResult(
+            sessions=len(rows),
+            last_session_id=rows[-1].id if rows else None,
+            done=len(rows) < input.batch_size,
+        )
+        if not screened:
+            return result
+        with self._db() as db:
+            for item in screened:
+                alert = self._raise_alert(db, item, input.snapshot_id)
+                if alert is None:
+                    continue
+                row = db.get(VerificationSessionRow, item.row.id)
+                assert row is not None
+                event = event_db.add_event(
+                    db,
+                    row.platform_id,
+                    ALERT_EVENT,
+                    {"object": public_session(row)},
+                    dedupe_key=f"{row.id}:screening_alert:{input.snapshot_id}",
+                )
+                result.alerts.append(alert)
+                result.event_ids.append(event.id)
+        activity.logger.info(
+            "Re-screened %d session(s) against %s: %d with new hits",
+            len(rows),
+            input.snapshot_id,
+            len(result.alerts),
+        )
+        return result
+
+    def _screen_session(self, row: VerificationSessionRow, snapshot_id: str) -> _Screened | None:
+        assert row.verified_outputs_sealed is not None
+        fields = DocumentFields.model_validate(
+            self._sealer.unseal(f"{row.id}:verified_outputs", row.verified_outputs_sealed)
+        )
+        name = " ".join(p for p in (fields.given_names, fields.surname) if p)
+        if not name:
+            return None
+        birth_date = fields.date_of_birth.isoformat() if fields.date_of_birth else None
+        check = self._screen(
+            ScreeningQuery(name=name, birth_date=birth_date, nationality=fields.nationality)
+        )
+        if check.snapshot_id != snapshot_id:
+            self._snapshot_mismatch(snapshot_id, check.snapshot_id)
+        if not check.hits:
+            return None
+        return _Screened(row, identity_key(self._master_key, name, birth_date), check.hits)
+
+    def _snapshot_mismatch(self, wanted: str, loaded: str | None) -> None:
+        if self._current_snapshot() != wanted:
+            # A newer import replaced it: the next scheduled run monitors that one instead.
+            raise ApplicationError(
+                f"snapshot {wanted} is no longer current",
+                type="snapshot_superseded",
+                non_retryable=True,
+            )
+        # The worker's index reloads the new snapshot within its check interval: retry.
+        raise ApplicationError(
+            f"the screening index holds {loaded}, not yet {wanted}",
+            type="snapshot_not_loaded",
+            non_retryable=False,
+        )
+
+    def _raise_alert(self, db: Session, item: _Screened, snapshot_id: str) -> ScreeningAlert | None:
+        """Store the session's new hits; None when every hit was cleared or raised before."""
+        row = item.row
+        cleared = identities.cleared_hits(db, row.platform_id, item.identity_key)
+        raised = monitoring_db.alerts_for(db, row.platform_id, row.id)
+        # Hits raised by this same snapshot count as new: a retried batch raises them again.
+        new = [
+            hit
+            for hit in item.hits
+            if (key := f"{hit.list}:{hit.entity_id}") not in cleared
+            and raised.get(key, snapshot_id) == snapshot_id
+        ]
+        if not new:
+            return None
+        for hit in new:
+            key = f"{hit.list}:{hit.entity_id}"
+            monitoring_db.add_alert(
+                db,
+                platform_id=row.platform_id,
+                session_id=row.id,
+                hit=key,
+                snapshot_id=snapshot_id,
+                hit_sealed=self._sealer.seal(f"{row.id}:alert:{key}", hit.model_dump(mode="json")),
+            )
+        keys = [f"{hit.list}:{hit.entity_id}" for hit in new]
+        this_review = alert_workflow_id(row.id, snapshot_id)
+        superseded = None
+        if row.review_pending and row.review_workflow_id not in (None, this_review):
+            # An earlier alert still awaits its reviewer: this review takes its hits over.
+            decided = monitoring_db.decided_hits(db, row.platform_id, item.identity_key)
+            keys += sorted(k for k in raised if k not in decided and k not in keys)
+            superseded = row.review_workflow_id
+        return ScreeningAlert(
+            session_id=row.id,
+            platform_id=row.platform_id,
+            hits=keys,
+            review_workflow_id=this_review,
+            superseded_workflow_id=superseded,
+        )
+
+    @activity.defn(name="complete_monitoring")
+    @async_domain_errors
+    async def complete_monitoring(self, input: CompleteMonitoringInput) -> None:
+        """Mark the snapshot monitored, so later runs skip it."""
+        await asyncio.to_thread(self._complete, input)
+
+    def _complete(self, input: CompleteMonitoringInput) -> None:
+        with self._db() as db:
+            monitoring_db.complete_run(db, input.snapshot_id, input.sessions, input.alerts)
+
+    def _db(self) -> AbstractContextManager[Session]:
+        return _transaction(self._engine)
+
+
+@contextmanager
+def _transaction(engine: Engine) -> Iterator[Session]:
+    """`session_scope`, with database outages raised as retryable infrastructure errors."""
+    try:
+        with session_scope(engine) as db:
+            yield db
+    except OperationalError as exc:
+        raise InfrastructureError(f"database unavailable: {exc.orig}") from exc

@@ -1,0 +1,160 @@
+"""ScreeningMonitorWorkflow: re-screen every verified identity when a new list snapshot lands.
+
+Started by the Temporal Schedule `kyc-screening-monitor` (overlap SKIP) every
+`monitoring_interval_s`, and triggered at once by `kyc lists import`. A run that finds the
+current snapshot already monitored ends at once; otherwise it re-screens the verified
+sessions in batches (continuing as new when its history grows) and starts one
+ScreeningAlertWorkflow per session with new hits, as an abandoned child: the review outlives
+the run. The first snapshot ever imported counts as new too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
+from temporalio.workflow import ParentClosePolicy
+
+with workflow.unsafe.imports_passed_through():
+    from kyc.types import (
+        CompleteMonitoringInput,
+        DeliverEventsInput,
+        MonitoringPlan,
+        MonitoringPlanInput,
+        MonitorInput,
+        MonitorResult,
+        RescreenInput,
+        RescreenResult,
+        ScreeningAlert,
+        ScreeningAlertInput,
+    )
+    from workflows.screening_alert import ScreeningAlertWorkflow
+    from workflows.verification import IO_RETRY, WEBHOOK_RETRY
+
+SCHEDULE_ID = "kyc-screening-monitor"
+MAX_BATCHES_PER_RUN = 200  # continue as new before the history gets long
+
+
+@workflow.defn
+class ScreeningMonitorWorkflow:
+    @workflow.run
+    async def run(self, input: MonitorInput) -> MonitorResult:
+        snapshot_id = input.snapshot_id
+        if snapshot_id is None:
+            plan = await workflow.execute_activity(
+                "monitoring_plan",
+                MonitoringPlanInput(),
+                result_type=MonitoringPlan,
+                start_to_close_timeout=timedelta(minutes=1),
+                retry_policy=IO_RETRY,
+            )
+            if plan.snapshot_id is None:
+                return MonitorResult(status="no_snapshot")
+            if plan.already_monitored:
+                return MonitorResult(status="already_monitored", snapshot_id=plan.snapshot_id)
+            snapshot_id = plan.snapshot_id
+
+        after, sessions, alerts = input.after_session_id, input.sessions, input.alerts
+        deliveries: list[workflow.ActivityHandle[Any]] = []
+        for batch_number in range(1, MAX_BATCHES_PER_RUN + 1):
+            try:
+                batch = await workflow.execute_activity(
+                    "rescreen_verified",
+                    RescreenInput(
+                        snapshot_id=snapshot_id,
+                        after_session_id=after,
+                        batch_size=input.batch_size,
+                    ),
+                    result_type=RescreenResult,
+                    start_to_close_timeout=timedelta(minutes=10),
+                    retry_policy=IO_RETRY,
+                )
+            except ActivityError as err:
+                cause = err.cause
+                if isinstance(cause, ApplicationError) and cause.type == "snapshot_superseded":
+                    # A newer import is current: the next scheduled run monitors that one.
+                    await _settle(deliveries)
+                    return MonitorResult(
+                        status="superseded", snapshot_id=snapshot_id, sessions=sessions
+                    )
+                raise
+            sessions += batch.sessions
+            alerts += len(batch.alerts)
+            for alert in batch.alerts:
+                await _start_review(alert, snapshot_id, input)
+            if batch.event_ids:
+                deliveries.append(
+                    workflow.start_activity(
+                        "deliver_events",
+                        DeliverEventsInput(event_ids=batch.event_ids),
+                        start_to_close_timeout=timedelta(minutes=2),
+                        retry_policy=WEBHOOK_RETRY,
+                    )
+                )
+            if batch.done or batch.last_session_id is None:
+                break
+            after = batch.last_session_id
+            if (
+                batch_number == MAX_BATCHES_PER_RUN
+                or workflow.info().is_continue_as_new_suggested()
+            ):
+                await _settle(deliveries)
+                workflow.continue_as_new(
+                    input.model_copy(
+                        update={
+                            "snapshot_id": snapshot_id,
+                            "after_session_id": after,
+                            "sessions": sessions,
+                            "alerts": alerts,
+                        }
+                    )
+                )
+
+        await workflow.execute_activity(
+            "complete_monitoring",
+            CompleteMonitoringInput(snapshot_id=snapshot_id, sessions=sessions, alerts=alerts),
+            start_to_close_timeout=timedelta(minutes=1),
+            retry_policy=IO_RETRY,
+        )
+        await _settle(deliveries)
+        return MonitorResult(
+            status="completed", snapshot_id=snapshot_id, sessions=sessions, alerts=alerts
+        )
+
+
+async def _start_review(alert: ScreeningAlert, snapshot_id: str, input: MonitorInput) -> None:
+    """Start the alert's review; it outlives this run (ParentClosePolicy.ABANDON)."""
+    if alert.superseded_workflow_id:
+        try:
+            await workflow.get_external_workflow_handle(alert.superseded_workflow_id).cancel()
+        except Exception:  # already decided or gone: nothing to take over
+            workflow.logger.info("Alert review %s was not running", alert.superseded_workflow_id)
+    # A retried batch may raise the same alert again: its review then already runs.
+    with contextlib.suppress(WorkflowAlreadyStartedError):
+        await workflow.start_child_workflow(
+            ScreeningAlertWorkflow.run,
+            ScreeningAlertInput(
+                session_id=alert.session_id,
+                platform_id=alert.platform_id,
+                snapshot_id=snapshot_id,
+                hits=alert.hits,
+                review_timeout_s=input.review_timeout_s,
+                review_escalation_fraction=input.review_escalation_fraction,
+            ),
+            id=alert.review_workflow_id,
+            task_queue=workflow.info().task_queue,
+            parent_close_policy=ParentClosePolicy.ABANDON,
+        )
+
+
+async def _settle(deliveries: list[workflow.ActivityHandle[Any]]) -> None:
+    """Webhook deliveries run to their own retry limit; a failure does not fail monitoring."""
+    for handle in deliveries:
+        try:
+            await handle
+        except ActivityError:
+            workflow.logger.warning("A webhook delivery gave up after its retries")
+    deliveries.clear()
