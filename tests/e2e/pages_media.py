@@ -61,4 +61,5 @@ def jpeg(image: np.ndarray) -> bytes:
 def blurred(image_jpeg: bytes) -> bytes:
     """The same photo out of focus: the capture quality check must refuse it as blurry."""
     image = cv2.imdecode(np.frombuffer(image_jpeg, np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None
     return jpeg(cv2.GaussianBlur(image, (0, 0), 6))
