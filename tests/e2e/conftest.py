@@ -47,6 +47,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         api_port=free_port(),
     )
     dev = devstack.DevStack(settings, say=print)
+    handle: Stack | None = None
     try:
         dev.start()
         keys = json.loads((state / devstack.DEV_KEYS_FILE).read_text())
@@ -54,10 +55,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         client = KycClient(url, keys["secret_key"])
         reviewer = KycClient(url, keys["reviewer_key"])
         document, selfie = specimen_images()
-        yield Stack(dev, client, reviewer, document, selfie)
+        handle = Stack(dev, client, reviewer, document, selfie)
+        yield handle
         client.close()
         reviewer.close()
     except devstack.DevStackError as exc:
         pytest.fail(f"the stack did not start: {exc}")
     finally:
-        dev.stop()
+        # A test may have restarted the stack: stop the one running now.
+        (handle.dev if handle is not None else dev).stop()

@@ -9,6 +9,7 @@ import time
 import pytest
 from temporalio.api.enums.v1 import EventType, PendingActivityState
 
+from kyc import devstack
 from kyc.temporal import connect
 
 from .conftest import Stack
@@ -86,17 +87,22 @@ async def retried_activities(stack: Stack, session_id: str) -> set[str]:
     return retried
 
 
-def test_a_worker_killed_mid_verification_is_replaced_and_the_session_completes(
-    stack: Stack,
-) -> None:
-    session_id = submit_specimen(stack, screening=False)
-    # `extract` (OCR) runs for seconds: a kill while it runs is a kill in the middle.
+def wait_for_extract(stack: Stack, session_id: str) -> None:
+    """Until the OCR activity runs: it takes seconds, so stopping now stops mid-verification."""
     deadline = time.monotonic() + 120
     running = None
     while running != "extract" and time.monotonic() < deadline:
         running = asyncio.run(running_activity(stack, session_id))
         time.sleep(0.05)
     assert running == "extract", "extract never seen running"
+
+
+def test_a_worker_killed_mid_verification_is_replaced_and_the_session_completes(
+    stack: Stack,
+) -> None:
+    session_id = submit_specimen(stack, screening=False)
+    wait_for_extract(stack, session_id)
+    running = "extract"
     stack.dev.restart_worker(kill=True)
     final = stack.client.follow(session_id, timeout=300)
     assert final["status"] == "verified", final.get("last_error")
@@ -119,3 +125,15 @@ def test_kyc_demo_reaches_verified_without_screening_when_no_list_is_imported(
     ui = stack.dev.settings.resolved_temporal_ui_url
     assert f"Temporal UI: {ui}/namespaces/default/workflows/vs_" in out
     assert "ERIKSSON" not in out.upper()  # the specimen holder's name is never printed
+
+
+def test_a_verification_in_flight_completes_after_the_whole_stack_restarts(stack: Stack) -> None:
+    session_id = submit_specimen(stack, screening=False)
+    wait_for_extract(stack, session_id)
+    settings = stack.dev.settings
+    stack.dev.stop()  # what Ctrl-C on `kyc dev` does
+    stack.dev = devstack.DevStack(settings, say=print)
+    stack.dev.start()
+    assert stack.dev.keys is not None and not stack.dev.keys.created  # same platform and keys
+    final = stack.client.follow(session_id, timeout=300)
+    assert final["status"] == "verified", final.get("last_error")
