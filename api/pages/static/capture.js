@@ -404,5 +404,8 @@
     if (back && status === "verified") setTimeout(() => location.assign(back), 2500);
   }
 
+  // A new link pasted into this tab changes only the fragment: start over with its secret.
+  window.addEventListener("hashchange", () => location.reload());
+
   load();
 })();
