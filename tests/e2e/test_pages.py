@@ -293,6 +293,12 @@ def test_a_reviewer_signs_in_approves_one_case_and_rejects_another(
     assert queue.index(approve_id) < queue.index(reject_id)  # oldest first
     assert "screening_not_run" in page.locator("table.queue").inner_text()
     shot(page, "review-queue")
+    page.get_by_label("Reason").select_option("screening_not_run")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**/review?reason=screening_not_run")
+    assert page.locator("table.queue tbody tr").count() == len(queue)
+    page.goto(f"{stack.dev.settings.resolved_public_url}/review?reason=duplicate_face")
+    assert "No case is waiting for a reviewer with reason duplicate_face" in page.inner_text("main")
 
     page.get_by_role("link", name=approve_id).click()
     page.get_by_role("heading", name=f"Case {approve_id}").wait_for()
