@@ -80,7 +80,7 @@ def test_production_shape(compose: dict[str, Any]) -> None:
     assert "--name KycNeedsReview --type Bool" in setup
     # `--type` applies to every `--name` of one call: one attribute per create.
     creates = [c for c in setup.split(";") if "search-attribute create" in c]
-    assert [c.count("--name") for c in creates] == [1, 1]
+    assert [c.count("--name ") for c in creates] == [1, 1]
 
 
 def test_dockerfile_has_the_targets_compose_builds(compose: dict[str, Any]) -> None:
