@@ -299,6 +299,7 @@ def test_a_reviewer_signs_in_approves_one_case_and_rejects_another(
     assert page.locator("table.queue tbody tr").count() == len(queue)
     page.goto(f"{stack.dev.settings.resolved_public_url}/review?reason=duplicate_face")
     assert "No case is waiting for a reviewer with reason duplicate_face" in page.inner_text("main")
+    page.get_by_role("link", name="kycflow").click()
 
     page.get_by_role("link", name=approve_id).click()
     page.get_by_role("heading", name=f"Case {approve_id}").wait_for()
