@@ -290,7 +290,11 @@ def test_a_reviewer_signs_in_approves_one_case_and_rejects_another(
     assert cookies["kyc_reviewer"]["httpOnly"] and cookies["kyc_reviewer"]["sameSite"] == "Strict"
     rows = page.locator("table.queue tbody tr")
     queue = [rows.nth(i).locator("a").inner_text() for i in range(rows.count())]
-    assert queue.index(approve_id) < queue.index(reject_id)  # oldest first
+    assert {approve_id, reject_id} <= set(queue)
+    pending = stack.reviewer.reviews()  # the API's queue: oldest first
+    assert queue == [case["id"] for case in pending]
+    since = [case["pending_since"] for case in pending]
+    assert since == sorted(since)
     assert "screening_not_run" in page.locator("table.queue").inner_text()
     shot(page, "review-queue")
     page.get_by_label("Reason").select_option("screening_not_run")
