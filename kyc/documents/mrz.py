@@ -167,6 +167,56 @@ def _fix_fillers(line: str) -> str:
     return "".join(chars)
 
 
+def _fix_name_separator(lines: _Lines, names: _Field) -> None:
+    """Every name with given names has a `<<` separator; when OCR left none but reads `<K`
+    (the commonest misreading of `<<`), the first `<K` is the separator."""
+    text = lines.get(names)
+    core = text.rstrip("<")
+    if "<<" in core or "<K" not in core:
+        return
+    i = core.index("<K")
+    lines.set(names, text[: i + 1] + "<" + text[i + 2 :])
+
+
+_COUNTRY_LOOKALIKES = {"O": "DQ", "D": "O", "Q": "O", "U": "V", "V": "U", "I": "L", "L": "I"}
+
+
+def _fix_country(lines: _Lines, f: _Field) -> None:
+    """An unknown country code becomes the one known code a single look-alike swap gives."""
+    code = lines.get(f)
+    if is_known_country(code):
+        return
+    found = set()
+    for i, ch in enumerate(code):
+        for alt in _COUNTRY_LOOKALIKES.get(ch, ""):
+            cand = code[:i] + alt + code[i + 1 :]
+            if is_known_country(cand):
+                found.add(cand)
+    if len(found) == 1:
+        lines.set(f, found.pop())
+
+
+def _prefer_zero(mrz_type: str, lines: _Lines, fields: dict[str, _Field]) -> list[str]:
+    """Letter O in a document number becomes digit 0 when every check still passes.
+
+    Issuers avoid O in numbers; check digits cannot always tell the two apart (O and 0 differ
+    by 24 x weight, which can vanish mod 10), so prefer the digit in that case.
+    """
+    f = fields["document_number"]
+    text = lines.get(f)
+    if "O" not in text:
+        return []
+    before = _field_checks(mrz_type, lines, fields)
+    if not before["document_number"] or not before.get("composite", True):
+        return []
+    lines.set(f, text.replace("O", "0"))
+    after = _field_checks(mrz_type, lines, fields)
+    if after["document_number"] and after.get("composite", True):
+        return ["document_number"]
+    lines.set(f, text)
+    return []
+
+
 def _parse_date(text: str, *, kind: str, today: date) -> date | None:
     """YYMMDD with the century inferred: births lie in the past, expiries within 50 years ahead."""
     if not text.isdigit() or len(text) != 6:
@@ -376,10 +426,14 @@ def parse(lines: list[str], *, today: date | None = None, ocr_confidence: float 
     for f in layout:
         if f.kind != "X":
             buf.set(f, _fix_kind(buf.get(f), f.kind))
+    _fix_name_separator(buf, fields["names"])
+    for name in ("issuing_country", "nationality"):
+        _fix_country(buf, fields[name])
     # "IO" is no state's document code, while "ID" is the commonest: OCR turns D into O.
     if buf.get(fields["document_code"]) == "IO":
         buf.set(fields["document_code"], "ID")
     repaired = _repair(mrz_type, buf, fields)
+    repaired += _prefer_zero(mrz_type, buf, fields)
     checks = _field_checks(mrz_type, buf, fields)
 
     surname, given = split_names(buf.get(fields["names"]))

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     import numpy as np
 
 
+MRZ_CHARSET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
+
+
 @dataclass
 class MrzCandidate:
     """One MRZ reading and how it scored."""
@@ -183,7 +186,7 @@ def _crop_band(
         w, h = h, w
         angle += 90.0
     line_h = float(np.median([t.height for t in boxes])) / scale
-    w += 2.0 * line_h
+    w += 3.0 * line_h  # detectors miss characters that touch the crop edge
     # When rows are missing (a line the detector skipped), reach for them above and below.
     h += (1.4 if rows_found >= 2 else 5.0) * line_h
     target_scale = max(1.0, 48.0 / max(line_h, 1.0))
@@ -358,7 +361,7 @@ def _reread_band(
     # Grey drops coloured security print (guilloches, stamps) that hides MRZ characters.
     grey = cv2.cvtColor(cv2.cvtColor(band, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
     for variant in (grey, cv2.rotate(grey, cv2.ROTATE_180), band):
-        rows, _ = _rows_from(engine.read(variant))
+        rows, _ = _rows_from(engine.read(variant, charset=MRZ_CHARSET))
         cand = _best_of(rows, today) if rows else None
         if cand is not None and (best is None or cand.score > best.score):
             best = cand

@@ -51,8 +51,8 @@ class OcrEngine(Protocol):
 
     name: str
 
-    def read(self, img: np.ndarray) -> list[TextLine]:
-        """Detect and recognise every text line of a BGR image."""
+    def read(self, img: np.ndarray, *, charset: str | None = None) -> list[TextLine]:
+        """Detect and recognise every text line of a BGR image (optionally only `charset`)."""
         ...
 
     def recognize(self, crop: np.ndarray) -> tuple[str, float]:
@@ -70,7 +70,8 @@ class RapidOcrEngine:
 
         self._ocr = RapidOCR(params={"Global.log_level": "error"})
 
-    def read(self, img: np.ndarray) -> list[TextLine]:
+    def read(self, img: np.ndarray, *, charset: str | None = None) -> list[TextLine]:
+        # PP-OCR's recogniser has no character allow-list; `charset` is ignored.
         out: Any = self._ocr(img)
         if out.boxes is None or out.txts is None or out.scores is None:
             return []
@@ -142,8 +143,13 @@ class EasyOcrEngine:
             verbose=False,
         )
 
-    def read(self, img: np.ndarray) -> list[TextLine]:
-        out = self._reader.readtext(img, paragraph=False)
+    def read(self, img: np.ndarray, *, charset: str | None = None) -> list[TextLine]:
+        if charset:
+            # A known alphabet (MRZ) is read far better with an allow-list, and whole lines
+            # stay together with a wider merge threshold.
+            out = self._reader.readtext(img, paragraph=False, allowlist=charset, width_ths=1.5)
+        else:
+            out = self._reader.readtext(img, paragraph=False)
         return [
             TextLine([(float(x), float(y)) for x, y in box], str(text), float(score))
             for box, text, score in out
@@ -173,7 +179,9 @@ class TesseractEngine:
             ) from exc
         raise RuntimeError("the tesseract engine is not wired yet; use rapidocr or easyocr")
 
-    def read(self, img: np.ndarray) -> list[TextLine]:  # pragma: no cover - see __init__
+    def read(  # pragma: no cover - see __init__
+        self, img: np.ndarray, *, charset: str | None = None
+    ) -> list[TextLine]:
         return []
 
     def recognize(self, crop: np.ndarray) -> tuple[str, float]:  # pragma: no cover
