@@ -178,7 +178,10 @@ def test_upload_fallback_without_a_camera_goes_to_review_with_an_email_promise(
     shot(page, "capture-consent")
     consent(page)
     page.get_by_text("No camera is available: upload a photo instead.").wait_for()
-    for purpose, image in (("document", stack.document), ("selfie", stack.selfie)):
+    steps = (("document", "Front of your passport", stack.document),)
+    steps += (("selfie", "Take a selfie", stack.selfie),)
+    for purpose, heading, image in steps:
+        page.get_by_role("heading", name=heading).wait_for()
         page.get_by_label("Or upload a photo instead").set_input_files(
             {"name": f"{purpose}.jpg", "mimeType": "image/jpeg", "buffer": image}
         )
@@ -236,6 +239,20 @@ def test_a_used_or_unknown_link_shows_a_message_not_a_stack_trace(
     page.goto(session["url"].split("#")[0])
     page.get_by_role("heading", name="This link is incomplete").wait_for()
     assert "Traceback" not in page.content()
+    page.close()
+
+
+def test_live_capture_only_sessions_offer_no_upload_and_ask_for_the_camera(
+    stack: Stack, browser: Any
+) -> None:
+    session = create_session(
+        stack, screening=False, **{"options[document][require_live_capture]": "true"}
+    )
+    page = browser.new_page(viewport=PHONE)
+    page.goto(session["url"])
+    consent(page)
+    page.get_by_role("alert").filter(has_text="needs your camera").wait_for()
+    assert not page.get_by_label("Or upload a photo instead").is_visible()
     page.close()
 
 
@@ -356,6 +373,10 @@ def test_the_console_needs_a_signed_in_reviewer_and_a_csrf_token(
     stack: Stack, review_cases: list[str]
 ) -> None:
     http = stack.client.http
+    capture = http.get(f"/verify/{review_cases[0]}")
+    assert "default-src 'self'" in capture.headers["content-security-policy"]
+    assert capture.headers["cache-control"] == "no-store"
+    assert "<script>" not in capture.text  # no inline script: the CSP would block it
     page = http.get(f"/review/cases/{review_cases[0]}", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"] == "/review"
     image = http.get(f"/review/cases/{review_cases[0]}/images/selfie")
