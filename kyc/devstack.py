@@ -349,9 +349,10 @@ class DevStack:
         order = ["api", "worker", "temporal", "seaweedfs"]
         for name in sorted(self.children, key=lambda n: order.index(n) if n in order else -1):
             child = self.children[name]
-            if child.alive():
-                self.say(f"stopping {name} ...")
-            child.stop()
+            was_running = child.alive()
+            took = child.stop()
+            if was_running:
+                self.say(f"  {name} stopped in {took:.1f} s")
         if self.children:  # only the instance that wrote stack.json removes it
             (self.state_dir / STACK_FILE).unlink(missing_ok=True)
         self.children.clear()

@@ -95,8 +95,8 @@ def test_ctrl_c_stops_every_child_and_a_restart_resumes(env: dict[str, str]) -> 
     dev.send_signal(signal.SIGINT)
     rest = dev.communicate(timeout=60)[0]
     assert dev.returncode == 0, rest
-    assert rest.index("stopping api") < rest.index("stopping temporal")
-    assert rest.index("stopping worker") < rest.index("stopping seaweedfs")
+    assert rest.index("api stopped") < rest.index("temporal stopped")
+    assert rest.index("worker stopped") < rest.index("seaweedfs stopped")
     assert not any(alive(pid) for pid in children.values())
     assert not (state / "stack.json").exists()
 
