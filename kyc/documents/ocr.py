@@ -12,6 +12,8 @@ import functools
 import os
 import tempfile
 import threading
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -121,6 +123,14 @@ def _register_torchvision_ops() -> None:
 _KEEP: list[object] = []
 
 
+@contextlib.contextmanager
+def _quiet_torch() -> Iterator[None]:
+    """Silence torch's CPU-only UserWarnings (pin_memory, quantised RNN deprecation)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"torch\.")
+        yield
+
+
 class EasyOcrEngine:
     """EasyOCR 1.7 (CRAFT + CRNN on torch, CPU) with the offline English weights."""
 
@@ -135,21 +145,23 @@ class EasyOcrEngine:
         import easyocr
         import easyocr_en_models
 
-        self._reader = easyocr.Reader(
-            ["en"],
-            gpu=False,
-            model_storage_directory=easyocr_en_models.model_dir(),
-            download_enabled=False,
-            verbose=False,
-        )
+        with _quiet_torch():
+            self._reader = easyocr.Reader(
+                ["en"],
+                gpu=False,
+                model_storage_directory=easyocr_en_models.model_dir(),
+                download_enabled=False,
+                verbose=False,
+            )
 
     def read(self, img: np.ndarray, *, charset: str | None = None) -> list[TextLine]:
-        if charset:
-            # A known alphabet (MRZ) is read far better with an allow-list, and whole lines
-            # stay together with a wider merge threshold.
-            out = self._reader.readtext(img, paragraph=False, allowlist=charset, width_ths=1.5)
-        else:
-            out = self._reader.readtext(img, paragraph=False)
+        with _quiet_torch():
+            if charset:
+                # A known alphabet (MRZ) is read far better with an allow-list, and whole
+                # lines stay together with a wider merge threshold.
+                out = self._reader.readtext(img, paragraph=False, allowlist=charset, width_ths=1.5)
+            else:
+                out = self._reader.readtext(img, paragraph=False)
         return [
             TextLine([(float(x), float(y)) for x, y in box], str(text), float(score))
             for box, text, score in out
@@ -157,9 +169,10 @@ class EasyOcrEngine:
 
     def recognize(self, crop: np.ndarray) -> tuple[str, float]:
         h, w = crop.shape[:2]
-        out = self._reader.recognize(
-            crop, horizontal_list=[[0, w, 0, h]], free_list=[], detail=1, paragraph=False
-        )
+        with _quiet_torch():
+            out = self._reader.recognize(
+                crop, horizontal_list=[[0, w, 0, h]], free_list=[], detail=1, paragraph=False
+            )
         if not out:
             return "", 0.0
         return str(out[0][1]), float(out[0][2])
