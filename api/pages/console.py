@@ -276,6 +276,15 @@ def decision_kind(value: str) -> Literal["approve", "reject", "request_resubmiss
     raise InvalidRequest("Choose approve, reject or request resubmission.", param="decision")
 
 
+def decision_reason(kind: str, value: str) -> str | None:
+    """The reason code of a rejection or resubmission request (one of REASONS), else None."""
+    if kind == "approve" or not value:
+        return None
+    if value not in REASONS:
+        raise InvalidRequest(f"Unknown reason code {value[:64]!r}.", param="reason")
+    return value
+
+
 def hit_verdicts(fields: dict[str, str]) -> dict[str, Literal["false_positive", "confirmed"]]:
     """Form fields `hit:<list>:<entity_id>` = false_positive | confirmed ("" = no verdict)."""
     verdicts: dict[str, Literal["false_positive", "confirmed"]] = {}

@@ -254,7 +254,7 @@ async def review_decision(
         decision = ReviewDecision(
             decision=kind,
             reviewer_id=reviewer.reviewer_name or reviewer.key_id,
-            reason=(fields.get("reason") or None) if kind != "approve" else None,
+            reason=console.decision_reason(kind, fields.get("reason", "")),
             note=fields.get("note", "").strip()[:2000] or None,
             screening_hits=console.hit_verdicts(fields),
         )

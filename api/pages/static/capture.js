@@ -6,7 +6,12 @@
   const $ = (id) => document.getElementById(id);
   const sessionId = location.pathname.split("/").filter(Boolean)[1] || "";
   const storeKey = "kyc-secret:" + sessionId;
-  let secret = decodeURIComponent(location.hash.slice(1));
+  let secret = "";
+  try {
+    secret = decodeURIComponent(location.hash.slice(1));
+  } catch (_) {
+    secret = ""; // a mangled link: reported as incomplete below
+  }
   if (secret) {
     sessionStorage.setItem(storeKey, secret);
     history.replaceState(null, "", location.pathname);
