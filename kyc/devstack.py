@@ -34,7 +34,9 @@ from kyc.devstack_components import (
     bootstrap,
     child_env,
     ensure_secrets,
+    free_port,
     http_ok,
+    isolated_settings,
     pollers_since,
     queue_polled,
     read_stack,
@@ -43,6 +45,8 @@ from kyc.devstack_components import (
     seaweed_identities,
     temporal_command,
     temporal_serving,
+    weed_port_list,
+    weed_ports,
     worker_command,
     write_private,
 )
@@ -64,7 +68,9 @@ __all__ = [
     "bootstrap",
     "child_env",
     "ensure_secrets",
+    "free_port",
     "http_ok",
+    "isolated_settings",
     "open_stack",
     "pollers_since",
     "queue_polled",
@@ -75,6 +81,8 @@ __all__ = [
     "seaweed_identities",
     "temporal_command",
     "temporal_serving",
+    "weed_port_list",
+    "weed_ports",
     "worker_command",
     "write_private",
 ]
@@ -155,12 +163,13 @@ class DevStack:
             ]
         if not s.s3_endpoint:
             ports.append((s.s3_port, _moved_by("SeaweedFS S3", "s3-port")))
+            internal = weed_port_list(s)
             hint = (
-                "SeaweedFS (`weed mini`) always opens ports "
-                f"{', '.join(map(str, WEED_FIXED_PORTS))}: is another `kyc dev` or SeaweedFS "
-                "running? (`pgrep -a weed`); or point KYC_S3_ENDPOINT at an S3 service"
+                f"SeaweedFS (`weed mini`) opens ports {', '.join(map(str, internal))}: is "
+                "another `kyc dev` or SeaweedFS running? (`pgrep -a weed`); move them with "
+                "KYC_S3_INTERNAL_PORT_BASE, or point KYC_S3_ENDPOINT at an S3 service"
             )
-            ports += [(p, hint) for p in WEED_FIXED_PORTS]
+            ports += [(p, hint) for p in internal]
         if self.with_api:
             ports.append((s.api_port, _moved_by("the API", "api-port")))
         check_ports("127.0.0.1", ports)

@@ -39,6 +39,51 @@ TEMPORAL_DYNAMIC_CONFIG = {
 SEARCH_ATTRIBUTES = {"KycStatus": "Keyword", "KycNeedsReview": "Bool"}
 # Ports `weed mini` opens whatever we pass (master, filer, volume and their gRPC twins, admin).
 WEED_FIXED_PORTS = (9333, 19333, 8888, 18888, 9340, 19340, 23646, 33646)
+WEED_GRPC_OFFSET = 10000  # weed's convention; its plugin worker dials admin + 10000 regardless
+
+
+def weed_ports(settings: Settings) -> dict[str, int]:
+    """HTTP ports of weed's internal servers: its defaults, or from `s3_internal_port_base`."""
+    base = settings.s3_internal_port_base
+    if not base:
+        return {"master": 9333, "filer": 8888, "volume": 9340, "admin": 23646}
+    return {"master": base, "filer": base + 1, "volume": base + 2, "admin": base + 3}
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now (the OS picks it)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def isolated_settings(state_dir: Path, attempts: int = 200) -> Settings:
+    """Settings for a stack that shares no port with any other (tests, benchmarks)."""
+    import random
+
+    from kyc.devstack_procs import port_in_use
+
+    for _ in range(attempts):
+        base = random.randrange(20000, 29990, 4)
+        ports = [p + offset for p in range(base, base + 4) for offset in (0, WEED_GRPC_OFFSET)]
+        if not any(port_in_use("127.0.0.1", p) for p in ports):
+            return Settings(
+                state_dir=state_dir,
+                temporal_port=free_port(),
+                temporal_ui_port=free_port(),
+                s3_port=free_port(),
+                api_port=free_port(),
+                s3_internal_port_base=base,
+            )
+    raise RuntimeError("no free block of ports for SeaweedFS's internal servers")
+
+
+def weed_port_list(settings: Settings) -> list[int]:
+    """Every internal port `weed mini` opens (HTTP and gRPC), besides the S3 port."""
+    http = list(weed_ports(settings).values())
+    return sorted(http + [p + WEED_GRPC_OFFSET for p in http])
 
 
 # --- generated secrets ---------------------------------------------------------------------------
@@ -132,6 +177,10 @@ def seaweed_command(settings: Settings, binary: str, s3_config: Path) -> list[st
         "-admin.ui=false",
         "-webdav=false",
         "-master.telemetry=false",
+    ] + [
+        flag
+        for name, port in weed_ports(settings).items()
+        for flag in (f"-{name}.port={port}", f"-{name}.port.grpc={port + WEED_GRPC_OFFSET}")
     ]  # fmt: skip
 
 

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     # S3 endpoint; empty means `kyc dev` starts the embedded SeaweedFS.
     s3_endpoint: str = ""
     s3_port: int = 8333  # embedded SeaweedFS S3 port
+    # First of the embedded SeaweedFS's internal ports (master, filer, volume, admin = base..base+3,
+    # their gRPC ports +10000); 0 keeps `weed mini`'s fixed defaults (9333, 8888, 9340, 23646).
+    # Set it to run two stacks on one machine (tests do).
+    s3_internal_port_base: int = 0
     s3_access_key: str = ""
     s3_secret_key: str = ""
     s3_bucket: str = "kycflow"

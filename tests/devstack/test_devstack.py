@@ -191,3 +191,31 @@ def test_bootstrap_creates_keys_once_and_again_when_the_database_is_new(tmp_path
     (tmp_path / "kyc.db").unlink()
     third = devstack.bootstrap(s)
     assert third.created and third.secret_key != first.secret_key
+
+
+def test_weed_internal_ports_default_to_its_fixed_ones_or_follow_the_base(tmp_path: Path) -> None:
+    default = make_settings(tmp_path)
+    assert set(devstack.weed_port_list(default)) == set(devstack.WEED_FIXED_PORTS)
+    moved = make_settings(tmp_path, s3_internal_port_base=24000)
+    assert devstack.weed_port_list(moved) == [
+        24000,
+        24001,
+        24002,
+        24003,
+        34000,
+        34001,
+        34002,
+        34003,
+    ]
+    argv = devstack.seaweed_command(moved, "/bin/weed", tmp_path / "ids.json")
+    assert {"-master.port=24000", "-master.port.grpc=34000", "-admin.port=24003"} <= set(argv)
+    assert "-admin.port.grpc=34003" in argv
+
+
+def test_isolated_settings_share_no_port(tmp_path: Path) -> None:
+    a = devstack.isolated_settings(tmp_path / "a")
+    b = devstack.isolated_settings(tmp_path / "b")
+    ports_a = {a.api_port, a.temporal_port, a.temporal_ui_port, a.s3_port}
+    ports_a |= set(devstack.weed_port_list(a))
+    assert len(ports_a) == 4 + 8
+    assert a.s3_internal_port_base != 0 and a.state_dir != b.state_dir

@@ -16,22 +16,10 @@ from kyc.settings import Settings
 from kyc.temporal import connect
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    if any(port_in_use("127.0.0.1", p) for p in devstack.WEED_FIXED_PORTS):
-        pytest.skip("SeaweedFS's fixed ports are taken (another stack is running)")
-    return Settings(
-        state_dir=tmp_path / "state",
-        temporal_port=free_port(),
-        temporal_ui_port=free_port(),
-        s3_port=free_port(),
-    )
+    # Ports of its own, SeaweedFS's internal ones included: runs beside any other stack.
+    return devstack.isolated_settings(tmp_path / "state")
 
 
 async def search_attributes(address: str) -> dict[str, int]:
@@ -64,7 +52,7 @@ def test_infrastructure_starts_stops_and_resumes_with_state(settings: Settings) 
         stack.stop()
     assert not stack_file.exists()
     assert not port_in_use("127.0.0.1", settings.temporal_port)
-    assert not port_in_use("127.0.0.1", 9333)
+    assert not any(port_in_use("127.0.0.1", p) for p in devstack.weed_port_list(settings))
 
     again = devstack.DevStack(settings, say=said.append, with_api=False, with_worker=False)
     try:

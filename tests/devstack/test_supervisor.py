@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,30 +14,23 @@ from pathlib import Path
 import pytest
 
 from kyc import devstack
-from kyc.devstack_procs import port_in_use
 
 FAKES = Path(__file__).resolve().parent / "fake_components.py"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    if any(port_in_use("127.0.0.1", p) for p in devstack.WEED_FIXED_PORTS):
-        pytest.skip("SeaweedFS's fixed ports are taken (another stack is running)")
     values = dict(os.environ)
     for key in [k for k in values if k.startswith("KYC_")]:
         del values[key]
+    s = devstack.isolated_settings(tmp_path / "state")
     values.update(
-        KYC_STATE_DIR=str(tmp_path / "state"),
-        KYC_API_PORT=str(free_port()),
-        KYC_TEMPORAL_PORT=str(free_port()),
-        KYC_TEMPORAL_UI_PORT=str(free_port()),
-        KYC_S3_PORT=str(free_port()),
+        KYC_STATE_DIR=str(s.state_dir),
+        KYC_API_PORT=str(s.api_port),
+        KYC_TEMPORAL_PORT=str(s.temporal_port),
+        KYC_TEMPORAL_UI_PORT=str(s.temporal_ui_port),
+        KYC_S3_PORT=str(s.s3_port),
+        KYC_S3_INTERNAL_PORT_BASE=str(s.s3_internal_port_base),
     )
     return values
 

@@ -1,13 +1,12 @@
 """One real stack per test session: dev server, SeaweedFS, SQLite, API and worker as processes.
 
-`weed mini` opens fixed ports, so only one stack may run on a machine: the fixture skips when
-those ports are taken, and every e2e test shares it.
+Every e2e test shares it (starting one takes ~10 s). It uses ports of its own, SeaweedFS's
+internal ones included (`s3_internal_port_base`), so it runs beside another stack.
 """
 
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -15,14 +14,6 @@ import pytest
 
 from kyc import devstack
 from kyc.demo import KycClient, specimen_images
-from kyc.devstack_procs import port_in_use
-from kyc.settings import Settings
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -36,16 +27,9 @@ class Stack:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    if any(port_in_use("127.0.0.1", p) for p in devstack.WEED_FIXED_PORTS):
-        pytest.skip("SeaweedFS's fixed ports are taken: another stack is running here")
     state = tmp_path_factory.mktemp("kyc-state")
-    settings = Settings(
-        state_dir=state,
-        temporal_port=free_port(),
-        temporal_ui_port=free_port(),
-        s3_port=free_port(),
-        api_port=free_port(),
-    )
+    # Every port its own (SeaweedFS's internal ones too), so it runs beside any `kyc dev`.
+    settings = devstack.isolated_settings(state)
     dev = devstack.DevStack(settings, say=print)
     handle: Stack | None = None
     try:
