@@ -1,4 +1,4 @@
-"""monitoring_plan / rescreen_verified / complete_monitoring: ongoing screening on `kyc`.
+"""monitoring_plan / rescreen_verified / start_alert_reviews / complete_monitoring (`kyc`).
 
 Verified identities are re-screened whenever a new list snapshot is current. A hit is raised
 once per session (`screening_alerts`), never when a reviewer cleared it for the identity, and
@@ -8,6 +8,7 @@ every session with new hits gets one `screening_alert` event. Names are never lo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -16,7 +17,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.client import Client
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError
 
 from activities.errors import async_domain_errors
 from activities.records import public_session
@@ -36,12 +40,15 @@ from kyc.types import (
     RescreenInput,
     RescreenResult,
     ScreeningAlert,
+    ScreeningAlertInput,
     ScreeningCheck,
     ScreeningHit,
     ScreeningQuery,
+    StartAlertReviewsInput,
 )
 
 ALERT_EVENT = "identity.verification_session.screening_alert"
+ALERT_WORKFLOW = "ScreeningAlertWorkflow"  # workflows/screening_alert.py, started by name
 
 
 def alert_workflow_id(session_id: str, snapshot_id: str) -> str:
@@ -64,12 +71,14 @@ class MonitoringActivities:
         *,
         screen: Callable[[ScreeningQuery], ScreeningCheck],
         current_snapshot: Callable[[], str | None],
+        client: Client | None = None,
     ) -> None:
         self._engine = engine
         self._sealer = sealer
         self._master_key = master_key
         self._screen = screen
         self._current_snapshot = current_snapshot
+        self._client = client
 
     @activity.defn(name="monitoring_plan")
     @async_domain_errors
@@ -198,6 +207,33 @@ class MonitoringActivities:
             review_workflow_id=this_review,
             superseded_workflow_id=superseded,
         )
+
+    @activity.defn(name="start_alert_reviews")
+    async def start_alert_reviews(self, input: StartAlertReviewsInput) -> None:
+        """Start each alert's ScreeningAlertWorkflow (once: a retry finds it started)."""
+        if self._client is None:
+            raise ApplicationError("no Temporal client configured", type="misconfigured")
+        queue = activity.info().task_queue
+        for alert in input.alerts:
+            if alert.superseded_workflow_id:
+                # Its hits are part of this alert: the earlier review ends without a decision.
+                with contextlib.suppress(RPCError):
+                    await self._client.get_workflow_handle(alert.superseded_workflow_id).cancel()
+            with contextlib.suppress(WorkflowAlreadyStartedError):
+                await self._client.start_workflow(
+                    ALERT_WORKFLOW,
+                    ScreeningAlertInput(
+                        session_id=alert.session_id,
+                        platform_id=alert.platform_id,
+                        snapshot_id=input.snapshot_id,
+                        hits=alert.hits,
+                        review_timeout_s=input.review_timeout_s,
+                        review_escalation_fraction=input.review_escalation_fraction,
+                    ),
+                    id=alert.review_workflow_id,
+                    task_queue=queue,
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                )
 
     @activity.defn(name="complete_monitoring")
     @async_domain_errors

@@ -146,8 +146,8 @@ class RecordActivities:
         screening = input.report.screening if input.report else None
         if decision.decision == "approve" and screening is not None:
             # Approving a session whose hits got no verdict judged them not to be this person.
-            for hit in screening.hits:
-                verdicts.setdefault(f"{hit.list}:{hit.entity_id}", "false_positive")
+            for reported in screening.hits:
+                verdicts.setdefault(f"{reported.list}:{reported.entity_id}", "false_positive")
         if not verdicts:
             return
         fields = self._identity_of(row, input)

@@ -69,6 +69,7 @@ __all__ = [
     "SelfieCheck",
     "SessionOptions",
     "SessionStatus",
+    "StartAlertReviewsInput",
     "Step",
     "StoredFile",
     "Submission",
@@ -362,6 +363,15 @@ class RescreenResult(BaseModel):
     done: bool = True
     alerts: list[ScreeningAlert] = Field(default_factory=list)
     event_ids: list[str] = Field(default_factory=list)
+
+
+class StartAlertReviewsInput(BaseModel):
+    """Activity `start_alert_reviews`: one ScreeningAlertWorkflow per alert of a batch."""
+
+    snapshot_id: str
+    alerts: list[ScreeningAlert]
+    review_timeout_s: int = 72 * 3600
+    review_escalation_fraction: float = 0.75
 
 
 class CompleteMonitoringInput(BaseModel):

@@ -3,20 +3,20 @@
 Started by the Temporal Schedule `kyc-screening-monitor` (overlap SKIP) every
 `monitoring_interval_s`, and triggered at once by `kyc lists import`. A run that finds the
 current snapshot already monitored ends at once; otherwise it re-screens the verified
-sessions in batches (continuing as new when its history grows) and starts one
-ScreeningAlertWorkflow per session with new hits, as an abandoned child: the review outlives
-the run. The first snapshot ever imported counts as new too.
+sessions in batches (continuing as new when its history grows) and has one
+ScreeningAlertWorkflow started per session with new hits (activity `start_alert_reviews`:
+independent workflows, not children, so a review outlives the run and the time-skipping test
+server, which stalls when an abandoned child completes, can run them). The first snapshot
+ever imported counts as new too.
 """
 
 from __future__ import annotations
 
-import contextlib
 from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
-from temporalio.workflow import ParentClosePolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from kyc.types import (
@@ -28,10 +28,8 @@ with workflow.unsafe.imports_passed_through():
         MonitorResult,
         RescreenInput,
         RescreenResult,
-        ScreeningAlert,
-        ScreeningAlertInput,
+        StartAlertReviewsInput,
     )
-    from workflows.screening_alert import ScreeningAlertWorkflow
     from workflows.verification import IO_RETRY, WEBHOOK_RETRY
 
 SCHEDULE_ID = "kyc-screening-monitor"
@@ -83,8 +81,18 @@ class ScreeningMonitorWorkflow:
                 raise
             sessions += batch.sessions
             alerts += len(batch.alerts)
-            for alert in batch.alerts:
-                await _start_review(alert, snapshot_id, input)
+            if batch.alerts:
+                await workflow.execute_activity(
+                    "start_alert_reviews",
+                    StartAlertReviewsInput(
+                        snapshot_id=snapshot_id,
+                        alerts=batch.alerts,
+                        review_timeout_s=input.review_timeout_s,
+                        review_escalation_fraction=input.review_escalation_fraction,
+                    ),
+                    start_to_close_timeout=timedelta(minutes=2),
+                    retry_policy=IO_RETRY,
+                )
             if batch.event_ids:
                 deliveries.append(
                     workflow.start_activity(
@@ -122,31 +130,6 @@ class ScreeningMonitorWorkflow:
         await _settle(deliveries)
         return MonitorResult(
             status="completed", snapshot_id=snapshot_id, sessions=sessions, alerts=alerts
-        )
-
-
-async def _start_review(alert: ScreeningAlert, snapshot_id: str, input: MonitorInput) -> None:
-    """Start the alert's review; it outlives this run (ParentClosePolicy.ABANDON)."""
-    if alert.superseded_workflow_id:
-        try:
-            await workflow.get_external_workflow_handle(alert.superseded_workflow_id).cancel()
-        except Exception:  # already decided or gone: nothing to take over
-            workflow.logger.info("Alert review %s was not running", alert.superseded_workflow_id)
-    # A retried batch may raise the same alert again: its review then already runs.
-    with contextlib.suppress(WorkflowAlreadyStartedError):
-        await workflow.start_child_workflow(
-            ScreeningAlertWorkflow.run,
-            ScreeningAlertInput(
-                session_id=alert.session_id,
-                platform_id=alert.platform_id,
-                snapshot_id=snapshot_id,
-                hits=alert.hits,
-                review_timeout_s=input.review_timeout_s,
-                review_escalation_fraction=input.review_escalation_fraction,
-            ),
-            id=alert.review_workflow_id,
-            task_queue=workflow.info().task_queue,
-            parent_close_policy=ParentClosePolicy.ABANDON,
         )
 
 

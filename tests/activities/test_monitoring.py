@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
+from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
 from activities.monitoring import ALERT_EVENT, MonitoringActivities
@@ -75,9 +76,14 @@ class Lists:
         )
 
 
-def monitoring(engine: Engine, lists: Lists) -> MonitoringActivities:
+def monitoring(engine: Engine, lists: Lists, client: Client | None = None) -> MonitoringActivities:
     return MonitoringActivities(
-        engine, ColumnSealer(MASTER), MASTER, screen=lists.screen, current_snapshot=lists.current
+        engine,
+        ColumnSealer(MASTER),
+        MASTER,
+        screen=lists.screen,
+        current_snapshot=lists.current,
+        client=client,
     )
 
 
