@@ -13,7 +13,6 @@ format (OCR drops or adds `<` fillers) before parsing.
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -54,10 +53,7 @@ def _group_lines(lines: list[TextLine]) -> list[tuple[str, float, list[TextLine]
     if not lines:
         return []
     # Reading direction from the longest box; rows are clustered across it.
-    ref = max(lines, key=lambda t: t.width)
-    (x0, y0), (x1, y1) = ref.box[0], ref.box[1]
-    norm = math.hypot(x1 - x0, y1 - y0) or 1.0
-    ux, uy = (x1 - x0) / norm, (y1 - y0) / norm
+    ux, uy = max(lines, key=lambda t: t.width).direction
     vx, vy = -uy, ux
     heights = sorted(t.height for t in lines)
     h = max(heights[len(heights) // 2], 1.0)

@@ -37,15 +37,30 @@ class TextLine:
         ys = [p[1] for p in self.box]
         return sum(xs) / len(xs), sum(ys) / len(ys)
 
+    def _sides(self) -> tuple[float, float]:
+        (x0, y0), (x1, y1), (x2, y2) = self.box[0], self.box[1], self.box[2]
+        a = float(((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5)
+        b = float(((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5)
+        return a, b
+
     @property
     def height(self) -> float:
-        (x0, y0), (_, _), (_, _), (x3, y3) = self.box[:4]
-        return float(((x3 - x0) ** 2 + (y3 - y0) ** 2) ** 0.5)
+        """Line height: the shorter side (boxes of sideways text list their corners rotated)."""
+        return min(self._sides())
 
     @property
     def width(self) -> float:
-        (x0, y0), (x1, y1) = self.box[0], self.box[1]
-        return float(((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5)
+        """Line length: the longer side."""
+        return max(self._sides())
+
+    @property
+    def direction(self) -> tuple[float, float]:
+        """Unit vector along the line (along the longer side, sign as the corners run)."""
+        (x0, y0), (x1, y1), (x2, y2) = self.box[0], self.box[1], self.box[2]
+        a, b = self._sides()
+        dx, dy = ((x1 - x0), (y1 - y0)) if a >= b else ((x2 - x1), (y2 - y1))
+        norm = (dx * dx + dy * dy) ** 0.5 or 1.0
+        return dx / norm, dy / norm
 
 
 class OcrEngine(Protocol):

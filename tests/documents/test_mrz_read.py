@@ -47,6 +47,7 @@ def _rotate(img: np.ndarray, angle: float) -> np.ndarray:
 def test_specimen_read_sideways_upside_down_skewed_and_small(rapidocr: OcrEngine) -> None:
     page, truth = render_specimen_passport()
     variants = {
+        "90": cv2.rotate(page, cv2.ROTATE_90_CLOCKWISE),
         "180": cv2.rotate(page, cv2.ROTATE_180),
         "270": cv2.rotate(page, cv2.ROTATE_90_COUNTERCLOCKWISE),
         "skew 4": _rotate(page, 4.0),
