@@ -277,9 +277,11 @@ async def cancel(temporal: Client, requested_by: str, session_id: str) -> Verifi
         raise temporal_error(exc) from exc
 
 
-async def review(temporal: Client, session_id: str, decision: ReviewDecision) -> ReviewOutcome:
+async def review(temporal: Client, workflow_id: str, decision: ReviewDecision) -> ReviewOutcome:
+    """The `review` Update of the workflow holding the pending review: the session's own, or
+    a ScreeningAlertWorkflow (same Update name and models)."""
     try:
-        return await _handle(temporal, session_id).execute_update(
+        return await temporal.get_workflow_handle(workflow_id).execute_update(
             VerificationWorkflow.review, decision
         )
     except Exception as exc:

@@ -14,19 +14,39 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleIntervalSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleSpec,
+    ScheduleUpdate,
+)
 from temporalio.worker import Worker
 
 from activities.duplicates import DuplicateFaces
 from activities.images import ImageActivities
+from activities.monitoring import MonitoringActivities
 from activities.records import RecordActivities
 from kyc.crypto import SealedStore
 from kyc.db.engine import make_engine
 from kyc.db.sealing import ColumnSealer
 from kyc.settings import Settings
 from kyc.temporal import connect
-from kyc.types import ScreeningCheck, ScreenInput
+from kyc.types import MonitorInput, ScreeningCheck, ScreenInput
+from workflows.monitoring import SCHEDULE_ID as MONITOR_SCHEDULE_ID
+from workflows.monitoring import ScreeningMonitorWorkflow
+from workflows.screening_alert import ScreeningAlertWorkflow
 from workflows.verification import VerificationWorkflow
+
+if TYPE_CHECKING:
+    from kyc.screening.snapshots import CurrentIndex
 
 log = logging.getLogger("kyc.worker")
 
@@ -62,12 +82,48 @@ def build_image_activities(
     )
 
 
-def build_screener(settings: Settings) -> Callable[[ScreenInput], ScreeningCheck]:
-    """Screen against the current imported list snapshot, reloaded when a new one lands."""
+def build_current_index(settings: Settings) -> CurrentIndex:
+    """The current list snapshot's index, reloaded when a new one lands (one per process)."""
     from kyc.screening.snapshots import CurrentIndex, SnapshotStore
 
-    current = CurrentIndex(SnapshotStore(settings.object_store()))
+    return CurrentIndex(SnapshotStore(settings.object_store()))
+
+
+def build_screener(current: CurrentIndex) -> Callable[[ScreenInput], ScreeningCheck]:
+    """Screen against the current imported list snapshot."""
     return lambda input: current.check(input.query)
+
+
+async def ensure_monitor_schedule(client: Client, settings: Settings) -> None:
+    """Create the `kyc-screening-monitor` schedule, or bring its interval and inputs up to date.
+
+    Done at worker start (the process that runs the monitor), so `kyc dev` and production
+    deployments get it alike; overlapping runs are skipped.
+    """
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow(
+            ScreeningMonitorWorkflow.run,
+            MonitorInput(
+                review_timeout_s=settings.review_timeout_s,
+                review_escalation_fraction=settings.review_escalation_fraction,
+            ),
+            id=MONITOR_SCHEDULE_ID,  # each run's id is this plus its scheduled time
+            task_queue=settings.task_queue,
+        ),
+        spec=ScheduleSpec(
+            intervals=[
+                ScheduleIntervalSpec(every=timedelta(seconds=settings.monitoring_interval_s))
+            ]
+        ),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+    try:
+        await client.create_schedule(MONITOR_SCHEDULE_ID, schedule)
+        _progress(f"created schedule {MONITOR_SCHEDULE_ID}")
+    except ScheduleAlreadyRunningError:
+        await client.get_schedule_handle(MONITOR_SCHEDULE_ID).update(
+            lambda _: ScheduleUpdate(schedule=schedule)
+        )
 
 
 async def run_worker(settings: Settings) -> None:
@@ -81,26 +137,40 @@ async def run_worker(settings: Settings) -> None:
     engine = make_engine(settings.resolved_database_url)
     workers: list[Worker] = []
     if "kyc" in queues:
+        current = build_current_index(settings)
         records = RecordActivities(
             engine,
             ColumnSealer(settings.master_key),
             settings.master_key,
-            screen_identity=build_screener(settings),
+            screen_identity=build_screener(current),
             webhook_timeout_s=settings.webhook_timeout_s,
+        )
+        monitoring = MonitoringActivities(
+            engine,
+            ColumnSealer(settings.master_key),
+            settings.master_key,
+            screen=current.check,
+            current_snapshot=current.snapshots.current_id,
+            client=client,
         )
         workers.append(
             Worker(
                 client,
                 task_queue=settings.task_queue,
-                workflows=[VerificationWorkflow],
+                workflows=[VerificationWorkflow, ScreeningMonitorWorkflow, ScreeningAlertWorkflow],
                 activities=[
                     records.decide,
                     records.record_status,
                     records.screen,
                     records.deliver_events,
+                    monitoring.monitoring_plan,
+                    monitoring.rescreen_verified,
+                    monitoring.start_alert_reviews,
+                    monitoring.complete_monitoring,
                 ],
             )
         )
+        await ensure_monitor_schedule(client, settings)
     if "kyc-ml" in queues:
         store = settings.object_store()
         images = build_image_activities(

@@ -76,7 +76,9 @@ async def decide_review(
     )
 
     async def work() -> dict[str, Any]:
-        outcome = await service.review(await temporal(), row.id, decision)
+        # A screening alert on a verified session is decided by its ScreeningAlertWorkflow.
+        workflow_id = row.review_workflow_id or row.id
+        outcome = await service.review(await temporal(), workflow_id, decision)
         return {
             "object": "review_decision",
             "session": row.id,

@@ -168,7 +168,51 @@ def run_import(args: argparse.Namespace) -> int:
     except KycError as exc:
         return _fail(exc.message, 2 if not exc.retryable else 1)
     print(info.model_dump_json(indent=2))
+    _trigger_monitoring()
     return 0
+
+
+MONITOR_SCHEDULE_ID = "kyc-screening-monitor"  # created by the worker (worker/main.py)
+
+
+def _trigger_monitoring(timeout_s: float = 3.0) -> None:
+    """Have verified identities re-screened now rather than at the schedule's next run.
+
+    One line on stderr either way (stdout carries the snapshot JSON).
+    """
+    import asyncio
+
+    from temporalio.client import ScheduleOverlapPolicy
+    from temporalio.service import RPCError, RPCStatusCode
+
+    from kyc.settings import Settings
+    from kyc.temporal import connect
+
+    settings = Settings.load()
+    address = settings.resolved_temporal_address
+
+    async def trigger() -> str:
+        client = await asyncio.wait_for(
+            connect(address, settings.temporal_namespace, settings.payload_key), timeout_s
+        )
+        try:
+            # BUFFER_ONE: a run in progress (an older snapshot) is followed by this one.
+            await client.get_schedule_handle(MONITOR_SCHEDULE_ID).trigger(
+                overlap=ScheduleOverlapPolicy.BUFFER_ONE
+            )
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                return "monitoring: no schedule yet (the worker creates it when it starts)"
+            raise
+        return f"monitoring: triggered {MONITOR_SCHEDULE_ID}: verified identities are re-screened"
+
+    try:
+        message = asyncio.run(trigger())
+    except Exception:
+        message = (
+            f"monitoring: Temporal not reachable at {address}; skipped (the schedule runs later)"
+        )
+    print(message, file=sys.stderr)
 
 
 def run_update(args: argparse.Namespace) -> int:
@@ -192,6 +236,7 @@ def run_update(args: argparse.Namespace) -> int:
         return _fail(exc.message, 1)
     assert info is not None
     print(info.model_dump_json(indent=2))
+    _trigger_monitoring()
     return 0
 
 

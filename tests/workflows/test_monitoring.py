@@ -4,6 +4,7 @@ small real screening index (only webhook delivery is replaced)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
@@ -16,7 +17,11 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 from temporalio import activity
-from temporalio.client import WorkflowExecutionStatus, WorkflowUpdateFailedError
+from temporalio.client import (
+    ScheduleOverlapPolicy,
+    WorkflowExecutionStatus,
+    WorkflowUpdateFailedError,
+)
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -290,3 +295,39 @@ async def test_a_later_alert_takes_over_a_pending_one(stack: Stack) -> None:
         "un:QDi.7": "false_positive",
         "un:QDe.1": "false_positive",
     }
+
+
+async def test_worker_creates_the_schedule_and_lists_import_triggers_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """On the real dev server (the time-skipping one has no schedules)."""
+    from kyc.screening.cli import _trigger_monitoring
+    from kyc.settings import Settings
+    from kyc.temporal import data_converter
+    from tests.workflows.conftest import venv_binary
+    from worker.main import ensure_monitor_schedule
+
+    settings = Settings(monitoring_interval_s=600, task_queue=f"kyc-{uuid.uuid4()}")
+    async with await WorkflowEnvironment.start_local(
+        dev_server_existing_path=venv_binary("temporal"),
+        ui=False,
+        data_converter=data_converter(""),
+    ) as local:
+        await ensure_monitor_schedule(local.client, settings)
+        await ensure_monitor_schedule(
+            local.client, settings.model_copy(update={"monitoring_interval_s": 900})
+        )  # idempotent: the second start updates it
+        handle = local.client.get_schedule_handle("kyc-screening-monitor")
+        described = await handle.describe()
+        assert [i.every for i in described.schedule.spec.intervals] == [timedelta(seconds=900)]
+        assert described.schedule.policy.overlap == ScheduleOverlapPolicy.SKIP
+
+        monkeypatch.setenv("KYC_TEMPORAL_ADDRESS", local.client.service_client.config.target_host)
+        monkeypatch.setenv("KYC_STATE_DIR", str(tmp_path))
+        await asyncio.to_thread(_trigger_monitoring)
+        assert "triggered kyc-screening-monitor" in capsys.readouterr().err
+        described = await handle.describe()
+        assert described.info.num_actions == 1
+    monkeypatch.setenv("KYC_TEMPORAL_ADDRESS", "127.0.0.1:1")
+    await asyncio.to_thread(_trigger_monitoring)
+    assert "Temporal not reachable" in capsys.readouterr().err
