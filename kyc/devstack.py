@@ -403,7 +403,7 @@ def open_stack(
         )
         return
     with tempfile.TemporaryDirectory(prefix="kyc-stack-") as tmp:
-        stack = DevStack(Settings(state_dir=Path(tmp)), say=say, with_worker=with_worker)
+        stack = DevStack(isolated_settings(Path(tmp)), say=say, with_worker=with_worker)
         try:
             stack.start()
             assert stack.keys is not None
