@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint unit e2e bench clean
+.PHONY: run test lint e2e bench clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PY) -m venv $(VENV)
@@ -31,6 +31,9 @@ lint: $(STAMP)
 
 test: $(STAMP) lint
 	$(BIN)/pytest -q -ra
+
+e2e: $(STAMP)  # only the runs through the real embedded stack and the browser
+	$(BIN)/pytest -q -ra -m e2e
 
 bench: $(STAMP)
 	$(BIN)/python bench/api.py

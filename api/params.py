@@ -178,6 +178,10 @@ class ReviewDecisionParams(Params):
     decision: Literal["approve", "reject", "request_resubmission"]
     reason: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[a-z_]+$")
     note: str | None = Field(default=None, max_length=2000)
+    # Per-hit verdicts; the workflow refuses keys that are not pending hits.
+    screening_hits: dict[str, Literal["false_positive", "confirmed"]] = Field(
+        default_factory=dict, max_length=100
+    )
 
 
 class WebhookEndpointParams(Params):

@@ -277,9 +277,12 @@ async def cancel(temporal: Client, requested_by: str, session_id: str) -> Verifi
         raise temporal_error(exc) from exc
 
 
-async def review(temporal: Client, workflow_id: str, decision: ReviewDecision) -> ReviewOutcome:
-    """The `review` Update of the workflow holding the pending review: the session's own, or
-    a ScreeningAlertWorkflow (same Update name and models)."""
+async def review(
+    temporal: Client, row: VerificationSessionRow, decision: ReviewDecision
+) -> ReviewOutcome:
+    """The `review` Update of the workflow holding the session's pending review: its own, or
+    the ScreeningAlertWorkflow of an alert on a verified session (same Update and models)."""
+    workflow_id = row.review_workflow_id or row.id
     try:
         return await temporal.get_workflow_handle(workflow_id).execute_update(
             VerificationWorkflow.review, decision

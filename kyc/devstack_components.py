@@ -138,7 +138,8 @@ def temporal_command(settings: Settings, binary: str) -> list[str]:
         "--sqlite-pragma", "journal_mode=wal",
         "--sqlite-pragma", "synchronous=normal",
         "--namespace", settings.temporal_namespace,
-        "--ui-codec-endpoint", f"{settings.resolved_public_url}/codec",
+        # The dev UI cannot send a bearer token: the operator token is the path's last segment.
+        "--ui-codec-endpoint", f"{settings.resolved_public_url}/codec/{settings.operator_token}",
         "--ui-disable-news-fetch",
         "--log-level", "warn",
     ]  # fmt: skip

@@ -258,7 +258,7 @@ async def review_decision(
             note=fields.get("note", "").strip()[:2000] or None,
             screening_hits=console.hit_verdicts(fields),
         )
-        result = await service.review(await temporal(), row.id, decision)
+        result = await service.review(await temporal(), row, decision)
         outcome = {"ok": True, "status": result.status.value, "decision": result.decision}
         outcome["decided_by"] = result.decided_by
     except KycError as exc:

@@ -65,7 +65,8 @@ async def decide_review(
     idem: Idempotent,
 ) -> Any:
     """`decision` = approve | reject | request_resubmission, optional `reason` (a public error
-    code) and `note`. The workflow validates the decision and answers synchronously."""
+    code), `note`, and `screening_hits[<list>:<entity_id>]` = false_positive | confirmed.
+    The workflow validates the decision and answers synchronously."""
     row = db_sessions.get_session(db, caller.platform_id, session_id)
     params = parse(ReviewDecisionParams, body)
     decision = ReviewDecision(
@@ -73,12 +74,11 @@ async def decide_review(
         reviewer_id=caller.reviewer_name or caller.key_id,
         reason=params.reason,
         note=params.note,
+        screening_hits=params.screening_hits,
     )
 
     async def work() -> dict[str, Any]:
-        # A screening alert on a verified session is decided by its ScreeningAlertWorkflow.
-        workflow_id = row.review_workflow_id or row.id
-        outcome = await service.review(await temporal(), workflow_id, decision)
+        outcome = await service.review(await temporal(), row, decision)
         return {
             "object": "review_decision",
             "session": row.id,

@@ -77,6 +77,19 @@ async def test_codec_requires_operator_token(client: httpx.AsyncClient) -> None:
         response = await client.post("/codec/decode", json={"payloads": []}, headers=headers)
         assert response.status_code == 401
         assert response.json()["error"]["type"] == "authentication_error"
+    for path in ("/codec/wrong/decode", "/codec/wrong/encode", f"/codec/{OPERATOR_TOKEN}x/decode"):
+        response = await client.post(path, json={"payloads": []})
+        assert response.status_code == 401, path
+
+
+async def test_codec_accepts_the_token_as_the_endpoint_path(client: httpx.AsyncClient) -> None:
+    """The dev server's UI sends no bearer token, so `kyc dev` puts it in the endpoint URL."""
+    plain = {"payloads": [{"metadata": {"encoding": "anNvbi9wbGFpbg=="}, "data": "MQ=="}]}
+    encoded = await client.post(f"/codec/{OPERATOR_TOKEN}/encode", json=plain)
+    assert encoded.status_code == 200
+    decoded = await client.post(f"/codec/{OPERATOR_TOKEN}/decode", json=encoded.json())
+    assert decoded.status_code == 200
+    assert decoded.json() == plain
 
 
 async def test_codec_rejects_malformed_and_foreign_payloads(client: httpx.AsyncClient) -> None:

@@ -118,6 +118,28 @@ async def test_reject_with_unknown_reason_is_refused_by_validator(
     assert session["last_error"]["code"] == "document_unreadable"
 
 
+async def test_screening_hit_verdicts_in_form_encoding(
+    client: httpx.AsyncClient, tenant: Tenant, activities: object
+) -> None:
+    sid = await needs_review(client, tenant, activities)
+    unknown = await client.post(
+        f"/v1/reviews/{sid}",
+        content="decision=approve&screening_hits[un:QDi.1]=false_positive",
+        headers={**tenant.reviewer_auth, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert unknown.status_code == 400
+    assert "Not a pending screening hit: un:QDi.1" in unknown.json()["error"]["message"]
+    confirmed = await client.post(
+        f"/v1/reviews/{sid}",
+        content="decision=reject&screening_hits[un:QDi.999]=confirmed",
+        headers={**tenant.reviewer_auth, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["status"] == "canceled"
+    session = await wait_status(client, tenant, sid, "canceled")
+    assert session["last_error"]["code"] == "screening_match_confirmed"
+
+
 async def test_review_of_session_without_pending_review(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:

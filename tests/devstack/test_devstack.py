@@ -27,7 +27,9 @@ def pairs(argv: list[str], flag: str) -> list[str]:
 
 
 def test_temporal_command_is_loopback_sqlite_wal_with_dynamic_config(tmp_path: Path) -> None:
-    s = make_settings(tmp_path, temporal_port=7300, temporal_ui_port=8300, api_port=8100)
+    s = make_settings(
+        tmp_path, temporal_port=7300, temporal_ui_port=8300, api_port=8100, operator_token="op"
+    )
     argv = devstack.temporal_command(s, "/bin/temporal")
     assert argv[:3] == ["/bin/temporal", "server", "start-dev"]
     assert pairs(argv, "--ip") == ["127.0.0.1"]
@@ -44,7 +46,7 @@ def test_temporal_command_is_loopback_sqlite_wal_with_dynamic_config(tmp_path: P
         "history.transferProcessorMaxPollRPS=1000",
         "history.visibilityProcessorMaxPollRPS=1000",
     ]
-    assert pairs(argv, "--ui-codec-endpoint") == ["http://127.0.0.1:8100/codec"]
+    assert pairs(argv, "--ui-codec-endpoint") == ["http://127.0.0.1:8100/codec/op"]
     assert "--headless" not in argv
 
 
