@@ -169,3 +169,37 @@ def test_licence_front_with_printed_fields_only(rapidocr: OcrEngine) -> None:
     assert check.field_sources["date_of_birth"].source == "printed"
     assert check.mrz is None and check.barcode is None
     assert check.status == "verified", check.checks
+
+
+def _licence_back(payload: bytes, angle: float) -> np.ndarray:
+    """A licence back: the payload as a PDF417 symbol on a card, turned by `angle` degrees."""
+    import zxingcpp
+
+    from kyc.documents.pdf417 import _rotate
+
+    symbol = np.array(
+        zxingcpp.write_barcode_to_image(
+            zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.PDF417), scale=3
+        )
+    )
+    card = np.full((700, 1100), 235, np.uint8)
+    h, w = symbol.shape
+    card[300 : 300 + h, 120 : 120 + w] = symbol
+    return cv2.cvtColor(_rotate(card, angle), cv2.COLOR_GRAY2BGR)
+
+
+def test_back_barcode_is_decoded_and_checked_against_the_front(rapidocr: OcrEngine) -> None:
+    payload = (shared_path("pdf417", "aamva_payloads") / "VA-REAL-21.txt").read_bytes()
+    back = _licence_back(payload, 8.0)
+    # The Arizona sample front belongs to someone else: the barcode must win and the
+    # cross-check must catch the different date of birth.
+    front = cv2.imread(str(shared_path("documents", "us_dl_specimens", "Arizona_s.jpg")))
+    check = extract_document(front, back, rules=DocumentRules(today=date(2026, 1, 1)))
+    assert check.barcode is not None and check.barcode["DAQ"] == "T16700285"
+    assert check.document_type == "driving_license"
+    assert check.fields.surname == "REYES"
+    assert check.fields.date_of_birth == date(1987, 1, 5)
+    assert check.field_sources["date_of_birth"].source == "barcode"
+    assert check.status == "unverified"
+    assert check.error_code == "document_unverified_other"
+    assert "date_of_birth on the barcode differs" in (check.error_reason or "")
