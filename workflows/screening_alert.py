@@ -33,6 +33,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.verification import IO_RETRY, WEBHOOK_RETRY
 
+from workflows.review_rules import hit_verdict_problem, wait_for
+
 REVIEW_REASON = "screening_alert"
 
 
@@ -74,12 +76,7 @@ class ScreeningAlertWorkflow:
             return "A screening alert on a verified session is approved or rejected."
         if decision.reason and decision.reason != "screening_match_confirmed":
             return f"Unknown rejection reason {decision.reason!r} for a screening alert."
-        unknown = set(decision.screening_hits) - set(self._input.hits)
-        if unknown:
-            return f"Not a pending screening hit: {', '.join(sorted(unknown))}."
-        if "confirmed" in decision.screening_hits.values() and decision.decision != "reject":
-            return "A confirmed screening hit can only be rejected."
-        return None
+        return hit_verdict_problem(decision, set(self._input.hits))
 
     @workflow.run
     async def run(self, input: ScreeningAlertInput) -> ScreeningAlertResult:
@@ -91,7 +88,7 @@ class ScreeningAlertWorkflow:
             await self._record(SessionStatus.verified, "", pending=True, deadline=deadline)
             decided = lambda: self._review is not None  # noqa: E731
             escalate_after = timeout * input.review_escalation_fraction
-            if not await _wait_for(decided, escalate_after):
+            if not await wait_for(decided, escalate_after):
                 await self._record(
                     SessionStatus.verified, "review_escalated", pending=True, deadline=deadline
                 )
@@ -171,12 +168,3 @@ class ScreeningAlertWorkflow:
                     retry_policy=WEBHOOK_RETRY,
                 )
             )
-
-
-async def _wait_for(condition: Any, timeout: timedelta) -> bool:
-    """True when `condition` became true, False on timeout."""
-    try:
-        await workflow.wait_condition(condition, timeout=timeout)
-        return True
-    except TimeoutError:
-        return False

@@ -50,6 +50,8 @@ with workflow.unsafe.imports_passed_through():
         VerificationState,
     )
 
+from workflows.review_rules import hit_verdict_problem, wait_for
+
 KYC_STATUS = SearchAttributeKey.for_keyword("KycStatus")
 KYC_NEEDS_REVIEW = SearchAttributeKey.for_bool("KycNeedsReview")
 
@@ -187,13 +189,7 @@ class VerificationWorkflow:
             and decision.reason not in REJECT_CODES
         ):
             return f"Unknown rejection reason {decision.reason!r}."
-        unknown = set(decision.screening_hits) - self._pending_hits
-        if unknown:
-            return f"Not a pending screening hit: {', '.join(sorted(unknown))}."
-        confirmed = "confirmed" in decision.screening_hits.values()
-        if confirmed and decision.decision != "reject":
-            return "A confirmed screening hit can only be rejected."
-        return None
+        return hit_verdict_problem(decision, self._pending_hits)
 
     # --- main loop -------------------------------------------------------------------------
 
@@ -202,7 +198,7 @@ class VerificationWorkflow:
         last_error: CheckError | None = None
         while True:
             self._set_step("awaiting_input")
-            got_input = await self._wait_for(
+            got_input = await wait_for(
                 lambda: self._submission is not None or self._cancel is not None,
                 timedelta(seconds=input.expires_after_s),
             )
@@ -389,14 +385,14 @@ class VerificationWorkflow:
             return self._review is not None or self._cancel is not None
 
         escalate_after = timeout * input.review_escalation_fraction
-        if not await self._wait_for(decided, escalate_after):
+        if not await wait_for(decided, escalate_after):
             await self._record(
                 SessionStatus.needs_review,
                 "review_escalated",
                 review_reasons=decision.review_reasons,
                 review_deadline=deadline,
             )
-            await self._wait_for(decided, deadline - workflow.now())
+            await wait_for(decided, deadline - workflow.now())
 
         self._state.review_pending = False
         if self._cancel is not None:
@@ -426,16 +422,6 @@ class VerificationWorkflow:
         with contextlib.suppress(asyncio.CancelledError, ActivityError):
             await task
         raise _Canceled()
-
-    async def _wait_for(self, condition: Any, timeout: timedelta) -> bool:
-        """True when `condition` became true, False on timeout."""
-        if timeout <= timedelta(0):
-            return bool(condition())
-        try:
-            await workflow.wait_condition(condition, timeout=timeout)
-            return True
-        except TimeoutError:
-            return False
 
     def _set_step(self, step: Step) -> None:
         self._state.step = step
