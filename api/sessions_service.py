@@ -31,7 +31,7 @@ from kyc import images
 from kyc.crypto import SealedStore
 from kyc.db import events as db_events
 from kyc.db import sessions as db_sessions
-from kyc.db.ids import digest, new_id, now
+from kyc.db.ids import new_id, now
 from kyc.db.tables import FileRow, VerificationSessionRow
 from kyc.errors import ImageRejected, InvalidRequest, InvalidState, KycError, MissingParameter
 from kyc.settings import Settings
@@ -87,15 +87,27 @@ def workflow_input(settings: Settings, row: VerificationSessionRow) -> Verificat
 async def create_session(
     state: AppState, temporal: Client, db: Session, platform_id: str, params: SessionCreateParams
 ) -> tuple[VerificationSessionRow, str]:
-    """Insert the row and start its workflow atomically; returns the row and client_secret.
+    """Start the session's workflow, then store its row; returns the row and client_secret.
 
-    With SQLite the insert takes the database's write lock until the commit. The insert (which
-    may wait for the lock) runs in a thread; once the lock is held, the commit or rollback runs
-    on the event loop, so it never waits for a worker thread that may itself be waiting for
-    this lock.
+    The workflow starts first so no database lock is held across the Temporal round trip (with
+    SQLite that lock would serialise every concurrent create). Nothing is half-stored: when the
+    start fails nothing was written, and when the insert fails the workflow is terminated.
     """
     settings = state.settings
-    row, client_secret = await asyncio.to_thread(_insert_session, settings, db, platform_id, params)
+    session_id = new_id("vs")
+    # The secret embeds the session id, like Stripe's `vs_..._secret_...`.
+    client_secret = f"{session_id}_secret_{secrets.token_urlsafe(24)}"
+    row = db_sessions.new_session(
+        session_id=session_id,
+        platform_id=platform_id,
+        type=params.type,
+        options=session_options(params).model_dump(mode="json"),
+        metadata=params.metadata,
+        client_reference_id=params.client_reference_id,
+        return_url=params.return_url,
+        expires_after_s=settings.session_expires_after_s,
+        client_secret=client_secret,
+    )
     try:
         await temporal.start_workflow(
             VerificationWorkflow.run,
@@ -111,42 +123,22 @@ async def create_session(
             rpc_timeout=RPC_TIMEOUT,
         )
     except Exception as exc:
-        db.rollback()
         log.warning("could not start the workflow of a new session: %s", type(exc).__name__)
         raise ServiceUnavailable(
             "The verification could not be started; nothing was stored. Retry later."
         ) from exc
     try:
-        _commit_created(db, row)
+        await asyncio.to_thread(_store_created, db, row)
     except Exception:
+        db.rollback()
         await _terminate_quietly(temporal.get_workflow_handle(row.id), "session row not stored")
         raise
     return row, client_secret
 
 
-def _insert_session(
-    settings: Settings, db: Session, platform_id: str, params: SessionCreateParams
-) -> tuple[VerificationSessionRow, str]:
-    row = db_sessions.create_session(
-        db,
-        platform_id=platform_id,
-        type=params.type,
-        options=session_options(params).model_dump(mode="json"),
-        metadata=params.metadata,
-        client_reference_id=params.client_reference_id,
-        return_url=params.return_url,
-        expires_after_s=settings.session_expires_after_s,
-        client_secret="placeholder",
-    )
-    # The secret embeds the session id, so it can only be made once the id is known.
-    client_secret = f"{row.id}_secret_{secrets.token_urlsafe(24)}"
-    row.client_secret_hash = digest(client_secret)
+def _store_created(db: Session, row: VerificationSessionRow) -> None:
+    """Insert the session and its `created` event in one short transaction."""
     db.add(row)
-    db.flush()
-    return row, client_secret
-
-
-def _commit_created(db: Session, row: VerificationSessionRow) -> None:
     db_events.add_event(
         db,
         row.platform_id,

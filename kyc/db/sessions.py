@@ -20,9 +20,17 @@ from kyc.errors import NotFound
 from kyc.types import RecordStatusInput, ReviewDecision, SessionStatus
 
 
-def create_session(
-    db: Session,
+def create_session(db: Session, **fields: Any) -> VerificationSessionRow:
+    """Insert a new session (see `new_session` for the fields)."""
+    row = new_session(**fields)
+    db.add(row)
+    db.flush()
+    return row
+
+
+def new_session(
     *,
+    session_id: str | None = None,
     platform_id: str,
     type: str,
     options: dict[str, Any],
@@ -32,9 +40,10 @@ def create_session(
     expires_after_s: int,
     client_secret: str,
 ) -> VerificationSessionRow:
+    """A session row, not yet stored: callers may start its workflow before inserting it."""
     created = now()
-    row = VerificationSessionRow(
-        id=new_id("vs"),
+    return VerificationSessionRow(
+        id=session_id or new_id("vs"),
         platform_id=platform_id,
         type=type,
         status=SessionStatus.requires_input.value,
@@ -47,9 +56,6 @@ def create_session(
         expires_at=created + expires_after_s,
         updated=created,
     )
-    db.add(row)
-    db.flush()
-    return row
 
 
 def get_session(db: Session, platform_id: str, session_id: str) -> VerificationSessionRow:
