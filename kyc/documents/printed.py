@@ -23,11 +23,13 @@ _LABELS = {
     "expiration_date": re.compile(r"(?:\b4b\s*)?(?:EXP(?:IRES)?\b|EXP(?=[\s\d:]))|\b4b\b", re.I),
     "issue_date": re.compile(r"(?:\b4a\s*)?(?:ISS(?:UED)?\b|ISS(?=[\s\d:]))|\b4a\b", re.I),
 }
-_NUMBER = re.compile(
-    r"(?:\b4d\s*)?(?:\bDLN\b|\bDL\b|\bLIC(?:ENSE)?\s*(?:NO|#)|\bNO\b|\bID\b|\b4d\b)[\s.:#]*"
-    r"([A-Z0-9][A-Z0-9\-]{3,18}[0-9])(?![A-Z0-9])",
+# Licence-number captions: AAMVA field 4d (alone or with DL / DLN / ID / NO), or the words.
+_NUMBER_LABEL = re.compile(
+    r"(?:\b4d\s*(?:DLN|DL|LIC|NO|ID)?|\bDLN|\bDL(?=\s*[#:.]|\s+[A-Z]?\d)"
+    r"|\bLIC(?:ENSE)?\s*(?:NO|#)|\bID\s*NO|\bNO(?=\s*[#:.]|\s*\d|\.\d))\s*[#:.]*\s*",
     re.I,
 )
+_NUMBER_VALUE = re.compile(r"[A-Z]{0,3}\d[\dA-Z\-]*(?: \d{2,4})*", re.I)
 _SEX = re.compile(r"\bSEX\s*[:.]?\s*([MFX])\b|\b15\s*SEX\s*([MFX])\b|SEX([MF])", re.I)
 _ZIP_LINE = re.compile(r"[A-Z .'-]+,?\s*[A-Z]{2}\s*\d{5}(?:-\d{4})?", re.I)
 _STREET = re.compile(r"^(?:8\s+)?\d{1,6}\s+[A-Z0-9 .'#-]+$", re.I)
@@ -42,7 +44,7 @@ _US_STATES = {
     "DISTRICT OF COLUMBIA",
 }  # fmt: skip
 _NOT_NAMES = {
-    "DRIVER", "LICENSE", "LICENCE", "USA", "CLASS", "SAMPLE", "DONOR", "VETERAN", "NONE",
+    "DRIVER", "LICENSE", "LICENCE", "USA", "CLASS", "DONOR", "VETERAN", "NONE",
     "RESTRICTIONS", "ENDORSEMENTS", "IDENTIFICATION", "CARD", "REAL", "ID", "NOT", "FOR",
 }  # fmt: skip
 
@@ -145,18 +147,11 @@ def read_printed(lines: list[TextLine]) -> PrintedFields:
                 if found:
                     out.set(name, found[0], 0.85 * row.score)
                     break
-        if "document_number" not in out.values:
-            nm = _NUMBER.search(text)
-            if (
-                nm
-                and sum(ch.isdigit() for ch in nm.group(1)) >= 4
-                and not _DATE.search(nm.group(1))
-            ):
-                out.set("document_number", nm.group(1).replace(" ", "").upper(), 0.8 * row.score)
         sm = _SEX.search(text.upper())
         if sm:
             out.set("sex", next(g for g in sm.groups() if g).upper(), 0.8 * row.score)
 
+    _document_number(rows, out)
     _names(rows, out)
     _passport_names(rows, out)
     _address(rows, out)
@@ -166,6 +161,37 @@ def read_printed(lines: list[TextLine]) -> PrintedFields:
         out.set("date_of_birth", all_dates[0], 0.5)
         out.set("expiration_date", all_dates[-1], 0.5)
     return out
+
+
+def _number_value(text: str) -> str | None:
+    """A licence number at the start of `text`: at least four digits, not a date."""
+    m = _NUMBER_VALUE.match(text.strip())
+    if not m:
+        return None
+    value = m.group(0).strip()
+    if sum(ch.isdigit() for ch in value) < 4 or _DATE.search(value):
+        return None
+    return value.replace(" ", "").upper()
+
+
+def _document_number(rows: list[_Row], out: PrintedFields) -> None:
+    """The value after a number caption: in the same box, the next box, or the box below."""
+    for i, row in enumerate(rows):
+        for k, t in enumerate(row.items):
+            m = _NUMBER_LABEL.search(t.text)
+            if not m:
+                continue
+            value = _number_value(t.text[m.end() :])
+            if value is None and k + 1 < len(row.items):
+                value = _number_value(row.items[k + 1].text)
+            if value is None and i + 1 < len(rows):
+                x = t.box[0][0]
+                below = min(rows[i + 1].items, key=lambda b: abs(b.box[0][0] - x))
+                if abs(below.box[0][0] - x) < 4 * t.height:
+                    value = _number_value(below.text)
+            if value:
+                out.set("document_number", value, 0.8 * t.score)
+                return
 
 
 def _clean_words(text: str) -> str:

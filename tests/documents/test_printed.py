@@ -60,8 +60,8 @@ def test_licence_fronts_give_dates_numbers_and_names(rapidocr: OcrEngine) -> Non
         numbered += bool(v.get("document_number"))
         named += bool(v.get("surname") or v.get("given_names"))
     # Measured on these 12: 12 with both dates in order (11 of them inside the annotated
-    # date-of-birth box), 7 with a licence number, 11 with a name.
+    # date-of-birth box), 10 with a licence number, 11 with a name.
     assert dated >= 11, dated
     assert dob_in_box >= 10, dob_in_box
-    assert numbered >= 6, numbered
+    assert numbered >= 9, numbered
     assert named >= 10, named
