@@ -45,8 +45,9 @@ _FIELDS = (
     "sex",
     "address",
 )
-# An MRZ is used only if at least this share of its checks pass (else it is noise, not an MRZ).
-_MIN_MRZ_CHECK_SHARE = 0.5
+# An MRZ is used only if at least this share of its checks pass (else it is noise, not an MRZ);
+# a third keeps specimens printed with several wrong digits (reported invalid, not unreadable).
+_MIN_MRZ_CHECK_SHARE = 0.33
 
 
 @dataclass
@@ -57,6 +58,7 @@ class Sources:
     barcode: aamva.AamvaRecord | None = None
     barcode_error: str | None = None
     printed: PrintedFields | None = None
+    page_text: str = ""  # the front's visual-zone text, upper case (for cross-checks)
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -110,7 +112,9 @@ def read_sources(
         src.mrz = _usable(back_mrz)
         src.timings_ms["back_ocr"] = round((time.perf_counter() - t0) * 1000, 1)
 
-    src.printed = read_printed(_non_mrz_lines(front_lines))
+    visual = _non_mrz_lines(front_lines)
+    src.printed = read_printed(visual)
+    src.page_text = " ".join(t.text for t in visual).upper()
     return src
 
 
@@ -168,6 +172,17 @@ def _same_name(a: str, b: str) -> bool:
     return difflib.SequenceMatcher(None, x, y).ratio() >= 0.75
 
 
+def _printed_somewhere(name: str, page_text: str) -> bool:
+    """Whether every part of `name` (3+ letters) is printed on the page, allowing OCR slips."""
+    words = ["".join(ch for ch in w if ch.isalpha()) for w in page_text.replace("-", " ").split()]
+    for part in name.upper().split():
+        if len(part) < 3:
+            continue
+        if not any(w and difflib.SequenceMatcher(None, part, w).ratio() >= 0.8 for w in words):
+            return False
+    return bool(name.strip())
+
+
 def cross_check(src: Sources) -> list[str]:
     """Disagreements between machine-readable data and the printed front (reasons, no values)."""
     problems: list[str] = []
@@ -181,7 +196,15 @@ def cross_check(src: Sources) -> list[str]:
     for label, fields in machine:
         for name in ("surname", "given_names"):
             a, b = fields.get(name), printed.get(name)
-            if a and b and pconf.get(name, 0) >= 0.6 and not _same_name(str(a), str(b)):
+            # A caption can be misattributed on unfamiliar layouts, so a differing printed
+            # name counts only if the machine-readable name is printed nowhere else either.
+            if (
+                a
+                and b
+                and pconf.get(name, 0) >= 0.6
+                and not _same_name(str(a), str(b))
+                and not _printed_somewhere(str(a), src.page_text)
+            ):
                 problems.append(f"{name} on the {label} differs from the printed {name}")
         for name in ("date_of_birth",):
             a, b = fields.get(name), printed.get(name)

@@ -228,6 +228,8 @@ def _names(rows: list[_Row], out: PrintedFields) -> None:
                         out.set(name, _clean_words(value), 0.7 * t.score)
 
 
+# Words of captions, never of a holder's name.
+_CAPTION_WORDS = {"NOM", "NAME", "NAMES", "SURNAME", "USAGE", "PRENOMS", "PRÉNOMS", "GIVEN", "DATE"}
 _PASSPORT_LABELS = (
     (re.compile(r"^(?:SURNAME|PRIMARY IDENTIFIER)\b", re.I), "surname"),
     (re.compile(r"^(?:GIVEN NAMES?|SECONDARY IDENTIFIER)\b", re.I), "given_names"),
@@ -243,8 +245,13 @@ def _passport_names(rows: list[_Row], out: PrintedFields) -> None:
                     continue
                 x0 = t.box[0][0]
                 below = [b for b in rows[i + 1].items if abs(b.box[0][0] - x0) < 3 * t.height]
-                if below and re.fullmatch(r"[A-Z][A-Z' \-]+", below[0].text.strip()):
-                    out.set(name, _clean_words(below[0].text), 0.7 * below[0].score)
+                # Values are printed in capitals; a mixed-case line below is another caption.
+                value = below[0].text.strip() if below else ""
+                if (
+                    re.fullmatch(r"[A-Z][A-Z' \-]+", value)
+                    and not set(value.split()) & _CAPTION_WORDS
+                ):
+                    out.set(name, _clean_words(value), 0.7 * below[0].score)
 
 
 def _address(rows: list[_Row], out: PrintedFields) -> None:
