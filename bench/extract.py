@@ -6,6 +6,7 @@ truth has valid check digits: MRZ lines read exactly, and all key fields right.
 
     .venv/bin/python bench/extract.py                       # rapidocr and easyocr side by side
     .venv/bin/python bench/extract.py --engines rapidocr --limit 10
+    .venv/bin/python bench/extract.py --quality   # re-measure the capture-quality margins
 """
 
 from __future__ import annotations
@@ -98,12 +99,39 @@ def child(engine_name: str, limit: int | None) -> dict[str, object]:
     }
 
 
+def quality_margins() -> None:
+    """Worst value of each quality measure over the good images, beside its threshold."""
+    sys.path.insert(0, str(ROOT))
+    import cv2
+
+    from kyc.documents.quality import THRESHOLDS, measure
+
+    paths = sorted((DATA / "images").iterdir())
+    paths += sorted((DATA.parent / "documents" / "us_dl_specimens").glob("*.jpg"))
+    m = [measure(cv2.imread(str(p))) for p in paths]
+    t = THRESHOLDS
+    print(f"{len(m)} good images")
+    print(
+        f"short side   min {min(min(x.width, x.height) for x in m):>8} | refuse < {t.min_short_side}"
+    )
+    print(f"sharpness    min {min(x.sharpness for x in m):>8.0f} | refuse < {t.min_sharpness}")
+    print(f"brightness   min {min(x.brightness for x in m):>8.0f} | refuse < {t.min_brightness}")
+    print(f"brightness   max {max(x.brightness for x in m):>8.0f} | refuse > {t.max_brightness}")
+    print(f"glare blob   max {max(x.glare_blob for x in m):>8.3f} | refuse > {t.max_glare_blob}")
+    extent = min(x.content_extent for x in m)
+    print(f"extent       min {extent:>8.2f} | refuse < {t.min_content_extent}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engines", default="rapidocr,easyocr")
     parser.add_argument("--limit", type=int, default=None, help="first N images only")
+    parser.add_argument("--quality", action="store_true", help="quality-check margins instead")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.quality:
+        quality_margins()
+        return 0
     if args.child:
         print(json.dumps(child(args.child, args.limit)), flush=True)
         return 0
