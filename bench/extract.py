@@ -111,9 +111,8 @@ def quality_margins() -> None:
     m = [measure(cv2.imread(str(p))) for p in paths]
     t = THRESHOLDS
     print(f"{len(m)} good images")
-    print(
-        f"short side   min {min(min(x.width, x.height) for x in m):>8} | refuse < {t.min_short_side}"
-    )
+    short = min(min(x.width, x.height) for x in m)
+    print(f"short side   min {short:>8} | refuse < {t.min_short_side}")
     print(f"sharpness    min {min(x.sharpness for x in m):>8.0f} | refuse < {t.min_sharpness}")
     print(f"brightness   min {min(x.brightness for x in m):>8.0f} | refuse < {t.min_brightness}")
     print(f"brightness   max {max(x.brightness for x in m):>8.0f} | refuse > {t.max_brightness}")
