@@ -82,7 +82,7 @@ def list_sessions(state: State, db: DbSession, caller: Platform, query: Query) -
 
 
 @router.get("/{session_id}", summary="Retrieve a verification session")
-def retrieve_session(state: State, actor: SessionActor, query: Query) -> Any:
+async def retrieve_session(state: State, actor: SessionActor, query: Query) -> Any:
     """Secret key, or the session's client_secret (which never sees `verified_outputs`)."""
     params = parse(SessionExpandParams, query)
     expand = [] if actor.by_client_secret else params.expand
