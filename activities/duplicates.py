@@ -12,8 +12,8 @@ from kyc.db import identities
 from kyc.db.engine import session_scope
 from kyc.db.sealing import ColumnSealer
 from kyc.faces.compare import is_duplicate
-from kyc.identity import identity_key
-from kyc.types import MatchInput
+from kyc.identity import identity_key_of
+from kyc.types import DocumentFields, MatchInput
 
 
 class DuplicateFaces:
@@ -26,10 +26,7 @@ class DuplicateFaces:
     def __call__(self, input: MatchInput, embedding: list[float]) -> str | None:
         """Store this selfie's template; return a verified session of another identity whose
         face matches, or None."""
-        fields = input.identity
-        name = " ".join(p for p in (fields.given_names, fields.surname) if p) if fields else ""
-        birth = fields.date_of_birth.isoformat() if fields and fields.date_of_birth else None
-        key = identity_key(self._master_key, name, birth)
+        key = identity_key_of(self._master_key, input.identity or DocumentFields())
         with session_scope(self._engine) as db:
             identities.save_face_template(
                 db,

@@ -31,7 +31,7 @@ from kyc.db.engine import session_scope
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import VerificationSessionRow
 from kyc.errors import InfrastructureError
-from kyc.identity import identity_key
+from kyc.identity import identity_key_of
 from kyc.types import (
     CompleteMonitoringInput,
     DocumentFields,
@@ -45,6 +45,7 @@ from kyc.types import (
     ScreeningHit,
     ScreeningQuery,
     StartAlertReviewsInput,
+    screening_query_for,
 )
 
 ALERT_EVENT = "identity.verification_session.screening_alert"
@@ -140,18 +141,14 @@ class MonitoringActivities:
         fields = DocumentFields.model_validate(
             self._sealer.unseal(f"{row.id}:verified_outputs", row.verified_outputs_sealed)
         )
-        name = " ".join(p for p in (fields.given_names, fields.surname) if p)
-        if not name:
+        if not fields.full_name:
             return None
-        birth_date = fields.date_of_birth.isoformat() if fields.date_of_birth else None
-        check = self._screen(
-            ScreeningQuery(name=name, birth_date=birth_date, nationality=fields.nationality)
-        )
+        check = self._screen(screening_query_for(fields))
         if check.snapshot_id != snapshot_id:
             self._snapshot_mismatch(snapshot_id, check.snapshot_id)
         if not check.hits:
             return None
-        return _Screened(row, identity_key(self._master_key, name, birth_date), check.hits)
+        return _Screened(row, identity_key_of(self._master_key, fields), check.hits)
 
     def _snapshot_mismatch(self, wanted: str, loaded: str | None) -> None:
         if self._current_snapshot() != wanted:

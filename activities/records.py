@@ -27,7 +27,7 @@ from kyc.db.ids import now
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import EventRow, VerificationSessionRow
 from kyc.errors import InfrastructureError
-from kyc.identity import identity_key
+from kyc.identity import identity_key, identity_key_of
 from kyc.types import (
     DecideInput,
     Decision,
@@ -153,11 +153,7 @@ class RecordActivities:
         fields = self._identity_of(row, input)
         if fields is None:
             return
-        key = identity_key(
-            self._master_key,
-            " ".join(p for p in (fields.given_names, fields.surname) if p),
-            fields.date_of_birth.isoformat() if fields.date_of_birth else None,
-        )
+        key = identity_key_of(self._master_key, fields)
         for hit, verdict in verdicts.items():
             identities.record_disposition(
                 db,

@@ -13,6 +13,7 @@ import hmac
 import unicodedata
 
 from kyc.crypto import decode_key
+from kyc.documents.models import DocumentFields
 
 
 def _normalise(text: str) -> str:
@@ -25,3 +26,9 @@ def identity_key(master_key: str, name: str, birth_date: str | None) -> str:
     """The identity's key: order-, case- and accent-insensitive in the name."""
     message = f"{_normalise(name)}|{birth_date or ''}".encode()
     return hmac.new(decode_key(master_key), message, hashlib.sha256).hexdigest()
+
+
+def identity_key_of(master_key: str, identity: DocumentFields) -> str:
+    """The key of a document identity (the same name and birth date as it is screened with)."""
+    birth = identity.date_of_birth.isoformat() if identity.date_of_birth else None
+    return identity_key(master_key, identity.full_name, birth)

@@ -78,6 +78,7 @@ __all__ = [
     "VerificationReport",
     "VerificationResult",
     "VerificationState",
+    "screening_query_for",
 ]
 
 
@@ -405,3 +406,11 @@ class VerificationResult(BaseModel):
 
 
 VerificationReport.model_rebuild()
+
+
+def screening_query_for(identity: DocumentFields) -> ScreeningQuery:
+    """The screening query of an extracted or verified identity."""
+    birth = identity.date_of_birth.isoformat() if identity.date_of_birth else None
+    return ScreeningQuery(
+        name=identity.full_name, birth_date=birth, nationality=identity.nationality
+    )

@@ -37,7 +37,6 @@ with workflow.unsafe.imports_passed_through():
         ReviewDecision,
         ReviewOutcome,
         ScreeningCheck,
-        ScreeningQuery,
         ScreenInput,
         SelfieCheck,
         SessionStatus,
@@ -48,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
         VerificationReport,
         VerificationResult,
         VerificationState,
+        screening_query_for,
     )
 
 from workflows.review_rules import hit_verdict_problem, wait_for
@@ -314,20 +314,12 @@ class VerificationWorkflow:
 
             if options.screening.enabled and report.document.status == "verified":
                 self._set_step("screen")
-                fields = report.document.fields
-                name = " ".join(p for p in (fields.given_names, fields.surname) if p)
                 report.screening = await workflow.execute_activity(
                     "screen",
                     ScreenInput(
                         session_id=input.session_id,
                         platform_id=input.platform_id,
-                        query=ScreeningQuery(
-                            name=name,
-                            birth_date=fields.date_of_birth.isoformat()
-                            if fields.date_of_birth
-                            else None,
-                            nationality=fields.nationality,
-                        ),
+                        query=screening_query_for(report.document.fields),
                     ),
                     result_type=ScreeningCheck,
                     start_to_close_timeout=timedelta(minutes=2),

@@ -32,6 +32,11 @@ class DocumentFields(BaseModel):
     sex: Literal["M", "F", "X"] | None = None
     address: str | None = None
 
+    @property
+    def full_name(self) -> str:
+        """Given names then surname: the name screened and keyed for this identity."""
+        return " ".join(p for p in (self.given_names, self.surname) if p)
+
 
 class MrzReading(BaseModel):
     """An MRZ as read: its format, the corrected lines and each check digit's verdict."""
