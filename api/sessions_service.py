@@ -32,11 +32,12 @@ from kyc.crypto import SealedStore
 from kyc.db import events as db_events
 from kyc.db import sessions as db_sessions
 from kyc.db.ids import new_id, now
-from kyc.db.tables import FileRow, VerificationSessionRow
+from kyc.db.tables import EventRow, FileRow, VerificationSessionRow
 from kyc.errors import ImageRejected, InvalidRequest, InvalidState, KycError, MissingParameter
 from kyc.settings import Settings
 from kyc.types import (
     CancelRequest,
+    DeliverEventsInput,
     DocumentOptions,
     ReviewDecision,
     ReviewOutcome,
@@ -49,6 +50,7 @@ from kyc.types import (
     VerificationInput,
     VerificationState,
 )
+from workflows.event_delivery import EventDeliveryWorkflow
 from workflows.verification import KYC_NEEDS_REVIEW, KYC_STATUS, VerificationWorkflow
 
 log = logging.getLogger("kyc.api")
@@ -128,18 +130,19 @@ async def create_session(
             "The verification could not be started; nothing was stored. Retry later."
         ) from exc
     try:
-        await asyncio.to_thread(_store_created, db, row)
+        event = await asyncio.to_thread(_store_created, db, row)
     except Exception:
         db.rollback()
         await _terminate_quietly(temporal.get_workflow_handle(row.id), "session row not stored")
         raise
+    await deliver_if_subscribed(temporal, settings, db, event)
     return row, client_secret
 
 
-def _store_created(db: Session, row: VerificationSessionRow) -> None:
+def _store_created(db: Session, row: VerificationSessionRow) -> EventRow:
     """Insert the session and its `created` event in one short transaction."""
     db.add(row)
-    db_events.add_event(
+    event = db_events.add_event(
         db,
         row.platform_id,
         "identity.verification_session.created",
@@ -147,6 +150,28 @@ def _store_created(db: Session, row: VerificationSessionRow) -> None:
         dedupe_key=f"created:{row.id}",
     )
     db.commit()
+    return event
+
+
+async def deliver_if_subscribed(
+    temporal: Client, settings: Settings, db: Session, event: EventRow
+) -> None:
+    """Deliver an event the API recorded, through a workflow (durable retries), when some
+    webhook endpoint subscribes to it. A failure to start is logged, never raised: the event is
+    stored and listed by /v1/events either way."""
+    endpoints = await asyncio.to_thread(db_events.endpoints_for, db, event)
+    if not endpoints:
+        return
+    try:
+        await temporal.start_workflow(
+            EventDeliveryWorkflow.run,
+            DeliverEventsInput(event_ids=[event.id]),
+            id=f"deliver_{event.id}",
+            task_queue=settings.task_queue,
+            rpc_timeout=RPC_TIMEOUT,
+        )
+    except Exception as exc:
+        log.warning("could not start the delivery of event %s: %s", event.id, type(exc).__name__)
 
 
 async def _terminate_quietly(handle: WorkflowHandle[Any, Any], reason: str) -> None:
@@ -284,7 +309,7 @@ async def review(
 
 
 async def redact(
-    temporal: Client, sealed: SealedStore, db: Session, row: VerificationSessionRow
+    state: AppState, temporal: Client, sealed: SealedStore, db: Session, row: VerificationSessionRow
 ) -> VerificationState | None:
     """Cancel a running verification, shred its objects, scrub its row; returns the live state
     when a cancel happened."""
@@ -297,14 +322,15 @@ async def redact(
                 raise
             live = None  # it finished in the meantime: nothing left to stop
     await asyncio.to_thread(sealed.shred, row.id)
-    await asyncio.to_thread(_scrub, db, row, live)
+    event = await asyncio.to_thread(_scrub, db, row, live)
+    await deliver_if_subscribed(temporal, state.settings, db, event)
     return live
 
 
-def _scrub(db: Session, row: VerificationSessionRow, live: VerificationState | None) -> None:
+def _scrub(db: Session, row: VerificationSessionRow, live: VerificationState | None) -> EventRow:
     db_sessions.redact(db, row)
     db.flush()
-    db_events.add_event(
+    event = db_events.add_event(
         db,
         row.platform_id,
         "identity.verification_session.redacted",
@@ -312,3 +338,4 @@ def _scrub(db: Session, row: VerificationSessionRow, live: VerificationState | N
         dedupe_key=f"redacted:{row.id}",
     )
     db.commit()
+    return event

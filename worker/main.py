@@ -40,6 +40,7 @@ from kyc.db.sealing import ColumnSealer
 from kyc.settings import Settings
 from kyc.temporal import connect
 from kyc.types import MonitorInput, ScreeningCheck, ScreenInput
+from workflows.event_delivery import EventDeliveryWorkflow
 from workflows.monitoring import SCHEDULE_ID as MONITOR_SCHEDULE_ID
 from workflows.monitoring import ScreeningMonitorWorkflow
 from workflows.screening_alert import ScreeningAlertWorkflow
@@ -157,7 +158,12 @@ async def run_worker(settings: Settings) -> None:
             Worker(
                 client,
                 task_queue=settings.task_queue,
-                workflows=[VerificationWorkflow, ScreeningMonitorWorkflow, ScreeningAlertWorkflow],
+                workflows=[
+                    VerificationWorkflow,
+                    ScreeningMonitorWorkflow,
+                    ScreeningAlertWorkflow,
+                    EventDeliveryWorkflow,
+                ],
                 activities=[
                     records.decide,
                     records.record_status,

@@ -153,7 +153,7 @@ async def redact_session(
     parse(SessionExpandParams, body)
 
     async def work() -> dict[str, Any]:
-        live = await service.redact(await temporal(), sealed, db, row)
+        live = await service.redact(state, await temporal(), sealed, db, row)
         return session_object(row, live=live)
 
     return await idem.run(caller.platform_id, body, work)

@@ -48,6 +48,7 @@ from tests.api.api_helpers import (
     make_tenant,
 )
 from tests.db_fixtures import database_url  # noqa: F401  (shared DB fixture)
+from workflows.event_delivery import EventDeliveryWorkflow
 from workflows.verification import VerificationWorkflow
 
 
@@ -180,7 +181,7 @@ async def worker(
     async with Worker(
         temporal_env.client,
         task_queue=settings.task_queue,
-        workflows=[VerificationWorkflow],
+        workflows=[VerificationWorkflow, EventDeliveryWorkflow],
         activities=activities.all(),
     ) as running:
         yield running

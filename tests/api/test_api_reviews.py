@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 
 from kyc.db.engine import make_engine, session_scope
 from kyc.db.tables import VerificationSessionRow
 from kyc.settings import Settings
 from tests.api.api_helpers import SESSIONS, Tenant, create_session, upload, wait_status
+from tests.webhook_receiver import webhook_receiver
 
 
 async def needs_review(client: httpx.AsyncClient, tenant: Tenant, activities: object) -> str:
@@ -225,3 +228,38 @@ async def test_webhook_endpoints_lifecycle(
         headers=tenant.auth,
     )
     assert bad_url.json()["error"]["param"] == "url"
+
+
+async def test_api_recorded_events_reach_subscribed_endpoints(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    """`created` and `redacted` are recorded by the API, not the workflow: they are delivered
+    through EventDeliveryWorkflow, signed, to the endpoints that subscribe to them."""
+    with webhook_receiver() as receiver:
+        endpoint = await client.post(
+            "/v1/webhook_endpoints",
+            json={
+                "url": receiver.url,
+                "enabled_events": [
+                    "identity.verification_session.created",
+                    "identity.verification_session.redacted",
+                ],
+            },
+            headers=tenant.auth,
+        )
+        assert endpoint.status_code == 200, endpoint.text
+        session = await create_session(client, tenant)
+        await client.post(f"{SESSIONS}/{session['id']}/redact", headers=tenant.auth)
+        for _ in range(100):
+            if len(receiver.received) >= 2:
+                break
+            await asyncio.sleep(0.1)
+        got = sorted((r.event["type"], r.event["data"]["object"]["id"]) for r in receiver.received)
+        assert got == [
+            ("identity.verification_session.created", session["id"]),
+            ("identity.verification_session.redacted", session["id"]),
+        ]
+        assert all(
+            r.signature.startswith("t=") and ",v1=" in r.signature for r in receiver.received
+        )
+        await client.delete(f"/v1/webhook_endpoints/{endpoint.json()['id']}", headers=tenant.auth)

@@ -1,0 +1,102 @@
+"""deliver_events: signed like Stripe's webhooks, recorded, never delivered twice, retried."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy.engine import Engine
+from temporalio.exceptions import ApplicationError
+
+from activities.records import RecordActivities
+from kyc.crypto import generate_key
+from kyc.db import events as event_db
+from kyc.db.engine import make_engine, session_scope
+from kyc.db.platforms import create_platform
+from kyc.db.sealing import ColumnSealer
+from kyc.db.tables import WebhookDeliveryRow
+from kyc.types import DeliverEventsInput
+from tests.webhook_receiver import webhook_receiver
+
+MASTER = generate_key()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def setup(engine: Engine, url: str, events: list[str]) -> tuple[str, str, str]:
+    """A platform with one endpoint subscribed to `events`; returns (event id, endpoint id,
+    endpoint secret) of a new `verified` event."""
+    with session_scope(engine) as db:
+        platform = create_platform(db, "acme")
+        endpoint = event_db.create_webhook_endpoint(db, platform.id, url, events)
+        event = event_db.add_event(
+            db,
+            platform.id,
+            "identity.verification_session.verified",
+            {"object": {"id": "vs_1", "status": "verified"}},
+            dedupe_key=f"verified:{platform.id}",
+        )
+        return event.id, endpoint.id, endpoint.secret
+
+
+def deliveries(engine: Engine, event_id: str) -> list[WebhookDeliveryRow]:
+    with session_scope(engine) as db:
+        from sqlmodel import select
+
+        return list(
+            db.exec(select(WebhookDeliveryRow).where(WebhookDeliveryRow.event_id == event_id))
+        )
+
+
+async def test_delivery_is_signed_recorded_and_not_repeated(engine: Engine) -> None:
+    activity = RecordActivities(engine, ColumnSealer(MASTER), MASTER)
+    with webhook_receiver() as receiver:
+        event_id, _, secret = setup(engine, receiver.url, ["*"])
+        await activity.deliver_events(DeliverEventsInput(event_ids=[event_id]))
+        assert len(receiver.received) == 1
+        got = receiver.received[0]
+        assert got.event["id"] == event_id
+        assert got.event["type"] == "identity.verification_session.verified"
+        assert got.event["data"]["object"]["status"] == "verified"
+        parts = dict(p.split("=", 1) for p in got.signature.split(","))
+        expected = hmac.new(
+            secret.encode(), f"{parts['t']}.".encode() + got.body, hashlib.sha256
+        ).hexdigest()
+        assert hmac.compare_digest(parts["v1"], expected)
+        # A retried activity (or a second delivery run) does not send it again.
+        await activity.deliver_events(DeliverEventsInput(event_ids=[event_id]))
+        assert len(receiver.received) == 1
+    [row] = deliveries(engine, event_id)
+    assert (row.delivered, row.status_code, row.attempts) == (True, 200, 1)
+
+
+async def test_failed_delivery_raises_to_retry_then_succeeds(engine: Engine) -> None:
+    activity = RecordActivities(engine, ColumnSealer(MASTER), MASTER)
+    with webhook_receiver() as receiver:
+        event_id, _, _ = setup(engine, receiver.url, ["identity.verification_session.verified"])
+        receiver.status = 500
+        with pytest.raises(ApplicationError) as failed:
+            await activity.deliver_events(DeliverEventsInput(event_ids=[event_id]))
+        assert failed.value.type == "webhook_delivery_failed"
+        assert not failed.value.non_retryable
+        receiver.status = 204
+        await activity.deliver_events(DeliverEventsInput(event_ids=[event_id]))
+        assert len(receiver.received) == 2
+    [row] = deliveries(engine, event_id)
+    assert (row.delivered, row.status_code, row.attempts) == (True, 204, 2)
+
+
+async def test_unsubscribed_endpoint_receives_nothing(engine: Engine) -> None:
+    activity = RecordActivities(engine, ColumnSealer(MASTER), MASTER)
+    with webhook_receiver() as receiver:
+        event_id, _, _ = setup(engine, receiver.url, ["identity.verification_session.canceled"])
+        await activity.deliver_events(DeliverEventsInput(event_ids=[event_id]))
+        assert receiver.received == []
+    assert deliveries(engine, event_id) == []

@@ -1,0 +1,25 @@
+"""EventDeliveryWorkflow: webhook delivery of events the API records itself (`created`,
+`redacted`), with the same durable retries as the events the verification workflow emits."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from kyc.types import DeliverEventsInput
+
+from workflows.verification import WEBHOOK_RETRY
+
+
+@workflow.defn
+class EventDeliveryWorkflow:
+    @workflow.run
+    async def run(self, input: DeliverEventsInput) -> None:
+        await workflow.execute_activity(
+            "deliver_events",
+            input,
+            start_to_close_timeout=timedelta(minutes=2),
+            retry_policy=WEBHOOK_RETRY,
+        )
