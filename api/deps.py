@@ -6,9 +6,9 @@ import asyncio
 import base64
 import hmac
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.engine import Engine
@@ -27,6 +27,8 @@ from kyc.errors import AuthenticationFailed, NotFound, PermissionDenied
 from kyc.settings import Settings
 from kyc.storage import ObjectStore
 
+T = TypeVar("T")
+
 
 @dataclass
 class AppState:
@@ -38,6 +40,19 @@ class AppState:
     temporal: Client | None = None
     store: ObjectStore | None = None
     temporal_lock: asyncio.Lock | None = None
+    # SQLite admits one writer at a time and makes the others poll with sleeps, which starves
+    # some under load; with SQLite, this process's writers queue here instead (see `write`).
+    sqlite_writes: asyncio.Lock | None = None
+
+    async def write(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a blocking database write in a thread, queued behind this process's other
+        writers when the database is SQLite."""
+        if not self.engine.url.get_backend_name().startswith("sqlite"):
+            return await asyncio.to_thread(fn, *args)
+        if self.sqlite_writes is None:
+            self.sqlite_writes = asyncio.Lock()
+        async with self.sqlite_writes:
+            return await asyncio.to_thread(fn, *args)
 
 
 @dataclass(frozen=True)
@@ -160,9 +175,17 @@ def bearer_token(request: Request) -> str:
 
 def _find_caller(db: Session, token: str) -> Caller:
     key = platforms.find_key(db, token)
+    _release(db)
     if key is None:
         raise AuthenticationFailed(f"Invalid API Key provided: {_mask(token)}")
     return Caller(key.platform_id, key.id, key.kind, key.reviewer_name)
+
+
+def _release(db: Session) -> None:
+    """End the read transaction, returning its pooled connection, before the route awaits
+    Temporal or storage: a connection held across those waits starved the pool under load.
+    (A commit, not a rollback: with expire_on_commit=False loaded rows stay usable.)"""
+    db.commit()
 
 
 def _mask(token: str) -> str:
@@ -197,11 +220,13 @@ def session_caller(
         if not hmac.compare_digest(owner, session_id):
             raise NotFound(f"No such verification_session: '{session_id}'", param="id")
         row = db_sessions.get_session_by_client_secret(db, session_id, token)
+        _release(db)
         return SessionCaller(row.platform_id, row, by_client_secret=True)
     caller = _find_caller(db, token)
     if caller.kind != "secret":
         raise PermissionDenied("This endpoint needs a secret key or the session's client_secret.")
     row = db_sessions.get_session(db, caller.platform_id, session_id)
+    _release(db)
     return SessionCaller(caller.platform_id, row, by_client_secret=False)
 
 

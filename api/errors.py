@@ -13,6 +13,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
@@ -134,6 +136,16 @@ def install(app: FastAPI) -> None:
         kind = "api_error" if exc.status_code >= 500 else "invalid_request_error"
         return JSONResponse(
             error_body(kind, "request_failed", str(exc.detail)), status_code=exc.status_code
+        )
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        # The database is down, stayed locked past its busy timeout (SQLite), or every pooled
+        # connection stayed busy past the pool timeout: all retryable.
+        log.warning("%s %s: database unavailable", request.method, request.url.path)
+        return kyc_error_response(
+            ServiceUnavailable("The database is unavailable or busy; retry later.")
         )
 
     @app.exception_handler(Exception)

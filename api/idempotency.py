@@ -7,7 +7,6 @@ failed validation can be retried with the same key.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -50,15 +49,15 @@ class IdempotencyGuard:
             return JSONResponse(await work(), status_code=status_code)
         key = self.key
         fingerprint = request_fingerprint(self.method, self.path, params)
-        replay = await asyncio.to_thread(self._reserve, platform_id, fingerprint)
+        replay = await self.state.write(self._reserve, platform_id, fingerprint)
         if replay is not None:
             return replay
         try:
             response = await work()
         except BaseException:
-            await asyncio.to_thread(self._in_tx, idempotency.release, platform_id, key)
+            await self.state.write(self._in_tx, idempotency.release, platform_id, key)
             raise
-        await asyncio.to_thread(
+        await self.state.write(
             self._in_tx, idempotency.complete, platform_id, key, status_code, response
         )
         return JSONResponse(response, status_code=status_code)

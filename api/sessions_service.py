@@ -130,7 +130,7 @@ async def create_session(
             "The verification could not be started; nothing was stored. Retry later."
         ) from exc
     try:
-        event = await asyncio.to_thread(_store_created, db, row)
+        event = await state.write(_store_created, db, row)
     except Exception:
         db.rollback()
         await _terminate_quietly(temporal.get_workflow_handle(row.id), "session row not stored")
@@ -254,7 +254,9 @@ def _handle(temporal: Client, session_id: str) -> WorkflowHandle[Any, Any]:
     return temporal.get_workflow_handle_for(VerificationWorkflow.run, session_id)
 
 
-async def submit(temporal: Client, db: Session, row: VerificationSessionRow) -> SubmitResult:
+async def submit(
+    state: AppState, temporal: Client, db: Session, row: VerificationSessionRow
+) -> SubmitResult:
     files = db_sessions.pending_files(db, row.id)
     if "document_front" not in files:
         raise MissingParameter(
@@ -276,7 +278,7 @@ async def submit(temporal: Client, db: Session, row: VerificationSessionRow) -> 
         )
     except Exception as exc:
         raise temporal_error(exc) from exc
-    await asyncio.to_thread(_mark_submitted, db, list(files.values()))
+    await state.write(_mark_submitted, db, list(files.values()))
     return result
 
 
@@ -322,7 +324,7 @@ async def redact(
                 raise
             live = None  # it finished in the meantime: nothing left to stop
     await asyncio.to_thread(sealed.shred, row.id)
-    event = await asyncio.to_thread(_scrub, db, row, live)
+    event = await state.write(_scrub, db, row, live)
     await deliver_if_subscribed(temporal, state.settings, db, event)
     return live
 

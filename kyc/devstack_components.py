@@ -190,6 +190,7 @@ def api_command(settings: Settings) -> list[str]:
         sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
         "--host", settings.api_host,
         "--port", str(settings.api_port),
+        "--workers", str(settings.api_workers),
         "--no-access-log",
     ]  # fmt: skip
 

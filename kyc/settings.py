@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     # --- API ----------------------------------------------------------------------------------
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # uvicorn worker processes for `kyc api` / `kyc dev`; each has its own database pool and
+    # Temporal connection. More than one lets reads use every core.
+    api_workers: int = Field(default=1, ge=1, le=64)
     # Public base URL of the API, used for session `url`s and the codec endpoint.
     public_url: str = ""
     # Origins allowed to call the codec endpoint (the Temporal UI).

@@ -108,7 +108,7 @@ async def update_session(
                 f"The session is {row.status}; it can only be updated while it requires input."
             )
         if params.metadata is not None:
-            await asyncio.to_thread(service.update_metadata, db, row, params.metadata)
+            await state.write(service.update_metadata, db, row, params.metadata)
         return session_object(row, sealer=state.sealer, expand=params.expand)
 
     return await idem.run(caller.platform_id, body, work)
@@ -233,7 +233,7 @@ async def submit_session(
     async def work() -> dict[str, Any]:
         if row.redaction_status:
             raise InvalidState("The session was redacted.")
-        result = await service.submit(await temporal(), db, row)
+        result = await service.submit(state, await temporal(), db, row)
         obj = session_object(
             row, sealer=state.sealer, expand=[] if actor.by_client_secret else params.expand
         )

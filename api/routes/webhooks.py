@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
-from api.deps import Body, DbSession, Platform, Query, valid_path_ids
+from api.deps import Body, DbSession, Platform, Query, State, valid_path_ids
 from api.idempotency import Idempotent
 from api.params import ExpandParams, WebhookEndpointParams, WebhookListParams, parse
 from api.schemas import list_object, webhook_endpoint_object
@@ -37,7 +36,7 @@ EVENT_TYPES = {
 
 @router.post("", summary="Create a webhook endpoint")
 async def create_endpoint(
-    db: DbSession, caller: Platform, body: Body, idem: Idempotent
+    state: State, db: DbSession, caller: Platform, body: Body, idem: Idempotent
 ) -> JSONResponse:
     """The signing `secret` appears only in this response."""
     params = parse(WebhookEndpointParams, body)
@@ -56,7 +55,7 @@ async def create_endpoint(
         return webhook_endpoint_object(row, with_secret=True)
 
     async def work() -> dict[str, Any]:
-        return await asyncio.to_thread(insert)
+        return await state.write(insert)
 
     return await idem.run(caller.platform_id, body, work)
 

@@ -75,11 +75,12 @@ def test_seaweed_identities_carry_the_generated_keys() -> None:
 
 
 def test_api_and_worker_commands_run_modules_without_importing_them(tmp_path: Path) -> None:
-    s = make_settings(tmp_path, api_host="127.0.0.1", api_port=8123)
+    s = make_settings(tmp_path, api_host="127.0.0.1", api_port=8123, api_workers=2)
     api = devstack.api_command(s)
     assert api[:4] == [sys.executable, "-m", "uvicorn", "api.app:create_app"]
     assert "--factory" in api
     assert pairs(api, "--port") == ["8123"]
+    assert pairs(api, "--workers") == ["2"]
     assert devstack.worker_command() == [sys.executable, "-m", "worker"]
 
 
