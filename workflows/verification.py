@@ -264,10 +264,7 @@ class VerificationWorkflow:
                     require_selfie=options.document.require_matching_selfie,
                 ),
                 result_type=CaptureResult,
-                task_queue=input.ml_task_queue,
-                start_to_close_timeout=timedelta(minutes=2),
-                heartbeat_timeout=timedelta(seconds=60),
-                retry_policy=ML_RETRY,
+                **self._ml_options(timedelta(minutes=2)),
             )
             self._state.checks["capture"] = "passed"
 
@@ -286,10 +283,7 @@ class VerificationWorkflow:
                     engine=input.ocr_engine,
                 ),
                 result_type=DocumentCheck,
-                task_queue=input.ml_task_queue,
-                start_to_close_timeout=timedelta(minutes=5),
-                heartbeat_timeout=timedelta(seconds=60),
-                retry_policy=ML_RETRY,
+                **self._ml_options(timedelta(minutes=5)),
             )
             self._state.checks["document"] = report.document.status
 
@@ -305,10 +299,7 @@ class VerificationWorkflow:
                         identity=report.document.fields,
                     ),
                     result_type=SelfieCheck,
-                    task_queue=input.ml_task_queue,
-                    start_to_close_timeout=timedelta(minutes=5),
-                    heartbeat_timeout=timedelta(seconds=60),
-                    retry_policy=ML_RETRY,
+                    **self._ml_options(timedelta(minutes=5)),
                 )
                 self._state.checks["selfie"] = report.selfie.status
 
@@ -414,6 +405,15 @@ class VerificationWorkflow:
         with contextlib.suppress(asyncio.CancelledError, ActivityError):
             await task
         raise _Canceled()
+
+    def _ml_options(self, start_to_close: timedelta) -> dict[str, Any]:
+        """Options of the CPU-bound activities: their own queue, heartbeats, ML retries."""
+        return {
+            "task_queue": self._input.ml_task_queue,
+            "start_to_close_timeout": start_to_close,
+            "heartbeat_timeout": timedelta(seconds=60),
+            "retry_policy": ML_RETRY,
+        }
 
     def _set_step(self, step: Step) -> None:
         self._state.step = step
