@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
-import importlib.util
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -16,7 +14,7 @@ from temporalio.client import Client
 from api import errors
 from api.codec import codec_app
 from api.deps import AppState
-from api.routes import events, health, reports, reviews, sessions, webhooks
+from api.routes import events, health, pages, reports, reviews, sessions, webhooks
 from kyc import temporal as kyc_temporal
 from kyc.db.engine import make_engine
 from kyc.db.migrate import upgrade
@@ -91,12 +89,7 @@ def create_app(
         response.headers["Request-Id"] = f"req_{secrets.token_urlsafe(12)}"
         return response
 
-    for module in (sessions, reports, reviews, events, webhooks, health):
+    for module in (sessions, reports, reviews, events, webhooks, health, pages):
         app.include_router(module.router)
-    if importlib.util.find_spec("api.pages") is not None:
-        # The hosted capture page (api/pages/, its own package) joins when it exposes `router`.
-        pages = importlib.import_module("api.pages")
-        if hasattr(pages, "router"):
-            app.include_router(pages.router)
     app.mount("/codec", codec_app(settings))
     return app
