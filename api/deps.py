@@ -181,6 +181,14 @@ def _find_caller(db: Session, token: str) -> Caller:
     return Caller(key.platform_id, key.id, key.kind, key.reviewer_name)
 
 
+def platform_session(db: Session, platform_id: str, session_id: str) -> VerificationSessionRow:
+    """The platform's session, its read transaction ended: for routes that go on to await
+    Temporal (see `_release`)."""
+    row = db_sessions.get_session(db, platform_id, session_id)
+    _release(db)
+    return row
+
+
 def _release(db: Session) -> None:
     """End the read transaction, returning its pooled connection, before the route awaits
     Temporal or storage: a connection held across those waits starved the pool under load.

@@ -27,6 +27,7 @@ from api.deps import (
     State,
     Temporal,
     app_state,
+    platform_session,
     valid_path_ids,
 )
 from api.pages import console
@@ -246,7 +247,7 @@ async def review_decision(
     if reviewer is None:
         return _to_sign_in()
     fields = await _form(request)
-    row = db_sessions.get_session(db, reviewer.platform_id, session_id)
+    row = platform_session(db, reviewer.platform_id, session_id)
     outcome: dict[str, Any]
     status_code = 200
     try:

@@ -7,7 +7,17 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from api import sessions_service as service
-from api.deps import AnyKey, Body, DbSession, Query, Reviewer, State, Temporal, valid_path_ids
+from api.deps import (
+    AnyKey,
+    Body,
+    DbSession,
+    Query,
+    Reviewer,
+    State,
+    Temporal,
+    platform_session,
+    valid_path_ids,
+)
 from api.idempotency import Idempotent
 from api.params import ReviewDecisionParams, ReviewListParams, parse
 from api.schemas import (
@@ -67,7 +77,7 @@ async def decide_review(
     """`decision` = approve | reject | request_resubmission, optional `reason` (a public error
     code), `note`, and `screening_hits[<list>:<entity_id>]` = false_positive | confirmed.
     The workflow validates the decision and answers synchronously."""
-    row = db_sessions.get_session(db, caller.platform_id, session_id)
+    row = platform_session(db, caller.platform_id, session_id)
     params = parse(ReviewDecisionParams, body)
     decision = ReviewDecision(
         decision=params.decision,

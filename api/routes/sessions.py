@@ -21,6 +21,7 @@ from api.deps import (
     SessionActor,
     State,
     Temporal,
+    platform_session,
     valid_path_ids,
 )
 from api.idempotency import Idempotent
@@ -124,7 +125,7 @@ async def cancel_session(
     body: Body,
     idem: Idempotent,
 ) -> JSONResponse:
-    row = db_sessions.get_session(db, caller.platform_id, session_id)
+    row = platform_session(db, caller.platform_id, session_id)
     params = parse(SessionExpandParams, body)
 
     async def work() -> dict[str, Any]:
@@ -149,7 +150,7 @@ async def redact_session(
 ) -> JSONResponse:
     """Allowed in any status: cancels a running verification, then destroys its files (by
     crypto-shredding) and every piece of identity data kept for it."""
-    row = db_sessions.get_session(db, caller.platform_id, session_id)
+    row = platform_session(db, caller.platform_id, session_id)
     parse(SessionExpandParams, body)
 
     async def work() -> dict[str, Any]:
