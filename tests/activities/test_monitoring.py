@@ -18,7 +18,6 @@ from activities.records import RecordActivities
 from kyc.crypto import generate_key
 from kyc.db import sessions as session_db
 from kyc.db.engine import make_engine, session_scope
-from kyc.db.platforms import create_platform
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import EventRow, ScreeningAlertRow, VerificationSessionRow
 from kyc.screening.entities import BirthDate, ListedEntity, ListedName
@@ -37,6 +36,7 @@ from kyc.types import (
     SessionStatus,
     VerificationReport,
 )
+from tests.activities.factories import new_session
 
 MASTER = generate_key()
 
@@ -99,19 +99,7 @@ async def verified_session(
     approved_hits: list[str] = (),  # type: ignore[assignment]
 ) -> tuple[str, str]:
     """A session verified with this identity; `approved_hits` were reviewed and approved."""
-    with session_scope(engine) as db:
-        platform_id = platform_id or create_platform(db, "acme").id
-        session_id = session_db.create_session(
-            db,
-            platform_id=platform_id,
-            type="document",
-            options={},
-            metadata={},
-            client_reference_id=None,
-            return_url=None,
-            expires_after_s=3600,
-            client_secret="secret",
-        ).id
+    platform_id, session_id = new_session(engine, platform_id)
     hits = [ScreeningHit(list="un", entity_id=h, name="LISTED", score=0.9) for h in approved_hits]
     await RecordActivities(engine, ColumnSealer(MASTER), MASTER).record_status(
         RecordStatusInput(

@@ -15,7 +15,6 @@ from activities.records import RecordActivities
 from kyc.crypto import generate_key
 from kyc.db import sessions as session_db
 from kyc.db.engine import make_engine, session_scope
-from kyc.db.platforms import create_platform
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import EventRow, FaceTemplateRow, VerificationReportRow, VerificationSessionRow
 from kyc.types import (
@@ -33,6 +32,7 @@ from kyc.types import (
     SessionStatus,
     VerificationReport,
 )
+from tests.activities.factories import new_session
 
 MASTER = generate_key()
 IDENTITY = DocumentFields(
@@ -45,23 +45,6 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
     yield engine
     engine.dispose()
-
-
-def new_session(engine: Engine) -> tuple[str, str]:
-    with session_scope(engine) as db:
-        platform = create_platform(db, "acme")
-        row = session_db.create_session(
-            db,
-            platform_id=platform.id,
-            type="document",
-            options={},
-            metadata={},
-            client_reference_id=None,
-            return_url=None,
-            expires_after_s=3600,
-            client_secret="secret",
-        )
-        return platform.id, row.id
 
 
 def hit(entity_id: str) -> ScreeningHit:
@@ -239,7 +222,7 @@ async def test_duplicate_face_on_another_identity_is_flagged(engine: Engine) -> 
     face = [0.1] * 128
     assert duplicates(match_input(platform_id, first, IDENTITY), face) is None
     # Not verified yet: a second identity with the same face is not compared with it.
-    second = _another_session(engine, platform_id)
+    second = new_session(engine, platform_id)[1]
     other_identity = IDENTITY.model_copy(update={"surname": "LARSSON"})
     assert duplicates(match_input(platform_id, second, other_identity), face) is None
 
@@ -253,7 +236,7 @@ async def test_duplicate_face_on_another_identity_is_flagged(engine: Engine) -> 
     )
     assert duplicates(match_input(platform_id, second, other_identity), face) == first
     # The same identity verifying again is not a duplicate, nor is a different face.
-    third = _another_session(engine, platform_id)
+    third = new_session(engine, platform_id)[1]
     assert duplicates(match_input(platform_id, third, IDENTITY), face) is None
     different_face = [0.1] * 64 + [0.9] * 64
     assert duplicates(match_input(platform_id, third, other_identity), different_face) is None
@@ -271,18 +254,3 @@ async def test_redaction_deletes_the_face_template(engine: Engine) -> None:
         session_db.redact(db, row)
     with session_scope(engine) as db:
         assert db.get(FaceTemplateRow, session_id) is None
-
-
-def _another_session(engine: Engine, platform_id: str) -> str:
-    with session_scope(engine) as db:
-        return session_db.create_session(
-            db,
-            platform_id=platform_id,
-            type="document",
-            options={},
-            metadata={},
-            client_reference_id=None,
-            return_url=None,
-            expires_after_s=3600,
-            client_secret="s2",
-        ).id

@@ -1,0 +1,27 @@
+"""Small factories for the activity tests."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+
+from kyc.db import sessions as session_db
+from kyc.db.engine import session_scope
+from kyc.db.platforms import create_platform
+
+
+def new_session(engine: Engine, platform_id: str | None = None) -> tuple[str, str]:
+    """A new session row (of a new platform unless `platform_id`): (platform id, session id)."""
+    with session_scope(engine) as db:
+        platform_id = platform_id or create_platform(db, "acme").id
+        row = session_db.create_session(
+            db,
+            platform_id=platform_id,
+            type="document",
+            options={},
+            metadata={},
+            client_reference_id=None,
+            return_url=None,
+            expires_after_s=3600,
+            client_secret="secret",
+        )
+        return platform_id, row.id
