@@ -28,6 +28,14 @@ async def test_healthz_and_readyz(client: httpx.AsyncClient) -> None:
     }
 
 
+async def test_every_response_carries_a_fresh_request_id(client: httpx.AsyncClient) -> None:
+    ok, missing = await client.get("/healthz"), await client.get("/v1/nothing")
+    ids = [r.headers.get("request-id", "") for r in (ok, missing)]
+    assert missing.status_code == 404
+    assert all(i.startswith("req_") and len(i) > 10 for i in ids)
+    assert ids[0] != ids[1]
+
+
 async def test_openapi_lists_the_resources(client: httpx.AsyncClient) -> None:
     paths = (await client.get("/openapi.json")).json()["paths"]
     for path in (
