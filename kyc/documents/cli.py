@@ -13,17 +13,8 @@ import time
 from datetime import date
 from typing import Any
 
+from kyc.documents.models import KEY_FIELDS
 from kyc.documents.ocr import ENGINES
-
-_FIELD_NAMES = (
-    "surname",
-    "given_names",
-    "document_number",
-    "nationality",
-    "date_of_birth",
-    "expiration_date",
-    "sex",
-)
 
 
 def register(subparsers: Any) -> None:
@@ -70,7 +61,7 @@ def extract_one(
         "error_code": None,
         "mrz": None,
         "barcode": None,
-        "fields": dict.fromkeys(_FIELD_NAMES),
+        "fields": dict.fromkeys(KEY_FIELDS),
         "checks": [],
         "error": None,
         "timings_ms": {},
@@ -98,7 +89,7 @@ def extract_one(
         out["mrz"] = check.mrz.model_dump() if check.mrz else None
         out["barcode"] = check.barcode
         fields = check.fields.model_dump(mode="json")
-        out["fields"] = {k: fields.get(k) for k in _FIELD_NAMES}
+        out["fields"] = {k: fields.get(k) for k in KEY_FIELDS}
         out["checks"] = [c.model_dump() for c in check.checks]
     out["timings_ms"]["total"] = round((time.perf_counter() - start) * 1000, 1)
     return out

@@ -12,6 +12,19 @@ FieldOrigin = Literal["mrz", "barcode", "printed"]
 _ALL_TYPES: tuple[DocumentType, ...] = ("passport", "id_card", "driving_license")
 
 
+# The fields every reader must get right: compared by the accuracy floors and the bench, and
+# printed by `kyc extract`.
+KEY_FIELDS = (
+    "surname",
+    "given_names",
+    "document_number",
+    "nationality",
+    "date_of_birth",
+    "expiration_date",
+    "sex",
+)
+
+
 class FieldSource(BaseModel):
     """Where one extracted field came from and how sure we are (0..1)."""
 
