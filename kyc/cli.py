@@ -12,12 +12,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kyc", description="kycflow identity verification")
     sub = parser.add_subparsers(dest="command", required=True)
     # Imported here so `kyc --help` stays fast and one broken engine cannot hide the others.
-    from kyc import devcli
+    from kyc.dev import cli as dev_cli
     from kyc.documents import cli as documents_cli
     from kyc.faces import cli as faces_cli
     from kyc.screening import cli as screening_cli
 
-    for module in (documents_cli, faces_cli, screening_cli, devcli):
+    for module in (documents_cli, faces_cli, screening_cli, dev_cli):
         module.register(sub)
     return parser
 

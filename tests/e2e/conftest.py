@@ -12,13 +12,16 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from kyc import devstack
-from kyc.demo import KycClient, specimen_images
+from kyc.dev import components
+from kyc.dev import stack as dev_stack
+from kyc.dev.client import KycClient
+from kyc.dev.demo import specimen_images
+from kyc.dev.procs import DevStackError
 
 
 @dataclass
 class Stack:
-    dev: devstack.DevStack
+    dev: dev_stack.DevStack
     client: KycClient  # the dev platform's secret key
     reviewer: KycClient  # its reviewer key
     document: bytes = field(repr=False)  # specimen passport page (JPEG)
@@ -29,12 +32,12 @@ class Stack:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     state = tmp_path_factory.mktemp("kyc-state")
     # Every port its own (SeaweedFS's internal ones too), so it runs beside any `kyc dev`.
-    settings = devstack.isolated_settings(state)
-    dev = devstack.DevStack(settings, say=print)
+    settings = components.isolated_settings(state)
+    dev = dev_stack.DevStack(settings, say=print)
     handle: Stack | None = None
     try:
         dev.start()
-        keys = json.loads((state / devstack.DEV_KEYS_FILE).read_text())
+        keys = json.loads((state / components.DEV_KEYS_FILE).read_text())
         url = dev.settings.resolved_public_url
         client = KycClient(url, keys["secret_key"])
         reviewer = KycClient(url, keys["reviewer_key"])
@@ -43,7 +46,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield handle
         client.close()
         reviewer.close()
-    except devstack.DevStackError as exc:
+    except DevStackError as exc:
         pytest.fail(f"the stack did not start: {exc}")
     finally:
         # A test may have restarted the stack: stop the one running now.

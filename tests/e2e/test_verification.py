@@ -9,7 +9,7 @@ import time
 import pytest
 from temporalio.api.enums.v1 import EventType, PendingActivityState
 
-from kyc import devstack
+from kyc.dev import stack as dev_stack
 from kyc.temporal import connect
 
 from .conftest import Stack
@@ -113,7 +113,7 @@ def test_a_worker_killed_mid_verification_is_replaced_and_the_session_completes(
 def test_kyc_demo_reaches_verified_without_screening_when_no_list_is_imported(
     stack: Stack,
 ) -> None:
-    from kyc.demo import run
+    from kyc.dev.demo import run
 
     said: list[str] = []
     code = run(stack.dev.settings, timeout=240, say=said.append)
@@ -132,7 +132,7 @@ def test_a_verification_in_flight_completes_after_the_whole_stack_restarts(stack
     wait_for_extract(stack, session_id)
     settings = stack.dev.settings
     stack.dev.stop()  # what Ctrl-C on `kyc dev` does
-    stack.dev = devstack.DevStack(settings, say=print)
+    stack.dev = dev_stack.DevStack(settings, say=print)
     stack.dev.start()
     assert stack.dev.keys is not None and not stack.dev.keys.created  # same platform and keys
     final = stack.client.follow(session_id, timeout=300)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kyc import devstack
+from kyc.dev import components
 
 FAKES = Path(__file__).resolve().parent / "fake_components.py"
 
@@ -23,7 +23,7 @@ def env(tmp_path: Path) -> dict[str, str]:
     values = dict(os.environ)
     for key in [k for k in values if k.startswith("KYC_")]:
         del values[key]
-    s = devstack.isolated_settings(tmp_path / "state")
+    s = components.isolated_settings(tmp_path / "state")
     values.update(
         KYC_STATE_DIR=str(s.state_dir),
         KYC_API_PORT=str(s.api_port),

@@ -1,5 +1,5 @@
 """What each component of the embedded stack needs: generated secrets, command lines, the
-environment of the children, health checks and the database bootstrap (used by kyc.devstack).
+environment of the children, health checks and the database bootstrap (used by kyc.dev.stack).
 
 State dir layout: `secrets.json` (generated keys, read by `Settings.load()`), `dev-keys.json`
 (the dev platform's raw API keys, for `kyc demo`), `stack.json` (URLs and pids of the running
@@ -63,7 +63,7 @@ def isolated_settings(state_dir: Path, attempts: int = 200) -> Settings:
     """Settings for a stack that shares no port with any other (tests, benchmarks)."""
     import random
 
-    from kyc.devstack_procs import port_in_use
+    from kyc.dev.procs import port_in_use
 
     for _ in range(attempts):
         base = random.randrange(20000, 29990, 4)

@@ -2,7 +2,7 @@
 
 python fake_components.py api PORT   -> answers 200 on /readyz
 python fake_components.py worker     -> polls both task queues of the stack in KYC_* env
-python fake_components.py dev        -> `kyc dev` (devstack.run) with these two stand-ins
+python fake_components.py dev        -> `kyc dev` (dev_stack.run) with these two stand-ins
 """
 
 from __future__ import annotations
@@ -53,13 +53,13 @@ async def fake_worker() -> None:
 
 
 def fake_dev() -> int:
-    from kyc import devstack
+    from kyc.dev import stack as dev_stack
     from kyc.settings import Settings
 
     me = str(Path(__file__).resolve())
-    devstack.api_command = lambda s: [sys.executable, me, "api", str(s.api_port)]  # type: ignore[assignment]
-    devstack.worker_command = lambda: [sys.executable, me, "worker"]  # type: ignore[assignment]
-    return devstack.run(Settings.load())
+    dev_stack.api_command = lambda s: [sys.executable, me, "api", str(s.api_port)]  # type: ignore[assignment]
+    dev_stack.worker_command = lambda: [sys.executable, me, "worker"]  # type: ignore[assignment]
+    return dev_stack.run(Settings.load())
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from kyc.demo import describe_report, run
+from kyc.dev.demo import describe_report, run
 from kyc.settings import Settings
 
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from kyc import devstack
 from kyc.db.engine import make_engine, session_scope
 from kyc.db.platforms import find_key
-from kyc.devstack_procs import port_in_use
+from kyc.dev import components
+from kyc.dev import stack as dev_stack
+from kyc.dev.procs import DevStackError, port_in_use
 from kyc.settings import Settings
 from kyc.temporal import connect
 
@@ -19,7 +20,7 @@ from kyc.temporal import connect
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     # Ports of its own, SeaweedFS's internal ones included: runs beside any other stack.
-    return devstack.isolated_settings(tmp_path / "state")
+    return components.isolated_settings(tmp_path / "state")
 
 
 async def search_attributes(address: str) -> dict[str, int]:
@@ -35,7 +36,7 @@ async def search_attributes(address: str) -> dict[str, int]:
 @pytest.mark.slow
 def test_infrastructure_starts_stops_and_resumes_with_state(settings: Settings) -> None:
     said: list[str] = []
-    stack = devstack.DevStack(settings, say=said.append, with_api=False, with_worker=False)
+    stack = dev_stack.DevStack(settings, say=said.append, with_api=False, with_worker=False)
     try:
         stack.start()
         assert {"temporal", "seaweedfs"} == set(stack.children)
@@ -52,9 +53,9 @@ def test_infrastructure_starts_stops_and_resumes_with_state(settings: Settings) 
         stack.stop()
     assert not stack_file.exists()
     assert not port_in_use("127.0.0.1", settings.temporal_port)
-    assert not any(port_in_use("127.0.0.1", p) for p in devstack.weed_port_list(settings))
+    assert not any(port_in_use("127.0.0.1", p) for p in components.weed_port_list(settings))
 
-    again = devstack.DevStack(settings, say=said.append, with_api=False, with_worker=False)
+    again = dev_stack.DevStack(settings, say=said.append, with_api=False, with_worker=False)
     try:
         again.start()
         assert again.keys is not None and not again.keys.created
@@ -70,9 +71,9 @@ def test_a_taken_port_is_refused_before_anything_starts(settings: Settings) -> N
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", settings.temporal_port))
         sock.listen()
-        stack = devstack.DevStack(settings, say=lambda _: None)
+        stack = dev_stack.DevStack(settings, say=lambda _: None)
         stack.prepare()
-        with pytest.raises(devstack.DevStackError, match="--temporal-port or KYC_TEMPORAL_PORT"):
+        with pytest.raises(DevStackError, match="--temporal-port or KYC_TEMPORAL_PORT"):
             stack.check_ports()
     assert stack.children == {}
 
@@ -81,7 +82,7 @@ def test_a_taken_port_is_refused_before_anything_starts(settings: Settings) -> N
 def test_components_given_by_url_are_used_instead_of_started(
     settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    owner = devstack.DevStack(settings, say=lambda _: None, with_api=False, with_worker=False)
+    owner = dev_stack.DevStack(settings, say=lambda _: None, with_api=False, with_worker=False)
     try:
         owner.start()
         s = owner.settings
@@ -96,7 +97,7 @@ def test_components_given_by_url_are_used_instead_of_started(
             s3_secret_key=s.s3_secret_key,
         )
         said: list[str] = []
-        guest = devstack.DevStack(
+        guest = dev_stack.DevStack(
             guest_settings, say=said.append, with_api=False, with_worker=False
         )
         guest.start()

@@ -5,8 +5,8 @@ is set in the settings (`KYC_TEMPORAL_ADDRESS`, `KYC_S3_ENDPOINT`, `KYC_DATABASE
 instead of being started. The API and the worker are launched as `python -m ...` child
 processes, never imported: `kyc/` does not import `api` or `worker` (DESIGN §2).
 
-The pieces live beside this supervisor: kyc.devstack_components (secrets, command lines, health
-checks, bootstrap) and kyc.devstack_procs (child processes, ports, binaries).
+The pieces live beside this supervisor: kyc.dev.components (secrets, command lines, health
+checks, bootstrap) and kyc.dev.procs (child processes, ports, binaries).
 """
 
 from __future__ import annotations
@@ -22,22 +22,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kyc.devstack_components import (
+from kyc.dev.components import (
     DEV_KEYS_FILE,
-    SEARCH_ATTRIBUTES,
     SECRETS_FILE,
     STACK_FILE,
-    TEMPORAL_DYNAMIC_CONFIG,
-    WEED_FIXED_PORTS,
     DevKeys,
     api_command,
     bootstrap,
     child_env,
     ensure_secrets,
-    free_port,
     http_ok,
     isolated_settings,
-    pollers_since,
     queue_polled,
     read_stack,
     reap_orphans,
@@ -46,46 +41,11 @@ from kyc.devstack_components import (
     temporal_command,
     temporal_serving,
     weed_port_list,
-    weed_ports,
     worker_command,
     write_private,
 )
-from kyc.devstack_procs import ChildProcess, DevStackError, check_ports, find_binary, wait_until
+from kyc.dev.procs import ChildProcess, DevStackError, check_ports, find_binary, wait_until
 from kyc.settings import Settings
-
-__all__ = [
-    "DEV_KEYS_FILE",
-    "SEARCH_ATTRIBUTES",
-    "SECRETS_FILE",
-    "STACK_FILE",
-    "TEMPORAL_DYNAMIC_CONFIG",
-    "WEED_FIXED_PORTS",
-    "DevKeys",
-    "DevStack",
-    "DevStackError",
-    "StackHandle",
-    "api_command",
-    "bootstrap",
-    "child_env",
-    "ensure_secrets",
-    "free_port",
-    "http_ok",
-    "isolated_settings",
-    "open_stack",
-    "pollers_since",
-    "queue_polled",
-    "read_stack",
-    "reap_orphans",
-    "run",
-    "seaweed_command",
-    "seaweed_identities",
-    "temporal_command",
-    "temporal_serving",
-    "weed_port_list",
-    "weed_ports",
-    "worker_command",
-    "write_private",
-]
 
 Say = Callable[[str], None]
 

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from kyc import devstack
 from kyc.crypto import decode_key
-from kyc.devstack_procs import ChildProcess, DevStackError, check_ports, find_binary, wait_until
+from kyc.dev import components
+from kyc.dev import stack as dev_stack
+from kyc.dev.procs import ChildProcess, DevStackError, check_ports, find_binary, wait_until
 from kyc.settings import Settings
 
 
@@ -30,7 +31,7 @@ def test_temporal_command_is_loopback_sqlite_wal_with_dynamic_config(tmp_path: P
     s = make_settings(
         tmp_path, temporal_port=7300, temporal_ui_port=8300, api_port=8100, operator_token="op"
     )
-    argv = devstack.temporal_command(s, "/bin/temporal")
+    argv = components.temporal_command(s, "/bin/temporal")
     assert argv[:3] == ["/bin/temporal", "server", "start-dev"]
     assert pairs(argv, "--ip") == ["127.0.0.1"]
     assert pairs(argv, "--port") == ["7300"]
@@ -52,7 +53,7 @@ def test_temporal_command_is_loopback_sqlite_wal_with_dynamic_config(tmp_path: P
 
 def test_seaweed_command_binds_loopback_only(tmp_path: Path) -> None:
     s = make_settings(tmp_path, s3_port=8444)
-    argv = devstack.seaweed_command(s, "/bin/weed", tmp_path / "ids.json")
+    argv = components.seaweed_command(s, "/bin/weed", tmp_path / "ids.json")
     assert argv[:2] == ["/bin/weed", "mini"]
     flags = set(argv[2:])
     assert {
@@ -68,7 +69,7 @@ def test_seaweed_command_binds_loopback_only(tmp_path: Path) -> None:
 
 
 def test_seaweed_identities_carry_the_generated_keys() -> None:
-    doc = devstack.seaweed_identities("AK1", "SK1")
+    doc = components.seaweed_identities("AK1", "SK1")
     (identity,) = doc["identities"]
     assert identity["credentials"] == [{"accessKey": "AK1", "secretKey": "SK1"}]
     assert {"Read", "Write", "List"} <= set(identity["actions"])
@@ -76,16 +77,16 @@ def test_seaweed_identities_carry_the_generated_keys() -> None:
 
 def test_api_and_worker_commands_run_modules_without_importing_them(tmp_path: Path) -> None:
     s = make_settings(tmp_path, api_host="127.0.0.1", api_port=8123, api_workers=2)
-    api = devstack.api_command(s)
+    api = components.api_command(s)
     assert api[:4] == [sys.executable, "-m", "uvicorn", "api.app:create_app"]
     assert "--factory" in api
     assert pairs(api, "--port") == ["8123"]
     assert pairs(api, "--workers") == ["2"]
-    assert devstack.worker_command() == [sys.executable, "-m", "worker"]
+    assert components.worker_command() == [sys.executable, "-m", "worker"]
 
 
 def test_ensure_secrets_generates_once_with_owner_only_mode(tmp_path: Path) -> None:
-    values, created = devstack.ensure_secrets(tmp_path)
+    values, created = components.ensure_secrets(tmp_path)
     assert set(created) == {
         "s3_access_key",
         "s3_secret_key",
@@ -97,7 +98,7 @@ def test_ensure_secrets_generates_once_with_owner_only_mode(tmp_path: Path) -> N
     assert values["master_key"] != values["payload_key"]
     path = tmp_path / "secrets.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    again, created_again = devstack.ensure_secrets(tmp_path)
+    again, created_again = components.ensure_secrets(tmp_path)
     assert created_again == []
     assert again == values
     # Settings.load() picks them up by field name.
@@ -108,14 +109,14 @@ def test_ensure_secrets_generates_once_with_owner_only_mode(tmp_path: Path) -> N
 
 def test_ensure_secrets_fills_only_missing_values(tmp_path: Path) -> None:
     (tmp_path / "secrets.json").write_text(json.dumps({"master_key": "kept"}))
-    values, created = devstack.ensure_secrets(tmp_path)
+    values, created = components.ensure_secrets(tmp_path)
     assert values["master_key"] == "kept"
     assert "master_key" not in created and "payload_key" in created
 
 
 def test_child_env_points_children_at_the_same_stack(tmp_path: Path) -> None:
     s = make_settings(tmp_path, api_port=8123, temporal_port=7300, s3_port=8444)
-    env = devstack.child_env(s)
+    env = components.child_env(s)
     assert env["KYC_STATE_DIR"] == str(tmp_path.resolve())
     assert env["KYC_TEMPORAL_ADDRESS"] == "127.0.0.1:7300"
     assert env["KYC_S3_ENDPOINT"] == "http://127.0.0.1:8444"
@@ -131,9 +132,9 @@ def test_pollers_since_ignores_pollers_of_a_previous_run() -> None:
             {"identity": "2@h", "lastAccessTime": "2026-01-01T10:05:00Z"},
         ]
     }
-    assert devstack.pollers_since(answer, datetime(2026, 1, 1, 10, 1, tzinfo=UTC)) == 1
-    assert devstack.pollers_since(answer, datetime(2026, 1, 1, 9, 0, tzinfo=UTC)) == 2
-    assert devstack.pollers_since({"pollers": None}, datetime(2026, 1, 1, tzinfo=UTC)) == 0
+    assert components.pollers_since(answer, datetime(2026, 1, 1, 10, 1, tzinfo=UTC)) == 1
+    assert components.pollers_since(answer, datetime(2026, 1, 1, 9, 0, tzinfo=UTC)) == 2
+    assert components.pollers_since({"pollers": None}, datetime(2026, 1, 1, tzinfo=UTC)) == 0
 
 
 def test_port_in_use_names_the_port_and_the_setting() -> None:
@@ -142,7 +143,7 @@ def test_port_in_use_names_the_port_and_the_setting() -> None:
         sock.listen()
         port = sock.getsockname()[1]
         with pytest.raises(DevStackError, match=rf"127.0.0.1:{port} .*--api-port or KYC_API_PORT"):
-            check_ports("127.0.0.1", [(port, devstack._moved_by("the API", "api-port"))])
+            check_ports("127.0.0.1", [(port, dev_stack._moved_by("the API", "api-port"))])
 
 
 def test_missing_binary_names_its_package(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -183,23 +184,23 @@ def test_child_stop_escalates_to_kill_after_the_timeout(tmp_path: Path) -> None:
 
 def test_bootstrap_creates_keys_once_and_again_when_the_database_is_new(tmp_path: Path) -> None:
     s = make_settings(tmp_path)
-    first = devstack.bootstrap(s)
+    first = components.bootstrap(s)
     assert first.created and first.secret_key.startswith("sk_test_")
     assert first.reviewer_key.startswith("rk_test_")
     keys_file = tmp_path / "dev-keys.json"
     assert stat.S_IMODE(keys_file.stat().st_mode) == 0o600
-    second = devstack.bootstrap(s)
+    second = components.bootstrap(s)
     assert not second.created and second.secret_key == first.secret_key
     (tmp_path / "kyc.db").unlink()
-    third = devstack.bootstrap(s)
+    third = components.bootstrap(s)
     assert third.created and third.secret_key != first.secret_key
 
 
 def test_weed_internal_ports_default_to_its_fixed_ones_or_follow_the_base(tmp_path: Path) -> None:
     default = make_settings(tmp_path)
-    assert set(devstack.weed_port_list(default)) == set(devstack.WEED_FIXED_PORTS)
+    assert set(components.weed_port_list(default)) == set(components.WEED_FIXED_PORTS)
     moved = make_settings(tmp_path, s3_internal_port_base=24000)
-    assert devstack.weed_port_list(moved) == [
+    assert components.weed_port_list(moved) == [
         24000,
         24001,
         24002,
@@ -209,15 +210,15 @@ def test_weed_internal_ports_default_to_its_fixed_ones_or_follow_the_base(tmp_pa
         34002,
         34003,
     ]
-    argv = devstack.seaweed_command(moved, "/bin/weed", tmp_path / "ids.json")
+    argv = components.seaweed_command(moved, "/bin/weed", tmp_path / "ids.json")
     assert {"-master.port=24000", "-master.port.grpc=34000", "-admin.port=24003"} <= set(argv)
     assert "-admin.port.grpc=34003" in argv
 
 
 def test_isolated_settings_share_no_port(tmp_path: Path) -> None:
-    a = devstack.isolated_settings(tmp_path / "a")
-    b = devstack.isolated_settings(tmp_path / "b")
+    a = components.isolated_settings(tmp_path / "a")
+    b = components.isolated_settings(tmp_path / "b")
     ports_a = {a.api_port, a.temporal_port, a.temporal_ui_port, a.s3_port}
-    ports_a |= set(devstack.weed_port_list(a))
+    ports_a |= set(components.weed_port_list(a))
     assert len(ports_a) == 4 + 8
     assert a.s3_internal_port_base != 0 and a.state_dir != b.state_dir

@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 from kyc.cli import build_parser
-from kyc.devstack import ensure_secrets
+from kyc.dev.components import ensure_secrets
 
 KYC = Path(sys.executable).parent / "kyc"
 

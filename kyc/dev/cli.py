@@ -41,37 +41,37 @@ def _state_dir_flag(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
-    from kyc import devstack
+    from kyc.dev import stack
 
-    return devstack.run(apply_flags(args))
+    return stack.run(apply_flags(args))
 
 
 def cmd_api(args: argparse.Namespace) -> int:
-    from kyc import devstack
+    from kyc.dev.components import api_command
 
     settings = apply_flags(args)
     if not args.no_migrate:
         from kyc.db.migrate import upgrade
 
         upgrade(settings.resolved_database_url)
-    argv = devstack.api_command(settings)
+    argv = api_command(settings)
     sys.stdout.flush()
     os.execv(argv[0], argv)
     return 1  # not reached
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from kyc import devstack
+    from kyc.dev.components import worker_command
 
     apply_flags(args)
-    argv = devstack.worker_command()
+    argv = worker_command()
     sys.stdout.flush()
     os.execv(argv[0], argv)
     return 1  # not reached
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from kyc.demo import run as run_demo
+    from kyc.dev.demo import run as run_demo
 
     return run_demo(apply_flags(args), timeout=args.timeout)
 
