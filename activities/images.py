@@ -16,6 +16,7 @@ from temporalio import activity
 
 from activities.errors import domain_errors
 from kyc import images
+from kyc.contracts import ActivityName
 from kyc.crypto import SealedStore
 from kyc.errors import ImageRejected
 from kyc.types import (
@@ -53,7 +54,7 @@ class ImageActivities:
         self._match_faces = match_faces
         self._duplicate_check = duplicate_check
 
-    @activity.defn(name="capture")
+    @activity.defn(name=ActivityName.CAPTURE)
     @domain_errors
     def capture(self, input: CaptureInput) -> CaptureResult:
         """Decode, orient and quality-check each file; store the normalised images."""
@@ -81,7 +82,7 @@ class ImageActivities:
             )
         return CaptureResult(images=result)  # type: ignore[arg-type]
 
-    @activity.defn(name="extract")
+    @activity.defn(name=ActivityName.EXTRACT)
     @domain_errors
     def extract(self, input: ExtractInput) -> DocumentCheck:
         """Read the document (MRZ, barcode, printed fields) and apply the document rules."""
@@ -90,7 +91,7 @@ class ImageActivities:
         activity.heartbeat("extracting")
         return self._extract_document(front, back, rules=input.rules, engine=input.engine)
 
-    @activity.defn(name="match")
+    @activity.defn(name=ActivityName.MATCH)
     @domain_errors
     def match(self, input: MatchInput) -> SelfieCheck:
         """Compare the document portrait with the selfie; keep the portrait crop for reviewers."""

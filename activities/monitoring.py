@@ -24,6 +24,7 @@ from temporalio.service import RPCError
 
 from activities.errors import async_domain_errors
 from activities.records import public_session
+from kyc.contracts import ActivityName, EventType, WorkflowName, alert_workflow_id
 from kyc.db import events as event_db
 from kyc.db import identities
 from kyc.db import monitoring as monitoring_db
@@ -47,13 +48,6 @@ from kyc.types import (
     StartAlertReviewsInput,
     screening_query_for,
 )
-
-ALERT_EVENT = "identity.verification_session.screening_alert"
-ALERT_WORKFLOW = "ScreeningAlertWorkflow"  # workflows/screening_alert.py, started by name
-
-
-def alert_workflow_id(session_id: str, snapshot_id: str) -> str:
-    return f"alert_{session_id}_{snapshot_id}"
 
 
 @dataclass
@@ -81,7 +75,7 @@ class MonitoringActivities:
         self._current_snapshot = current_snapshot
         self._client = client
 
-    @activity.defn(name="monitoring_plan")
+    @activity.defn(name=ActivityName.MONITORING_PLAN)
     @async_domain_errors
     async def monitoring_plan(self, input: MonitoringPlanInput) -> MonitoringPlan:
         """The current snapshot, and whether its monitoring run already completed."""
@@ -95,7 +89,7 @@ class MonitoringActivities:
             fresh = monitoring_db.start_run(db, snapshot_id)
         return MonitoringPlan(snapshot_id=snapshot_id, already_monitored=not fresh)
 
-    @activity.defn(name="rescreen_verified")
+    @activity.defn(name=ActivityName.RESCREEN_VERIFIED)
     @async_domain_errors
     async def rescreen_verified(self, input: RescreenInput) -> RescreenResult:
         """Re-screen one batch of verified sessions; store and announce their new hits."""
@@ -122,7 +116,7 @@ class MonitoringActivities:
                 event = event_db.add_event(
                     db,
                     row.platform_id,
-                    ALERT_EVENT,
+                    EventType.SCREENING_ALERT.value,
                     {"object": public_session(row)},
                     dedupe_key=f"{row.id}:screening_alert:{input.snapshot_id}",
                 )
@@ -205,7 +199,7 @@ class MonitoringActivities:
             superseded_workflow_id=superseded,
         )
 
-    @activity.defn(name="start_alert_reviews")
+    @activity.defn(name=ActivityName.START_ALERT_REVIEWS)
     async def start_alert_reviews(self, input: StartAlertReviewsInput) -> None:
         """Start each alert's ScreeningAlertWorkflow (once: a retry finds it started)."""
         if self._client is None:
@@ -218,7 +212,7 @@ class MonitoringActivities:
                     await self._client.get_workflow_handle(alert.superseded_workflow_id).cancel()
             with contextlib.suppress(WorkflowAlreadyStartedError):
                 await self._client.start_workflow(
-                    ALERT_WORKFLOW,
+                    WorkflowName.SCREENING_ALERT,
                     ScreeningAlertInput(
                         session_id=alert.session_id,
                         platform_id=alert.platform_id,
@@ -232,7 +226,7 @@ class MonitoringActivities:
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 )
 
-    @activity.defn(name="complete_monitoring")
+    @activity.defn(name=ActivityName.COMPLETE_MONITORING)
     @async_domain_errors
     async def complete_monitoring(self, input: CompleteMonitoringInput) -> None:
         """Mark the snapshot monitored, so later runs skip it."""

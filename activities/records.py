@@ -18,6 +18,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.errors import async_domain_errors
 from kyc import policy
+from kyc.contracts import ActivityName
 from kyc.db import events as event_db
 from kyc.db import identities
 from kyc.db import monitoring as monitoring_db
@@ -82,12 +83,12 @@ class RecordActivities:
         self._screen_identity = screen_identity
         self._webhook_timeout_s = webhook_timeout_s
 
-    @activity.defn(name="decide")
+    @activity.defn(name=ActivityName.DECIDE)
     async def decide(self, input: DecideInput) -> Decision:
         """`kyc.policy.decide`, recorded in history so policy changes never break replays."""
         return policy.decide(input.report, input.options, input.screening_not_run_action)
 
-    @activity.defn(name="record_status")
+    @activity.defn(name=ActivityName.RECORD_STATUS)
     @async_domain_errors
     async def record_status(self, input: RecordStatusInput) -> RecordStatusResult:
         """Persist a status change, its review audit row and its event, in one transaction."""
@@ -176,7 +177,7 @@ class RecordActivities:
         sealed = self._sealer.unseal(f"{row.id}:verified_outputs", row.verified_outputs_sealed)
         return DocumentFields.model_validate(sealed)
 
-    @activity.defn(name="screen")
+    @activity.defn(name=ActivityName.SCREEN)
     @async_domain_errors
     async def screen(self, input: ScreenInput) -> ScreeningCheck:
         """Screen the identity; hits a reviewer cleared for this identity are not raised again."""
@@ -196,7 +197,7 @@ class RecordActivities:
             update={"hits": hits, "status": "hit" if hits else "clear", "reason": reason}
         )
 
-    @activity.defn(name="deliver_events")
+    @activity.defn(name=ActivityName.DELIVER_EVENTS)
     async def deliver_events(self, input: DeliverEventsInput) -> None:
         """POST each event to every subscribed endpoint, signed; raise to retry failures."""
         failures: list[str] = []

@@ -28,6 +28,7 @@ from api.errors import ServiceUnavailable, temporal_error
 from api.params import SessionCreateParams
 from api.schemas import session_object
 from kyc import images
+from kyc.contracts import EventType, delivery_workflow_id
 from kyc.crypto import SealedStore
 from kyc.db import events as db_events
 from kyc.db import sessions as db_sessions
@@ -145,7 +146,7 @@ def _store_created(db: Session, row: VerificationSessionRow) -> EventRow:
     event = db_events.add_event(
         db,
         row.platform_id,
-        "identity.verification_session.created",
+        EventType.CREATED.value,
         {"object": session_object(row)},
         dedupe_key=f"created:{row.id}",
     )
@@ -166,7 +167,7 @@ async def deliver_if_subscribed(
         await temporal.start_workflow(
             EventDeliveryWorkflow.run,
             DeliverEventsInput(event_ids=[event.id]),
-            id=f"deliver_{event.id}",
+            id=delivery_workflow_id(event.id),
             task_queue=settings.task_queue,
             rpc_timeout=RPC_TIMEOUT,
         )
@@ -335,7 +336,7 @@ def _scrub(db: Session, row: VerificationSessionRow, live: VerificationState | N
     event = db_events.add_event(
         db,
         row.platform_id,
-        "identity.verification_session.redacted",
+        EventType.REDACTED.value,
         {"object": session_object(row, live=live)},
         dedupe_key=f"redacted:{row.id}",
     )

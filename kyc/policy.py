@@ -10,11 +10,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from kyc.contracts import ReviewReason
 from kyc.types import CheckError, Decision, SessionOptions, VerificationReport
-
-ReviewReason = Literal[
-    "face_match_inconclusive", "duplicate_face", "screening_hit", "screening_not_run"
-]
 
 
 def decide(
@@ -34,7 +31,7 @@ def decide(
         )
     reasons.append("document: every check passed")
 
-    review: list[str] = []
+    review: list[ReviewReason] = []
     if options.document.require_matching_selfie:
         selfie = report.selfie
         if selfie is None:
@@ -73,7 +70,7 @@ def decide(
             reasons.append("screening: no listed person matched")
 
     if review:
-        return Decision(status="needs_review", review_reasons=review, reasons=reasons)
+        return Decision(status="needs_review", review_reasons=[*map(str, review)], reasons=reasons)
     return Decision(status="verified", reasons=reasons)
 
 

@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kyc.contracts import ML_TASK_QUEUE, TASK_QUEUE
 from kyc.storage import ObjectStore, S3Config
 
 PLACEHOLDER = "change-me"
@@ -35,8 +36,8 @@ class Settings(BaseSettings):
     temporal_ui_port: int = 8233  # embedded dev server's Web UI port
     # Base URL of the Temporal Web UI, for links printed by the CLI and shown to reviewers.
     temporal_ui_url: str = ""
-    task_queue: str = "kyc"  # orchestration and I/O activities
-    ml_task_queue: str = "kyc-ml"  # OCR and face activities (CPU-bound)
+    task_queue: str = TASK_QUEUE  # orchestration and I/O activities
+    ml_task_queue: str = ML_TASK_QUEUE  # OCR and face activities (CPU-bound)
     # Which queues this worker process polls: "kyc", "kyc-ml" or both (comma-separated), so
     # production can run separate pools for orchestration and ML.
     worker_queues: str = "kyc,kyc-ml"

@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from kyc.contracts import ML_TASK_QUEUE, FilePurpose
 from kyc.documents.models import (
     DocumentCheck,
     DocumentFields,
@@ -96,7 +97,6 @@ class SessionStatus(StrEnum):
         return self in (SessionStatus.verified, SessionStatus.canceled)
 
 
-FilePurpose = Literal["document_front", "document_back", "selfie"]
 Step = Literal[
     "awaiting_input", "capture", "extract", "match", "screen", "decide", "review", "done"
 ]
@@ -167,7 +167,7 @@ class VerificationInput(BaseModel):
     minimum_age: int = 18
     screening_not_run_action: Literal["review", "allow"] = "review"
     ocr_engine: str = "rapidocr"
-    ml_task_queue: str = "kyc-ml"  # where capture/extract/match run (CPU-bound pool)
+    ml_task_queue: str = ML_TASK_QUEUE  # where capture/extract/match run (CPU-bound pool)
     # Reviewer ids allowed to decide this session's reviews; empty means any reviewer of the
     # platform (the API checks the key belongs to the platform before calling the update).
     reviewers: list[str] = Field(default_factory=list)

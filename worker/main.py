@@ -34,6 +34,7 @@ from activities.duplicates import DuplicateFaces
 from activities.images import ImageActivities
 from activities.monitoring import MonitoringActivities
 from activities.records import RecordActivities
+from kyc.contracts import ML_TASK_QUEUE, MONITOR_SCHEDULE_ID, TASK_QUEUE, TASK_QUEUES
 from kyc.crypto import SealedStore
 from kyc.db.engine import make_engine
 from kyc.db.sealing import ColumnSealer
@@ -41,7 +42,6 @@ from kyc.settings import Settings
 from kyc.temporal import connect
 from kyc.types import MonitorInput, ScreeningCheck, ScreenInput
 from workflows.event_delivery import EventDeliveryWorkflow
-from workflows.monitoring import SCHEDULE_ID as MONITOR_SCHEDULE_ID
 from workflows.monitoring import ScreeningMonitorWorkflow
 from workflows.screening_alert import ScreeningAlertWorkflow
 from workflows.verification import VerificationWorkflow
@@ -129,7 +129,7 @@ async def ensure_monitor_schedule(client: Client, settings: Settings) -> None:
 
 async def run_worker(settings: Settings) -> None:
     queues = {q.strip() for q in settings.worker_queues.split(",") if q.strip()}
-    unknown = queues - {"kyc", "kyc-ml"}
+    unknown = queues - set(TASK_QUEUES)
     if unknown:
         raise SystemExit(f"KYC_WORKER_QUEUES has unknown queue(s): {', '.join(sorted(unknown))}")
     client = await connect(
@@ -137,7 +137,7 @@ async def run_worker(settings: Settings) -> None:
     )
     engine = make_engine(settings.resolved_database_url)
     workers: list[Worker] = []
-    if "kyc" in queues:
+    if TASK_QUEUE in queues:
         current = build_current_index(settings)
         records = RecordActivities(
             engine,
@@ -177,7 +177,7 @@ async def run_worker(settings: Settings) -> None:
             )
         )
         await ensure_monitor_schedule(client, settings)
-    if "kyc-ml" in queues:
+    if ML_TASK_QUEUE in queues:
         store = settings.object_store()
         images = build_image_activities(
             settings,

@@ -19,6 +19,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from kyc.contracts import ActivityName, WorkflowName
     from kyc.types import (
         CompleteMonitoringInput,
         DeliverEventsInput,
@@ -32,18 +33,17 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.verification import IO_RETRY, WEBHOOK_RETRY
 
-SCHEDULE_ID = "kyc-screening-monitor"
 MAX_BATCHES_PER_RUN = 200  # continue as new before the history gets long
 
 
-@workflow.defn
+@workflow.defn(name=WorkflowName.SCREENING_MONITOR)
 class ScreeningMonitorWorkflow:
     @workflow.run
     async def run(self, input: MonitorInput) -> MonitorResult:
         snapshot_id = input.snapshot_id
         if snapshot_id is None:
             plan = await workflow.execute_activity(
-                "monitoring_plan",
+                ActivityName.MONITORING_PLAN,
                 MonitoringPlanInput(),
                 result_type=MonitoringPlan,
                 start_to_close_timeout=timedelta(minutes=1),
@@ -60,7 +60,7 @@ class ScreeningMonitorWorkflow:
         for batch_number in range(1, MAX_BATCHES_PER_RUN + 1):
             try:
                 batch = await workflow.execute_activity(
-                    "rescreen_verified",
+                    ActivityName.RESCREEN_VERIFIED,
                     RescreenInput(
                         snapshot_id=snapshot_id,
                         after_session_id=after,
@@ -83,7 +83,7 @@ class ScreeningMonitorWorkflow:
             alerts += len(batch.alerts)
             if batch.alerts:
                 await workflow.execute_activity(
-                    "start_alert_reviews",
+                    ActivityName.START_ALERT_REVIEWS,
                     StartAlertReviewsInput(
                         snapshot_id=snapshot_id,
                         alerts=batch.alerts,
@@ -96,7 +96,7 @@ class ScreeningMonitorWorkflow:
             if batch.event_ids:
                 deliveries.append(
                     workflow.start_activity(
-                        "deliver_events",
+                        ActivityName.DELIVER_EVENTS,
                         DeliverEventsInput(event_ids=batch.event_ids),
                         start_to_close_timeout=timedelta(minutes=2),
                         retry_policy=WEBHOOK_RETRY,
@@ -122,7 +122,7 @@ class ScreeningMonitorWorkflow:
                 )
 
         await workflow.execute_activity(
-            "complete_monitoring",
+            ActivityName.COMPLETE_MONITORING,
             CompleteMonitoringInput(snapshot_id=snapshot_id, sessions=sessions, alerts=alerts),
             start_to_close_timeout=timedelta(minutes=1),
             retry_policy=IO_RETRY,

@@ -19,6 +19,13 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from kyc.contracts import (
+        SCREENING_MATCH_CONFIRMED,
+        ActivityName,
+        EventType,
+        ReviewReason,
+        WorkflowName,
+    )
     from kyc.types import (
         CheckError,
         DeliverEventsInput,
@@ -35,10 +42,10 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows.review_rules import hit_verdict_problem, wait_for
 
-REVIEW_REASON = "screening_alert"
+REVIEW_REASON: ReviewReason = "screening_alert"
 
 
-@workflow.defn
+@workflow.defn(name=WorkflowName.SCREENING_ALERT)
 class ScreeningAlertWorkflow:
     @workflow.init
     def __init__(self, input: ScreeningAlertInput) -> None:
@@ -74,7 +81,7 @@ class ScreeningAlertWorkflow:
             return "No review is pending for this session."
         if decision.decision == "request_resubmission":
             return "A screening alert on a verified session is approved or rejected."
-        if decision.reason and decision.reason != "screening_match_confirmed":
+        if decision.reason and decision.reason != SCREENING_MATCH_CONFIRMED:
             return f"Unknown rejection reason {decision.reason!r} for a screening alert."
         return hit_verdict_problem(decision, set(self._input.hits))
 
@@ -85,12 +92,15 @@ class ScreeningAlertWorkflow:
         self._state.review_pending = True
         self._state.review_deadline = deadline
         try:
-            await self._record(SessionStatus.verified, "", pending=True, deadline=deadline)
+            await self._record(SessionStatus.verified, None, pending=True, deadline=deadline)
             decided = lambda: self._review is not None  # noqa: E731
             escalate_after = timeout * input.review_escalation_fraction
             if not await wait_for(decided, escalate_after):
                 await self._record(
-                    SessionStatus.verified, "review_escalated", pending=True, deadline=deadline
+                    SessionStatus.verified,
+                    EventType.REVIEW_ESCALATED,
+                    pending=True,
+                    deadline=deadline,
                 )
                 await workflow.wait_condition(decided)
         except asyncio.CancelledError:
@@ -102,12 +112,12 @@ class ScreeningAlertWorkflow:
         self._state.review_pending = False
         if review.decision == "approve":
             verdicts = {h: review.screening_hits.get(h, "false_positive") for h in input.hits}
-            status, error, event = SessionStatus.verified, None, ""
+            status, error, event = SessionStatus.verified, None, None
         else:
             verdicts = {h: review.screening_hits.get(h, "confirmed") for h in input.hits}
-            status, event = SessionStatus.canceled, "canceled"
+            status, event = SessionStatus.canceled, EventType.CANCELED
             error = CheckError(
-                code="screening_match_confirmed",
+                code=SCREENING_MATCH_CONFIRMED,
                 reason=review.note or "A reviewer confirmed a sanctions or PEP list match.",
             )
         decided_review = review.model_copy(update={"screening_hits": verdicts})
@@ -131,7 +141,7 @@ class ScreeningAlertWorkflow:
     async def _record(
         self,
         status: SessionStatus,
-        event: str,
+        event: EventType | None,
         *,
         pending: bool,
         deadline: datetime | None = None,
@@ -141,17 +151,17 @@ class ScreeningAlertWorkflow:
         """Persist the review state (the session's status only changes on a confirmed hit)."""
         info = workflow.info()
         result = await workflow.execute_activity(
-            "record_status",
+            ActivityName.RECORD_STATUS,
             RecordStatusInput(
                 session_id=self._input.session_id,
                 status=status,
-                event_type=f"identity.verification_session.{event}" if event else "",
+                event_type=event.value if event else "",
                 last_error=error,
                 review_reasons=[REVIEW_REASON] if pending else [],
                 review_deadline=deadline,
                 review_decision=decision,
                 occurred_at=workflow.now(),
-                dedupe_key=f"{info.workflow_id}:{event}",
+                dedupe_key=f"{info.workflow_id}:{event.short if event else ''}",
                 review_pending=pending,
                 review_workflow_id=info.workflow_id,
             ),
@@ -162,7 +172,7 @@ class ScreeningAlertWorkflow:
         if result.event_ids:
             self._deliveries.append(
                 workflow.start_activity(
-                    "deliver_events",
+                    ActivityName.DELIVER_EVENTS,
                     DeliverEventsInput(event_ids=result.event_ids),
                     start_to_close_timeout=timedelta(minutes=2),
                     retry_policy=WEBHOOK_RETRY,

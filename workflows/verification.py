@@ -20,6 +20,18 @@ from temporalio.common import RetryPolicy, SearchAttributeKey
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from kyc.contracts import (
+        ABANDONED,
+        REJECTED_BY_REVIEWER,
+        REVIEW_TIMED_OUT,
+        REVIEWER_REASON_CODES,
+        SCREENING_MATCH_CONFIRMED,
+        SEARCH_ATTRIBUTE_NEEDS_REVIEW,
+        SEARCH_ATTRIBUTE_STATUS,
+        ActivityName,
+        EventType,
+        WorkflowName,
+    )
     from kyc.types import (
         CancelRequest,
         CaptureInput,
@@ -52,8 +64,8 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows.review_rules import hit_verdict_problem, wait_for
 
-KYC_STATUS = SearchAttributeKey.for_keyword("KycStatus")
-KYC_NEEDS_REVIEW = SearchAttributeKey.for_bool("KycNeedsReview")
+KYC_STATUS = SearchAttributeKey.for_keyword(SEARCH_ATTRIBUTE_STATUS)
+KYC_NEEDS_REVIEW = SearchAttributeKey.for_bool(SEARCH_ATTRIBUTE_NEEDS_REVIEW)
 
 # Domain failures are raised by activities as non-retryable ApplicationErrors whose type is the
 # public error code; everything else (storage, DB) is retried with backoff.
@@ -76,24 +88,12 @@ WEBHOOK_RETRY = RetryPolicy(
     maximum_attempts=8,
 )
 
-REJECT_CODES = {
-    "rejected_by_reviewer",
-    "screening_match_confirmed",
-    "document_unverified_other",
-    "document_expired",
-    "document_type_not_supported",
-    "selfie_face_mismatch",
-    "selfie_unverified_other",
-    "under_supported_age",
-    "consent_declined",
-}
-
 
 class _Canceled(Exception):
     """Internal: a cancel request interrupted processing."""
 
 
-@workflow.defn
+@workflow.defn(name=WorkflowName.VERIFICATION)
 class VerificationWorkflow:
     @workflow.init
     def __init__(self, input: VerificationInput) -> None:
@@ -186,7 +186,7 @@ class VerificationWorkflow:
         if (
             decision.decision == "reject"
             and decision.reason
-            and decision.reason not in REJECT_CODES
+            and decision.reason not in REVIEWER_REASON_CODES
         ):
             return f"Unknown rejection reason {decision.reason!r}."
         return hit_verdict_problem(decision, self._pending_hits)
@@ -207,16 +207,14 @@ class VerificationWorkflow:
             if not got_input:
                 return await self._finish(
                     SessionStatus.canceled,
-                    CheckError(
-                        code="abandoned", reason="The session expired without a submission."
-                    ),
+                    CheckError(code=ABANDONED, reason="The session expired without a submission."),
                 )
             submission = self._submission
             assert submission is not None
             self._state.attempt += 1
             self._state.last_error = None
             self._state.checks = {}
-            await self._record(SessionStatus.processing, "processing", step="capture")
+            await self._record(SessionStatus.processing, EventType.PROCESSING, step="capture")
             self._submission = None  # lets the `submit` update return
 
             try:
@@ -245,7 +243,10 @@ class VerificationWorkflow:
                     SessionStatus.canceled, CheckError(code=last_error.code, reason=reason), report
                 )
             await self._record(
-                SessionStatus.requires_input, "requires_input", last_error=last_error, report=report
+                SessionStatus.requires_input,
+                EventType.REQUIRES_INPUT,
+                last_error=last_error,
+                report=report,
             )
 
     async def _verify(self, submission: Submission) -> VerificationReport:
@@ -256,7 +257,7 @@ class VerificationWorkflow:
         try:
             self._set_step("capture")
             captured = await workflow.execute_activity(
-                "capture",
+                ActivityName.CAPTURE,
                 CaptureInput(
                     session_id=input.session_id,
                     attempt=self._state.attempt,
@@ -270,7 +271,7 @@ class VerificationWorkflow:
 
             self._set_step("extract")
             report.document = await workflow.execute_activity(
-                "extract",
+                ActivityName.EXTRACT,
                 ExtractInput(
                     session_id=input.session_id,
                     front=captured.images["document_front"],
@@ -290,7 +291,7 @@ class VerificationWorkflow:
             if options.document.require_matching_selfie and report.document.status == "verified":
                 self._set_step("match")
                 report.selfie = await workflow.execute_activity(
-                    "match",
+                    ActivityName.MATCH,
                     MatchInput(
                         session_id=input.session_id,
                         platform_id=input.platform_id,
@@ -306,7 +307,7 @@ class VerificationWorkflow:
             if options.screening.enabled and report.document.status == "verified":
                 self._set_step("screen")
                 report.screening = await workflow.execute_activity(
-                    "screen",
+                    ActivityName.SCREEN,
                     ScreenInput(
                         session_id=input.session_id,
                         platform_id=input.platform_id,
@@ -330,7 +331,7 @@ class VerificationWorkflow:
 
         self._set_step("decide")
         report.decision = await workflow.execute_activity(
-            "decide",
+            ActivityName.DECIDE,
             DecideInput(
                 report=report,
                 options=options,
@@ -357,7 +358,7 @@ class VerificationWorkflow:
         self._review = None
         await self._record(
             SessionStatus.needs_review,
-            "needs_review",
+            EventType.NEEDS_REVIEW,
             step="review",
             report=report,
             review_reasons=decision.review_reasons,
@@ -371,7 +372,7 @@ class VerificationWorkflow:
         if not await wait_for(decided, escalate_after):
             await self._record(
                 SessionStatus.needs_review,
-                "review_escalated",
+                EventType.REVIEW_ESCALATED,
                 review_reasons=decision.review_reasons,
                 review_deadline=deadline,
             )
@@ -383,7 +384,7 @@ class VerificationWorkflow:
         review = self._review or ReviewDecision(
             decision=input.review_default_action,
             reviewer_id="system:review_timeout",
-            reason="review_timed_out",
+            reason=REVIEW_TIMED_OUT,
             note="No reviewer decided before the review timeout.",
         )
         status, error = _review_result(review)
@@ -421,7 +422,7 @@ class VerificationWorkflow:
     async def _record(
         self,
         status: SessionStatus,
-        event: str,
+        event: EventType,
         *,
         step: Step | None = None,
         last_error: CheckError | None = None,
@@ -445,11 +446,11 @@ class VerificationWorkflow:
         if status == SessionStatus.verified and report and report.document:
             verified_identity = report.document.fields
         result = await workflow.execute_activity(
-            "record_status",
+            ActivityName.RECORD_STATUS,
             RecordStatusInput(
                 session_id=input.session_id,
                 status=status,
-                event_type=f"identity.verification_session.{event}",
+                event_type=event.value,
                 last_error=last_error,
                 report=report,
                 review_reasons=review_reasons or [],
@@ -457,7 +458,7 @@ class VerificationWorkflow:
                 review_decision=self._decided,
                 verified_identity=verified_identity,
                 occurred_at=workflow.now(),
-                dedupe_key=f"{event}:{self._state.attempt}:{workflow.info().run_id}",
+                dedupe_key=f"{event.short}:{self._state.attempt}:{workflow.info().run_id}",
             ),
             result_type=RecordStatusResult,
             start_to_close_timeout=timedelta(seconds=30),
@@ -467,7 +468,7 @@ class VerificationWorkflow:
         if result.event_ids:
             self._deliveries.append(
                 workflow.start_activity(
-                    "deliver_events",
+                    ActivityName.DELIVER_EVENTS,
                     DeliverEventsInput(event_ids=result.event_ids),
                     start_to_close_timeout=timedelta(minutes=2),
                     retry_policy=WEBHOOK_RETRY,
@@ -481,7 +482,7 @@ class VerificationWorkflow:
         report: VerificationReport | None = None,
     ) -> VerificationResult:
         self._state.review_pending = False
-        event = "verified" if status == SessionStatus.verified else "canceled"
+        event = EventType.VERIFIED if status == SessionStatus.verified else EventType.CANCELED
         await self._record(status, event, step="done", last_error=last_error, report=report)
         # Webhook deliveries run to their own retry limit; a failure there must not fail the
         # verification, whose outcome is already persisted.
@@ -505,13 +506,11 @@ def _review_result(review: ReviewDecision) -> tuple[SessionStatus, CheckError | 
         return SessionStatus.verified, None
     if kind == "reject":
         confirmed = "confirmed" in review.screening_hits.values()
-        code = review.reason or (
-            "screening_match_confirmed" if confirmed else "rejected_by_reviewer"
-        )
+        code = review.reason or (SCREENING_MATCH_CONFIRMED if confirmed else REJECTED_BY_REVIEWER)
         return SessionStatus.canceled, CheckError(
             code=code, reason=review.note or "A reviewer rejected the verification."
         )
-    code = review.reason or "rejected_by_reviewer"
+    code = review.reason or REJECTED_BY_REVIEWER
     return SessionStatus.requires_input, CheckError(
         code=code, reason=review.note or "A reviewer asked for new images."
     )

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from api.deps import AppState
 from kyc import images
+from kyc.contracts import REVIEWER_REASON_CODES, UPLOAD_PURPOSES
 from kyc.db import sessions as db_sessions
 from kyc.db.ids import now
 from kyc.db.tables import VerificationSessionRow
@@ -24,18 +25,7 @@ from kyc.settings import Settings
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True))
-IMAGE_NAMES = ("document_front", "document_back", "selfie", "portrait")
-# Public error codes a reviewer can give with a rejection or a resubmission request.
-REASONS = (
-    "rejected_by_reviewer",
-    "document_unverified_other",
-    "document_expired",
-    "document_type_not_supported",
-    "under_supported_age",
-    "selfie_face_mismatch",
-    "selfie_unverified_other",
-    "screening_match_confirmed",
-)
+IMAGE_NAMES = (*UPLOAD_PURPOSES, "portrait")
 FIELD_LABELS = {
     "surname": "Surname",
     "given_names": "Given names",
@@ -56,7 +46,7 @@ FACE_MESSAGES = {
 
 
 def render(template: str, **context: Any) -> str:
-    context.setdefault("reasons", REASONS)
+    context.setdefault("reasons", REVIEWER_REASON_CODES)
     return _env.get_template(template).render(**context)
 
 
@@ -220,11 +210,7 @@ def case(state: AppState, db: Session, platform_id: str, session_id: str) -> dic
     latest = reports[-1] if reports else {}
     prefix = f"sessions/{row.id}/attempts/{latest.get('attempt')}/"
     keys = _store_keys(state, prefix) if latest else set()
-    present = [
-        name
-        for name in ("document_front", "document_back", "selfie")
-        if f"{prefix}{name}.png" in keys
-    ]
+    present = [name for name in UPLOAD_PURPOSES if f"{prefix}{name}.png" in keys]
     selfie = latest.get("selfie") or {}
     settings = state.settings
     at = now()
@@ -277,10 +263,10 @@ def decision_kind(value: str) -> Literal["approve", "reject", "request_resubmiss
 
 
 def decision_reason(kind: str, value: str) -> str | None:
-    """The reason code of a rejection or resubmission request (one of REASONS), else None."""
+    """The reason code of a rejection or resubmission request, else None."""
     if kind == "approve" or not value:
         return None
-    if value not in REASONS:
+    if value not in REVIEWER_REASON_CODES:
         raise InvalidRequest(f"Unknown reason code {value[:64]!r}.", param="reason")
     return value
 

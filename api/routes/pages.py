@@ -31,6 +31,7 @@ from api.deps import (
     valid_path_ids,
 )
 from api.pages import console
+from kyc.contracts import UPLOAD_PURPOSES
 from kyc.db import platforms
 from kyc.db import sessions as db_sessions
 from kyc.db.ids import now
@@ -53,7 +54,6 @@ PAGE_HEADERS = {
     "Permissions-Policy": "camera=(self), microphone=(), geolocation=()",
 }
 STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
-PURPOSES = ("document_front", "document_back", "selfie")
 REVIEWER_COOKIE = "kyc_reviewer"
 CSRF_COOKIE = "kyc_csrf"
 
@@ -128,8 +128,10 @@ async def capture_check(request: Request, state: State, actor: ClientActor) -> J
         raise InvalidRequest("The multipart body could not be parsed.", param="file") from exc
     try:
         purpose, upload = form.get("purpose"), form.get("file")
-        if purpose not in PURPOSES:
-            raise InvalidRequest(f"purpose must be one of {', '.join(PURPOSES)}.", param="purpose")
+        if purpose not in UPLOAD_PURPOSES:
+            raise InvalidRequest(
+                f"purpose must be one of {', '.join(UPLOAD_PURPOSES)}.", param="purpose"
+            )
         if not isinstance(upload, UploadFile):
             raise MissingParameter("Missing required param: file.", param="file")
         data = await upload.read(state.settings.max_upload_bytes + 1)

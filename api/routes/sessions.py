@@ -33,12 +33,12 @@ from api.params import (
     parse,
 )
 from api.schemas import list_object, session_object
+from kyc.contracts import UPLOAD_PURPOSES
 from kyc.db import sessions as db_sessions
 from kyc.errors import InvalidRequest, InvalidState, MissingParameter, PayloadTooLarge
 from kyc.types import SessionStatus
 
 PATH = "/v1/identity/verification_sessions"
-PURPOSES = ("document_front", "document_back", "selfie")
 router = APIRouter(
     prefix=PATH, tags=["verification_sessions"], dependencies=[Depends(valid_path_ids)]
 )
@@ -191,9 +191,9 @@ async def upload_file(
         purpose = form.get("purpose")
         if not purpose:
             raise MissingParameter("Missing required param: purpose.", param="purpose")
-        if purpose not in PURPOSES:
+        if purpose not in UPLOAD_PURPOSES:
             raise InvalidRequest(
-                f"Invalid purpose: must be one of {', '.join(PURPOSES)}.", param="purpose"
+                f"Invalid purpose: must be one of {', '.join(UPLOAD_PURPOSES)}.", param="purpose"
             )
         upload = form.get("file")
         if not isinstance(upload, UploadFile):

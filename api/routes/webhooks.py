@@ -11,27 +11,13 @@ from api.deps import Body, DbSession, Platform, Query, State, valid_path_ids
 from api.idempotency import Idempotent
 from api.params import ExpandParams, WebhookEndpointParams, WebhookListParams, parse
 from api.schemas import list_object, webhook_endpoint_object
+from kyc.contracts import EventType
 from kyc.db import events as db_events
 from kyc.db.webhook_endpoints import delete_webhook_endpoint
 from kyc.errors import InvalidRequest
 
 PATH = "/v1/webhook_endpoints"
 router = APIRouter(prefix=PATH, tags=["webhook_endpoints"], dependencies=[Depends(valid_path_ids)])
-
-EVENT_TYPES = {
-    f"identity.verification_session.{name}"
-    for name in (
-        "created",
-        "processing",
-        "requires_input",
-        "verified",
-        "canceled",
-        "redacted",
-        "needs_review",
-        "review_escalated",
-        "screening_alert",
-    )
-}
 
 
 @router.post("", summary="Create a webhook endpoint")
@@ -41,7 +27,7 @@ async def create_endpoint(
     """The signing `secret` appears only in this response."""
     params = parse(WebhookEndpointParams, body)
     for i, name in enumerate(params.enabled_events):
-        if name != "*" and name not in EVENT_TYPES:
+        if name != "*" and name not in set(EventType):
             raise InvalidRequest(
                 f"Invalid enabled_events[{i}]: unknown event type {name!r}.",
                 param=f"enabled_events[{i}]",

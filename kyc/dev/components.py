@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kyc.contracts import SEARCH_ATTRIBUTES
 from kyc.crypto import generate_key
 from kyc.settings import Settings
 
@@ -36,7 +37,6 @@ TEMPORAL_DYNAMIC_CONFIG = {
     "history.timerProcessorMaxPollRPS": "1000",
     "history.visibilityProcessorMaxPollRPS": "1000",
 }
-SEARCH_ATTRIBUTES = {"KycStatus": "Keyword", "KycNeedsReview": "Bool"}
 # Ports `weed mini` opens whatever we pass (master, filer, volume and their gRPC twins, admin).
 WEED_FIXED_PORTS = (9333, 19333, 8888, 18888, 9340, 19340, 23646, 33646)
 WEED_GRPC_OFFSET = 10000  # weed's convention; its plugin worker dials admin + 10000 regardless

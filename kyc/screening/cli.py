@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kyc.contracts import MONITOR_SCHEDULE_ID
+
 if TYPE_CHECKING:
     from kyc.screening.index import ScreeningIndex
     from kyc.screening.models import ScreeningHit, ScreeningQuery
@@ -170,9 +172,6 @@ def run_import(args: argparse.Namespace) -> int:
     print(info.model_dump_json(indent=2))
     _trigger_monitoring()
     return 0
-
-
-MONITOR_SCHEDULE_ID = "kyc-screening-monitor"  # created by the worker (worker/main.py)
 
 
 def _trigger_monitoring(timeout_s: float = 3.0) -> None:

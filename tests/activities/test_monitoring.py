@@ -13,8 +13,9 @@ from sqlmodel import select
 from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
-from activities.monitoring import ALERT_EVENT, MonitoringActivities
+from activities.monitoring import MonitoringActivities
 from activities.records import RecordActivities
+from kyc.contracts import EventType
 from kyc.crypto import generate_key
 from kyc.db import sessions as session_db
 from kyc.db.engine import make_engine, session_scope
@@ -180,7 +181,7 @@ async def test_new_snapshot_alerts_newly_listed_identities_once(engine: Engine) 
         assert stored[0].hit_sealed is not None and surname.encode() not in stored[0].hit_sealed
         events = db.exec(
             select(EventRow).where(
-                EventRow.platform_id == platform_id, EventRow.type == ALERT_EVENT
+                EventRow.platform_id == platform_id, EventRow.type == EventType.SCREENING_ALERT
             )
         ).all()
         assert [e.data["object"]["id"] for e in events] == [listed]

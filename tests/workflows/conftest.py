@@ -12,6 +12,7 @@ from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
 
+from kyc.contracts import SEARCH_ATTRIBUTE_NEEDS_REVIEW, SEARCH_ATTRIBUTE_STATUS
 from kyc.crypto import generate_key
 from kyc.temporal import data_converter
 
@@ -43,8 +44,8 @@ async def register_search_attributes(environment: WorkflowEnvironment) -> None:
         AddSearchAttributesRequest(
             namespace=environment.client.namespace,
             search_attributes={
-                "KycStatus": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-                "KycNeedsReview": IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+                SEARCH_ATTRIBUTE_STATUS: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+                SEARCH_ATTRIBUTE_NEEDS_REVIEW: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
             },
         )
     )

@@ -1,0 +1,122 @@
+"""Names shared by every layer: task queues, workflow and activity names, schedule and workflow
+ids, search attributes, event types, public reason codes and upload purposes.
+
+Standard library only, so the workflow sandbox can import it and a name can be changed (or
+found) in one place. Changing a workflow, activity or search attribute name breaks running
+workflows and recorded histories: these values are part of the wire contract.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal, get_args
+
+# --- task queues ---------------------------------------------------------------------------------
+
+TASK_QUEUE = "kyc"  # orchestration and I/O activities
+ML_TASK_QUEUE = "kyc-ml"  # OCR and face activities (CPU-bound)
+TASK_QUEUES = (TASK_QUEUE, ML_TASK_QUEUE)
+
+
+# --- workflows and activities (registered and started by these names) ----------------------------
+
+
+class WorkflowName(StrEnum):
+    VERIFICATION = "VerificationWorkflow"
+    SCREENING_MONITOR = "ScreeningMonitorWorkflow"
+    SCREENING_ALERT = "ScreeningAlertWorkflow"
+    EVENT_DELIVERY = "EventDeliveryWorkflow"
+
+
+class ActivityName(StrEnum):
+    CAPTURE = "capture"
+    EXTRACT = "extract"
+    MATCH = "match"
+    SCREEN = "screen"
+    DECIDE = "decide"
+    RECORD_STATUS = "record_status"
+    DELIVER_EVENTS = "deliver_events"
+    MONITORING_PLAN = "monitoring_plan"
+    RESCREEN_VERIFIED = "rescreen_verified"
+    START_ALERT_REVIEWS = "start_alert_reviews"
+    COMPLETE_MONITORING = "complete_monitoring"
+
+
+# --- ids -----------------------------------------------------------------------------------------
+
+MONITOR_SCHEDULE_ID = "kyc-screening-monitor"  # created by the worker, triggered by `kyc lists`
+
+
+def alert_workflow_id(session_id: str, snapshot_id: str) -> str:
+    """The ScreeningAlertWorkflow of new hits on a verified session from one list snapshot."""
+    return f"alert_{session_id}_{snapshot_id}"
+
+
+def delivery_workflow_id(event_id: str) -> str:
+    """The EventDeliveryWorkflow of an event the API recorded itself."""
+    return f"deliver_{event_id}"
+
+
+# --- search attributes (statuses only, never personal data) --------------------------------------
+
+SEARCH_ATTRIBUTE_STATUS = "KycStatus"
+SEARCH_ATTRIBUTE_NEEDS_REVIEW = "KycNeedsReview"
+# Name -> Temporal's indexed value type, as `temporal server start-dev --search-attribute` takes it.
+SEARCH_ATTRIBUTES = {SEARCH_ATTRIBUTE_STATUS: "Keyword", SEARCH_ATTRIBUTE_NEEDS_REVIEW: "Bool"}
+
+
+# --- events --------------------------------------------------------------------------------------
+
+
+class EventType(StrEnum):
+    """Stripe's session events, plus ours (review and screening)."""
+
+    CREATED = "identity.verification_session.created"
+    PROCESSING = "identity.verification_session.processing"
+    REQUIRES_INPUT = "identity.verification_session.requires_input"
+    VERIFIED = "identity.verification_session.verified"
+    CANCELED = "identity.verification_session.canceled"
+    REDACTED = "identity.verification_session.redacted"
+    NEEDS_REVIEW = "identity.verification_session.needs_review"
+    REVIEW_ESCALATED = "identity.verification_session.review_escalated"
+    SCREENING_ALERT = "identity.verification_session.screening_alert"
+
+    @property
+    def short(self) -> str:
+        """The name after the object prefix (`verified`), as dedupe keys use it."""
+        return self.value.rsplit(".", 1)[-1]
+
+
+# --- public reason codes -------------------------------------------------------------------------
+
+# Why a session waits for a reviewer (`review.reasons`).
+ReviewReason = Literal[
+    "face_match_inconclusive",
+    "duplicate_face",
+    "screening_hit",
+    "screening_not_run",
+    "screening_alert",
+]
+
+# `last_error.code`s a reviewer may give with a rejection or a resubmission request.
+REVIEWER_REASON_CODES = (
+    "rejected_by_reviewer",
+    "document_unverified_other",
+    "document_expired",
+    "document_type_not_supported",
+    "under_supported_age",
+    "selfie_face_mismatch",
+    "selfie_unverified_other",
+    "screening_match_confirmed",
+    "consent_declined",
+)
+REVIEW_TIMED_OUT = "review_timed_out"
+SCREENING_MATCH_CONFIRMED = "screening_match_confirmed"
+REJECTED_BY_REVIEWER = "rejected_by_reviewer"
+ABANDONED = "abandoned"
+
+
+# --- uploads -------------------------------------------------------------------------------------
+
+FilePurpose = Literal["document_front", "document_back", "selfie"]
+UPLOAD_PURPOSES: tuple[FilePurpose, ...] = get_args(FilePurpose)
