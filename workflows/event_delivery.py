@@ -3,24 +3,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from kyc.contracts import ActivityName, WorkflowName
     from kyc.types import DeliverEventsInput
 
-from workflows.verification import WEBHOOK_RETRY
+from workflows.options import delivery_options
 
 
 @workflow.defn(name=WorkflowName.EVENT_DELIVERY)
 class EventDeliveryWorkflow:
     @workflow.run
     async def run(self, input: DeliverEventsInput) -> None:
-        await workflow.execute_activity(
-            ActivityName.DELIVER_EVENTS,
-            input,
-            start_to_close_timeout=timedelta(minutes=2),
-            retry_policy=WEBHOOK_RETRY,
-        )
+        await workflow.execute_activity(ActivityName.DELIVER_EVENTS, input, **delivery_options())

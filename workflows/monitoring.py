@@ -13,7 +13,6 @@ ever imported counts as new too.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -22,7 +21,6 @@ with workflow.unsafe.imports_passed_through():
     from kyc.contracts import ActivityName, WorkflowName
     from kyc.types import (
         CompleteMonitoringInput,
-        DeliverEventsInput,
         MonitoringPlan,
         MonitoringPlanInput,
         MonitorInput,
@@ -31,7 +29,8 @@ with workflow.unsafe.imports_passed_through():
         RescreenResult,
         StartAlertReviewsInput,
     )
-    from workflows.verification import IO_RETRY, WEBHOOK_RETRY
+
+from workflows.options import Deliveries, io_options
 
 MAX_BATCHES_PER_RUN = 200  # continue as new before the history gets long
 
@@ -46,8 +45,7 @@ class ScreeningMonitorWorkflow:
                 ActivityName.MONITORING_PLAN,
                 MonitoringPlanInput(),
                 result_type=MonitoringPlan,
-                start_to_close_timeout=timedelta(minutes=1),
-                retry_policy=IO_RETRY,
+                **io_options(timedelta(minutes=1)),
             )
             if plan.snapshot_id is None:
                 return MonitorResult(status="no_snapshot")
@@ -56,7 +54,7 @@ class ScreeningMonitorWorkflow:
             snapshot_id = plan.snapshot_id
 
         after, sessions, alerts = input.after_session_id, input.sessions, input.alerts
-        deliveries: list[workflow.ActivityHandle[Any]] = []
+        deliveries = Deliveries()
         for batch_number in range(1, MAX_BATCHES_PER_RUN + 1):
             try:
                 batch = await workflow.execute_activity(
@@ -67,14 +65,13 @@ class ScreeningMonitorWorkflow:
                         batch_size=input.batch_size,
                     ),
                     result_type=RescreenResult,
-                    start_to_close_timeout=timedelta(minutes=10),
-                    retry_policy=IO_RETRY,
+                    **io_options(timedelta(minutes=10)),
                 )
             except ActivityError as err:
                 cause = err.cause
                 if isinstance(cause, ApplicationError) and cause.type == "snapshot_superseded":
                     # A newer import is current: the next scheduled run monitors that one.
-                    await _settle(deliveries)
+                    await deliveries.settle()
                     return MonitorResult(
                         status="superseded", snapshot_id=snapshot_id, sessions=sessions
                     )
@@ -90,18 +87,9 @@ class ScreeningMonitorWorkflow:
                         review_timeout_s=input.review_timeout_s,
                         review_escalation_fraction=input.review_escalation_fraction,
                     ),
-                    start_to_close_timeout=timedelta(minutes=2),
-                    retry_policy=IO_RETRY,
+                    **io_options(timedelta(minutes=2)),
                 )
-            if batch.event_ids:
-                deliveries.append(
-                    workflow.start_activity(
-                        ActivityName.DELIVER_EVENTS,
-                        DeliverEventsInput(event_ids=batch.event_ids),
-                        start_to_close_timeout=timedelta(minutes=2),
-                        retry_policy=WEBHOOK_RETRY,
-                    )
-                )
+            deliveries.start(batch.event_ids)
             if batch.done or batch.last_session_id is None:
                 break
             after = batch.last_session_id
@@ -109,7 +97,7 @@ class ScreeningMonitorWorkflow:
                 batch_number == MAX_BATCHES_PER_RUN
                 or workflow.info().is_continue_as_new_suggested()
             ):
-                await _settle(deliveries)
+                await deliveries.settle()
                 workflow.continue_as_new(
                     input.model_copy(
                         update={
@@ -124,20 +112,9 @@ class ScreeningMonitorWorkflow:
         await workflow.execute_activity(
             ActivityName.COMPLETE_MONITORING,
             CompleteMonitoringInput(snapshot_id=snapshot_id, sessions=sessions, alerts=alerts),
-            start_to_close_timeout=timedelta(minutes=1),
-            retry_policy=IO_RETRY,
+            **io_options(timedelta(minutes=1)),
         )
-        await _settle(deliveries)
+        await deliveries.settle()
         return MonitorResult(
             status="completed", snapshot_id=snapshot_id, sessions=sessions, alerts=alerts
         )
-
-
-async def _settle(deliveries: list[workflow.ActivityHandle[Any]]) -> None:
-    """Webhook deliveries run to their own retry limit; a failure does not fail monitoring."""
-    for handle in deliveries:
-        try:
-            await handle
-        except ActivityError:
-            workflow.logger.warning("A webhook delivery gave up after its retries")
-    deliveries.clear()

@@ -1,4 +1,4 @@
-"""Review rules shared by the workflows that hold a review (verification, screening alert).
+"""Review rules of the workflows that hold a review (verification, screening alert).
 
 Pure functions over `kyc.types` models and Temporal's workflow clock: safe in the sandbox.
 """
@@ -11,7 +11,8 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from kyc.types import ReviewDecision
+    from kyc.contracts import REJECTED_BY_REVIEWER, SCREENING_MATCH_CONFIRMED
+    from kyc.types import CheckError, ReviewDecision, SessionStatus
 
 
 def hit_verdict_problem(decision: ReviewDecision, pending_hits: set[str]) -> str | None:
@@ -33,3 +34,19 @@ async def wait_for(condition: Callable[[], bool], timeout: timedelta) -> bool:
         return True
     except TimeoutError:
         return False
+
+
+def review_result(review: ReviewDecision) -> tuple[SessionStatus, CheckError | None]:
+    """The session status a reviewer's decision leads to, and its `last_error`."""
+    if review.decision == "approve":
+        return SessionStatus.verified, None
+    if review.decision == "reject":
+        confirmed = "confirmed" in review.screening_hits.values()
+        code = review.reason or (SCREENING_MATCH_CONFIRMED if confirmed else REJECTED_BY_REVIEWER)
+        return SessionStatus.canceled, CheckError(
+            code=code, reason=review.note or "A reviewer rejected the verification."
+        )
+    code = review.reason or REJECTED_BY_REVIEWER
+    return SessionStatus.requires_input, CheckError(
+        code=code, reason=review.note or "A reviewer asked for new images."
+    )

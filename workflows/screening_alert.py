@@ -13,24 +13,20 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
-from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from kyc.contracts import (
         SCREENING_MATCH_CONFIRMED,
-        ActivityName,
         EventType,
         ReviewReason,
         WorkflowName,
     )
     from kyc.types import (
         CheckError,
-        DeliverEventsInput,
         RecordStatusInput,
-        RecordStatusResult,
         ReviewDecision,
         ReviewOutcome,
         ScreeningAlertInput,
@@ -38,8 +34,8 @@ with workflow.unsafe.imports_passed_through():
         SessionStatus,
         VerificationState,
     )
-    from workflows.verification import IO_RETRY, WEBHOOK_RETRY
 
+from workflows.options import Deliveries, record_status
 from workflows.review_rules import hit_verdict_problem, wait_for
 
 REVIEW_REASON: ReviewReason = "screening_alert"
@@ -55,7 +51,7 @@ class ScreeningAlertWorkflow:
         )
         self._review: ReviewDecision | None = None
         self._outcome: ReviewOutcome | None = None
-        self._deliveries: list[workflow.ActivityHandle[Any]] = []
+        self._deliveries = Deliveries()
 
     @workflow.query
     def state(self) -> VerificationState:
@@ -128,11 +124,7 @@ class ScreeningAlertWorkflow:
         self._outcome = ReviewOutcome(
             status=status, decided_by=review.reviewer_id, decision=review.decision
         )
-        for handle in self._deliveries:
-            try:
-                await handle
-            except ActivityError:
-                workflow.logger.warning("A webhook delivery gave up after its retries")
+        await self._deliveries.settle()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return ScreeningAlertResult(
             status=status, decided_by=review.reviewer_id, decision=review.decision
@@ -150,8 +142,7 @@ class ScreeningAlertWorkflow:
     ) -> None:
         """Persist the review state (the session's status only changes on a confirmed hit)."""
         info = workflow.info()
-        result = await workflow.execute_activity(
-            ActivityName.RECORD_STATUS,
+        await record_status(
             RecordStatusInput(
                 session_id=self._input.session_id,
                 status=status,
@@ -165,16 +156,5 @@ class ScreeningAlertWorkflow:
                 review_pending=pending,
                 review_workflow_id=info.workflow_id,
             ),
-            result_type=RecordStatusResult,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=IO_RETRY,
+            self._deliveries,
         )
-        if result.event_ids:
-            self._deliveries.append(
-                workflow.start_activity(
-                    ActivityName.DELIVER_EVENTS,
-                    DeliverEventsInput(event_ids=result.event_ids),
-                    start_to_close_timeout=timedelta(minutes=2),
-                    retry_policy=WEBHOOK_RETRY,
-                )
-            )

@@ -13,44 +13,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey
+from temporalio.common import SearchAttributeKey
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from kyc.contracts import (
         ABANDONED,
-        REJECTED_BY_REVIEWER,
         REVIEW_TIMED_OUT,
         REVIEWER_REASON_CODES,
-        SCREENING_MATCH_CONFIRMED,
         SEARCH_ATTRIBUTE_NEEDS_REVIEW,
         SEARCH_ATTRIBUTE_STATUS,
-        ActivityName,
         EventType,
         WorkflowName,
     )
     from kyc.types import (
         CancelRequest,
-        CaptureInput,
-        CaptureResult,
         CheckError,
-        DecideInput,
         Decision,
-        DeliverEventsInput,
-        DocumentCheck,
-        DocumentRules,
-        ExtractInput,
-        MatchInput,
         RecordStatusInput,
-        RecordStatusResult,
         ReviewDecision,
         ReviewOutcome,
-        ScreeningCheck,
-        ScreenInput,
-        SelfieCheck,
         SessionStatus,
         Step,
         Submission,
@@ -59,34 +44,14 @@ with workflow.unsafe.imports_passed_through():
         VerificationReport,
         VerificationResult,
         VerificationState,
-        screening_query_for,
     )
 
-from workflows.review_rules import hit_verdict_problem, wait_for
+from workflows.options import Deliveries, record_status
+from workflows.pipeline import verify_attempt
+from workflows.review_rules import hit_verdict_problem, review_result, wait_for
 
 KYC_STATUS = SearchAttributeKey.for_keyword(SEARCH_ATTRIBUTE_STATUS)
 KYC_NEEDS_REVIEW = SearchAttributeKey.for_bool(SEARCH_ATTRIBUTE_NEEDS_REVIEW)
-
-# Domain failures are raised by activities as non-retryable ApplicationErrors whose type is the
-# public error code; everything else (storage, DB) is retried with backoff.
-IO_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(seconds=30),
-    maximum_attempts=20,
-)
-ML_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(seconds=60),
-    maximum_attempts=5,
-)
-WEBHOOK_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=5),
-    backoff_coefficient=3.0,
-    maximum_interval=timedelta(minutes=10),
-    maximum_attempts=8,
-)
 
 
 class _Canceled(Exception):
@@ -104,7 +69,7 @@ class VerificationWorkflow:
         self._cancel: CancelRequest | None = None
         self._review: ReviewDecision | None = None
         self._review_outcome: ReviewOutcome | None = None
-        self._deliveries: list[workflow.ActivityHandle[Any]] = []
+        self._deliveries = Deliveries()
         # The review decision to write to the audit trail with the next status change.
         self._decided: ReviewDecision | None = None
         self._pending_hits: set[str] = set()  # "<list>:<entity_id>" of the hits under review
@@ -197,7 +162,7 @@ class VerificationWorkflow:
     async def run(self, input: VerificationInput) -> VerificationResult:
         last_error: CheckError | None = None
         while True:
-            self._set_step("awaiting_input")
+            self._state.step = "awaiting_input"
             got_input = await wait_for(
                 lambda: self._submission is not None or self._cancel is not None,
                 timedelta(seconds=input.expires_after_s),
@@ -218,7 +183,7 @@ class VerificationWorkflow:
             self._submission = None  # lets the `submit` update return
 
             try:
-                report = await self._until_canceled(self._verify(submission))
+                report = await self._until_canceled(verify_attempt(input, submission, self._state))
             except _Canceled:
                 return await self._finish(SessionStatus.canceled, None)
 
@@ -248,100 +213,6 @@ class VerificationWorkflow:
                 last_error=last_error,
                 report=report,
             )
-
-    async def _verify(self, submission: Submission) -> VerificationReport:
-        """capture -> extract -> match -> screen -> decide; domain errors end the attempt."""
-        input = self._input
-        report = VerificationReport(attempt=self._state.attempt)
-        options = input.options
-        try:
-            self._set_step("capture")
-            captured = await workflow.execute_activity(
-                ActivityName.CAPTURE,
-                CaptureInput(
-                    session_id=input.session_id,
-                    attempt=self._state.attempt,
-                    submission=submission,
-                    require_selfie=options.document.require_matching_selfie,
-                ),
-                result_type=CaptureResult,
-                **self._ml_options(timedelta(minutes=2)),
-            )
-            self._state.checks["capture"] = "passed"
-
-            self._set_step("extract")
-            report.document = await workflow.execute_activity(
-                ActivityName.EXTRACT,
-                ExtractInput(
-                    session_id=input.session_id,
-                    front=captured.images["document_front"],
-                    back=captured.images.get("document_back"),
-                    rules=DocumentRules(
-                        today=workflow.now().date(),
-                        minimum_age=input.minimum_age,
-                        allowed_types=options.document.allowed_types,
-                    ),
-                    engine=input.ocr_engine,
-                ),
-                result_type=DocumentCheck,
-                **self._ml_options(timedelta(minutes=5)),
-            )
-            self._state.checks["document"] = report.document.status
-
-            if options.document.require_matching_selfie and report.document.status == "verified":
-                self._set_step("match")
-                report.selfie = await workflow.execute_activity(
-                    ActivityName.MATCH,
-                    MatchInput(
-                        session_id=input.session_id,
-                        platform_id=input.platform_id,
-                        document=captured.images["document_front"],
-                        selfie=captured.images["selfie"],
-                        identity=report.document.fields,
-                    ),
-                    result_type=SelfieCheck,
-                    **self._ml_options(timedelta(minutes=5)),
-                )
-                self._state.checks["selfie"] = report.selfie.status
-
-            if options.screening.enabled and report.document.status == "verified":
-                self._set_step("screen")
-                report.screening = await workflow.execute_activity(
-                    ActivityName.SCREEN,
-                    ScreenInput(
-                        session_id=input.session_id,
-                        platform_id=input.platform_id,
-                        query=screening_query_for(report.document.fields),
-                    ),
-                    result_type=ScreeningCheck,
-                    start_to_close_timeout=timedelta(minutes=2),
-                    retry_policy=IO_RETRY,
-                )
-                self._state.checks["screening"] = report.screening.status
-        except ActivityError as err:
-            cause = err.cause
-            if not isinstance(cause, ApplicationError) or not cause.non_retryable:
-                raise
-            report.decision = Decision(
-                status="requires_input",
-                error=CheckError(code=cause.type or "unknown_error", reason=cause.message),
-                reasons=[cause.message],
-            )
-            return report
-
-        self._set_step("decide")
-        report.decision = await workflow.execute_activity(
-            ActivityName.DECIDE,
-            DecideInput(
-                report=report,
-                options=options,
-                screening_not_run_action=input.screening_not_run_action,
-            ),
-            result_type=Decision,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=IO_RETRY,
-        )
-        return report
 
     async def _await_review(
         self, report: VerificationReport, decision: Decision
@@ -387,7 +258,7 @@ class VerificationWorkflow:
             reason=REVIEW_TIMED_OUT,
             note="No reviewer decided before the review timeout.",
         )
-        status, error = _review_result(review)
+        status, error = review_result(review)
         self._review_outcome = ReviewOutcome(
             status=status, decided_by=review.reviewer_id, decision=review.decision
         )
@@ -406,18 +277,6 @@ class VerificationWorkflow:
         with contextlib.suppress(asyncio.CancelledError, ActivityError):
             await task
         raise _Canceled()
-
-    def _ml_options(self, start_to_close: timedelta) -> dict[str, Any]:
-        """Options of the CPU-bound activities: their own queue, heartbeats, ML retries."""
-        return {
-            "task_queue": self._input.ml_task_queue,
-            "start_to_close_timeout": start_to_close,
-            "heartbeat_timeout": timedelta(seconds=60),
-            "retry_policy": ML_RETRY,
-        }
-
-    def _set_step(self, step: Step) -> None:
-        self._state.step = step
 
     async def _record(
         self,
@@ -445,8 +304,7 @@ class VerificationWorkflow:
         verified_identity = None
         if status == SessionStatus.verified and report and report.document:
             verified_identity = report.document.fields
-        result = await workflow.execute_activity(
-            ActivityName.RECORD_STATUS,
+        await record_status(
             RecordStatusInput(
                 session_id=input.session_id,
                 status=status,
@@ -460,20 +318,9 @@ class VerificationWorkflow:
                 occurred_at=workflow.now(),
                 dedupe_key=f"{event.short}:{self._state.attempt}:{workflow.info().run_id}",
             ),
-            result_type=RecordStatusResult,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=IO_RETRY,
+            self._deliveries,
         )
         self._decided = None
-        if result.event_ids:
-            self._deliveries.append(
-                workflow.start_activity(
-                    ActivityName.DELIVER_EVENTS,
-                    DeliverEventsInput(event_ids=result.event_ids),
-                    start_to_close_timeout=timedelta(minutes=2),
-                    retry_policy=WEBHOOK_RETRY,
-                )
-            )
 
     async def _finish(
         self,
@@ -484,13 +331,7 @@ class VerificationWorkflow:
         self._state.review_pending = False
         event = EventType.VERIFIED if status == SessionStatus.verified else EventType.CANCELED
         await self._record(status, event, step="done", last_error=last_error, report=report)
-        # Webhook deliveries run to their own retry limit; a failure there must not fail the
-        # verification, whose outcome is already persisted.
-        for handle in self._deliveries:
-            try:
-                await handle
-            except ActivityError:
-                workflow.logger.warning("A webhook delivery gave up after its retries")
+        await self._deliveries.settle()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return VerificationResult(
             status=status,
@@ -498,19 +339,3 @@ class VerificationWorkflow:
             attempts=self._state.attempt,
             decided_on=workflow.now().date(),
         )
-
-
-def _review_result(review: ReviewDecision) -> tuple[SessionStatus, CheckError | None]:
-    kind: Literal["approve", "reject", "request_resubmission"] = review.decision
-    if kind == "approve":
-        return SessionStatus.verified, None
-    if kind == "reject":
-        confirmed = "confirmed" in review.screening_hits.values()
-        code = review.reason or (SCREENING_MATCH_CONFIRMED if confirmed else REJECTED_BY_REVIEWER)
-        return SessionStatus.canceled, CheckError(
-            code=code, reason=review.note or "A reviewer rejected the verification."
-        )
-    code = review.reason or REJECTED_BY_REVIEWER
-    return SessionStatus.requires_input, CheckError(
-        code=code, reason=review.note or "A reviewer asked for new images."
-    )

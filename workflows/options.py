@@ -1,0 +1,95 @@
+"""What every workflow uses to run activities: retry policies, activity options, status recording
+and webhook delivery.
+
+Domain failures are raised by activities as non-retryable ApplicationErrors whose type is the
+public error code; everything else (storage, database) is retried with backoff.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from kyc.contracts import ActivityName
+    from kyc.types import DeliverEventsInput, RecordStatusInput, RecordStatusResult
+
+IO_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=30),
+    maximum_attempts=20,
+)
+ML_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=60),
+    maximum_attempts=5,
+)
+WEBHOOK_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=5),
+    backoff_coefficient=3.0,
+    maximum_interval=timedelta(minutes=10),
+    maximum_attempts=8,
+)
+
+
+def io_options(start_to_close: timedelta = timedelta(seconds=30)) -> dict[str, Any]:
+    """Options of the I/O activities on the workflow's own queue."""
+    return {"start_to_close_timeout": start_to_close, "retry_policy": IO_RETRY}
+
+
+def ml_options(task_queue: str, start_to_close: timedelta) -> dict[str, Any]:
+    """Options of the CPU-bound activities: their own queue, heartbeats, ML retries."""
+    return {
+        "task_queue": task_queue,
+        "start_to_close_timeout": start_to_close,
+        "heartbeat_timeout": timedelta(seconds=60),
+        "retry_policy": ML_RETRY,
+    }
+
+
+def delivery_options() -> dict[str, Any]:
+    """Options of `deliver_events`: patient retries, since receivers go down for a while."""
+    return {"start_to_close_timeout": timedelta(minutes=2), "retry_policy": WEBHOOK_RETRY}
+
+
+class Deliveries:
+    """Webhook deliveries a workflow started; settled before it ends.
+
+    A delivery runs to its own retry limit, and its failure never fails the workflow whose
+    outcome is already persisted.
+    """
+
+    def __init__(self) -> None:
+        self._handles: list[workflow.ActivityHandle[Any]] = []
+
+    def start(self, event_ids: list[str]) -> None:
+        if event_ids:
+            self._handles.append(
+                workflow.start_activity(
+                    ActivityName.DELIVER_EVENTS,
+                    DeliverEventsInput(event_ids=event_ids),
+                    **delivery_options(),
+                )
+            )
+
+    async def settle(self) -> None:
+        for handle in self._handles:
+            try:
+                await handle
+            except ActivityError:
+                workflow.logger.warning("A webhook delivery gave up after its retries")
+        self._handles.clear()
+
+
+async def record_status(change: RecordStatusInput, deliveries: Deliveries) -> None:
+    """Persist a status change (activity `record_status`) and start delivering its event."""
+    result = await workflow.execute_activity(
+        ActivityName.RECORD_STATUS, change, result_type=RecordStatusResult, **io_options()
+    )
+    deliveries.start(result.event_ids)

@@ -1,0 +1,131 @@
+"""The checks of one verification attempt: capture -> extract -> match -> screen -> decide.
+
+Workflow code (run inside VerificationWorkflow): each step is an activity referenced by name. A
+domain error of an activity (a blurred photo, an unreadable document) ends the attempt with its
+public code; anything else propagates and is retried by Temporal.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from kyc.contracts import ActivityName
+    from kyc.types import (
+        CaptureInput,
+        CaptureResult,
+        CheckError,
+        DecideInput,
+        Decision,
+        DocumentCheck,
+        DocumentRules,
+        ExtractInput,
+        MatchInput,
+        ScreeningCheck,
+        ScreenInput,
+        SelfieCheck,
+        Submission,
+        VerificationInput,
+        VerificationReport,
+        VerificationState,
+        screening_query_for,
+    )
+
+from workflows.options import io_options, ml_options
+
+
+async def verify_attempt(
+    input: VerificationInput, submission: Submission, state: VerificationState
+) -> VerificationReport:
+    """Run every check of attempt `state.attempt`, keeping `state` (the live query) current."""
+    report = VerificationReport(attempt=state.attempt)
+    options = input.options
+    try:
+        state.step = "capture"
+        captured = await workflow.execute_activity(
+            ActivityName.CAPTURE,
+            CaptureInput(
+                session_id=input.session_id,
+                attempt=state.attempt,
+                submission=submission,
+                require_selfie=options.document.require_matching_selfie,
+            ),
+            result_type=CaptureResult,
+            **ml_options(input.ml_task_queue, timedelta(minutes=2)),
+        )
+        state.checks["capture"] = "passed"
+
+        state.step = "extract"
+        report.document = await workflow.execute_activity(
+            ActivityName.EXTRACT,
+            ExtractInput(
+                session_id=input.session_id,
+                front=captured.images["document_front"],
+                back=captured.images.get("document_back"),
+                rules=DocumentRules(
+                    today=workflow.now().date(),
+                    minimum_age=input.minimum_age,
+                    allowed_types=options.document.allowed_types,
+                ),
+                engine=input.ocr_engine,
+            ),
+            result_type=DocumentCheck,
+            **ml_options(input.ml_task_queue, timedelta(minutes=5)),
+        )
+        state.checks["document"] = report.document.status
+
+        if options.document.require_matching_selfie and report.document.status == "verified":
+            state.step = "match"
+            report.selfie = await workflow.execute_activity(
+                ActivityName.MATCH,
+                MatchInput(
+                    session_id=input.session_id,
+                    platform_id=input.platform_id,
+                    document=captured.images["document_front"],
+                    selfie=captured.images["selfie"],
+                    identity=report.document.fields,
+                ),
+                result_type=SelfieCheck,
+                **ml_options(input.ml_task_queue, timedelta(minutes=5)),
+            )
+            state.checks["selfie"] = report.selfie.status
+
+        if options.screening.enabled and report.document.status == "verified":
+            state.step = "screen"
+            report.screening = await workflow.execute_activity(
+                ActivityName.SCREEN,
+                ScreenInput(
+                    session_id=input.session_id,
+                    platform_id=input.platform_id,
+                    query=screening_query_for(report.document.fields),
+                ),
+                result_type=ScreeningCheck,
+                **io_options(timedelta(minutes=2)),
+            )
+            state.checks["screening"] = report.screening.status
+    except ActivityError as err:
+        cause = err.cause
+        if not isinstance(cause, ApplicationError) or not cause.non_retryable:
+            raise
+        report.decision = Decision(
+            status="requires_input",
+            error=CheckError(code=cause.type or "unknown_error", reason=cause.message),
+            reasons=[cause.message],
+        )
+        return report
+
+    state.step = "decide"
+    report.decision = await workflow.execute_activity(
+        ActivityName.DECIDE,
+        DecideInput(
+            report=report,
+            options=options,
+            screening_not_run_action=input.screening_not_run_action,
+        ),
+        result_type=Decision,
+        **io_options(),
+    )
+    return report
