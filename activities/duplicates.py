@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
-from kyc.db import identities
+from kyc.db import face_templates
 from kyc.db.engine import session_scope
 from kyc.db.sealing import ColumnSealer
 from kyc.faces.compare import is_duplicate
@@ -28,7 +28,7 @@ class DuplicateFaces:
         face matches, or None."""
         key = identity_key_of(self._master_key, input.identity or DocumentFields())
         with session_scope(self._engine) as db:
-            identities.save_face_template(
+            face_templates.save_face_template(
                 db,
                 platform_id=input.platform_id,
                 session_id=input.session_id,
@@ -36,7 +36,7 @@ class DuplicateFaces:
                 model=self._model,
                 embedding_sealed=self._sealer.seal(f"{input.session_id}:face", embedding),
             )
-            for row in identities.verified_face_templates(
+            for row in face_templates.verified_face_templates(
                 db, input.platform_id, self._model, exclude_session=input.session_id
             ):
                 if row.identity_key == key:

@@ -23,16 +23,15 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from activities.errors import async_domain_errors
-from activities.records import public_session
 from kyc.contracts import ActivityName, EventType, WorkflowName, alert_workflow_id
-from kyc.db import events as event_db
-from kyc.db import identities
+from kyc.db import dispositions, events
 from kyc.db import monitoring as monitoring_db
 from kyc.db.engine import session_scope
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import VerificationSessionRow
 from kyc.errors import InfrastructureError
 from kyc.identity import identity_key_of
+from kyc.objects.session import session_public
 from kyc.types import (
     CompleteMonitoringInput,
     DocumentFields,
@@ -113,11 +112,11 @@ class MonitoringActivities:
                     continue
                 row = db.get(VerificationSessionRow, item.row.id)
                 assert row is not None
-                event = event_db.add_event(
+                event = events.add_event(
                     db,
                     row.platform_id,
                     EventType.SCREENING_ALERT.value,
-                    {"object": public_session(row)},
+                    {"object": session_public(row).model_dump(mode="json")},
                     dedupe_key=f"{row.id}:screening_alert:{input.snapshot_id}",
                 )
                 result.alerts.append(alert)
@@ -162,7 +161,7 @@ class MonitoringActivities:
     def _raise_alert(self, db: Session, item: _Screened, snapshot_id: str) -> ScreeningAlert | None:
         """Store the session's new hits; None when every hit was cleared or raised before."""
         row = item.row
-        cleared = identities.cleared_hits(db, row.platform_id, item.identity_key)
+        cleared = dispositions.cleared_hits(db, row.platform_id, item.identity_key)
         raised = monitoring_db.alerts_for(db, row.platform_id, row.id)
         # Hits raised by this same snapshot count as new: a retried batch raises them again.
         new = [
@@ -188,7 +187,7 @@ class MonitoringActivities:
         superseded = None
         if row.review_pending and row.review_workflow_id not in (None, this_review):
             # An earlier alert still awaits its reviewer: this review takes its hits over.
-            decided = monitoring_db.decided_hits(db, row.platform_id, item.identity_key)
+            decided = dispositions.judged_hits(db, row.platform_id, item.identity_key)
             keys += sorted(k for k in raised if k not in decided and k not in keys)
             superseded = row.review_workflow_id
         return ScreeningAlert(

@@ -30,6 +30,7 @@ from kyc.errors import (
     NotFound,
     UnknownParameter,
 )
+from kyc.objects.common import ErrorBody, ErrorPublic
 
 log = logging.getLogger("kyc.api")
 
@@ -48,13 +49,25 @@ class UpdateRefused(KycError):
     """A workflow update validator refused the request; `code` is its ApplicationError type."""
 
 
-def error_body(
-    type_: str, code: str, message: str, param: str | None = None
-) -> dict[str, dict[str, Any]]:
-    body: dict[str, Any] = {"type": type_, "code": code, "message": message}
-    if param:
-        body["param"] = param
-    return {"error": body}
+# Declared on every router, so the OpenAPI document describes the error object too.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorPublic, "description": description}
+    for status, description in (
+        (400, "Invalid request: a parameter is missing, unknown or invalid"),
+        (401, "No valid API key"),
+        (403, "The key may not call this endpoint"),
+        (404, "No such object (or it belongs to another platform)"),
+        (409, "Conflicting request (idempotency key in use, or the session moved on)"),
+        (503, "A backing service is unavailable; retry later"),
+    )
+}
+
+
+def error_body(type_: str, code: str, message: str, param: str | None = None) -> dict[str, Any]:
+    """Stripe's error object as JSON (`param` only when there is one)."""
+    return ErrorPublic(
+        error=ErrorBody(type=type_, code=code, message=message, param=param)
+    ).to_json()
 
 
 def kyc_error_response(exc: KycError) -> JSONResponse:

@@ -18,7 +18,6 @@ from api.deps import AppState, app_state
 from api.errors import IdempotencyMismatch
 from kyc.db import idempotency
 from kyc.db.engine import session_scope
-from kyc.db.events import find_idempotent, request_fingerprint
 from kyc.errors import IdempotencyConflict, InvalidRequest
 
 MAX_KEY_LENGTH = 255
@@ -48,7 +47,7 @@ class IdempotencyGuard:
         if self.key is None:
             return JSONResponse(await work(), status_code=status_code)
         key = self.key
-        fingerprint = request_fingerprint(self.method, self.path, params)
+        fingerprint = idempotency.request_fingerprint(self.method, self.path, params)
         replay = await self.state.write(self._reserve, platform_id, fingerprint)
         if replay is not None:
             return replay
@@ -83,7 +82,7 @@ class IdempotencyGuard:
 
     def _replay(self, db: Session, platform_id: str, fingerprint: str) -> JSONResponse | None:
         assert self.key is not None
-        row = find_idempotent(db, platform_id, self.key)
+        row = idempotency.find(db, platform_id, self.key)
         if row is None:
             return None
         if row.request_hash != fingerprint:

@@ -26,15 +26,19 @@ from temporalio.service import RPCError
 from api.deps import AppState
 from api.errors import ServiceUnavailable, temporal_error
 from api.params import SessionCreateParams
-from api.schemas import session_object
 from kyc import images
 from kyc.contracts import EventType, delivery_workflow_id
 from kyc.crypto import SealedStore
 from kyc.db import events as db_events
+from kyc.db import files as db_files
 from kyc.db import sessions as db_sessions
+from kyc.db import webhooks as db_webhooks
 from kyc.db.ids import new_id, now
 from kyc.db.tables import EventRow, FileRow, VerificationSessionRow
 from kyc.errors import ImageRejected, InvalidRequest, InvalidState, KycError, MissingParameter
+from kyc.objects.file import FilePublic
+from kyc.objects.session import session_public
+from kyc.redaction import erase_session_data
 from kyc.settings import Settings
 from kyc.types import (
     CancelRequest,
@@ -147,7 +151,7 @@ def _store_created(db: Session, row: VerificationSessionRow) -> EventRow:
         db,
         row.platform_id,
         EventType.CREATED.value,
-        {"object": session_object(row)},
+        {"object": session_public(row).model_dump(mode="json")},
         dedupe_key=f"created:{row.id}",
     )
     db.commit()
@@ -160,7 +164,7 @@ async def deliver_if_subscribed(
     """Deliver an event the API recorded, through a workflow (durable retries), when some
     webhook endpoint subscribes to it. A failure to start is logged, never raised: the event is
     stored and listed by /v1/events either way."""
-    endpoints = await asyncio.to_thread(db_events.endpoints_for, db, event)
+    endpoints = await asyncio.to_thread(db_webhooks.endpoints_for, db, event)
     if not endpoints:
         return
     try:
@@ -202,7 +206,7 @@ def store_upload(
     row: VerificationSessionRow,
     purpose: str,
     data: bytes,
-) -> dict[str, Any]:
+) -> FilePublic:
     """Check and store one upload; returns the public file object."""
     settings = state.settings
     if row.status != SessionStatus.requires_input.value or row.redaction_status:
@@ -227,9 +231,10 @@ def store_upload(
         ) from exc
     file_id = new_id("file")
     key = sealed.put(row.id, f"uploads/{file_id}", data)
-    file = db_sessions.add_file(
+    file = db_files.add_file(
         db,
         row,
+        file_id=file_id,
         purpose=purpose,
         object_key=key,
         sha256=hashlib.sha256(data).hexdigest(),
@@ -237,18 +242,17 @@ def store_upload(
         content_type=info.content_type,
     )
     db.commit()
-    return {
-        "id": file.id,
-        "object": "file",
-        "purpose": purpose,
-        "verification_session": row.id,
-        "size": file.size,
-        "type": info.format.lower(),
-        "content_type": info.content_type,
-        "width": info.width,
-        "height": info.height,
-        "created": file.created,
-    }
+    return FilePublic(
+        id=file.id,
+        purpose=purpose,  # type: ignore[arg-type]  # checked by the route
+        verification_session=row.id,
+        size=file.size,
+        type=info.format.lower(),
+        content_type=info.content_type,
+        width=info.width,
+        height=info.height,
+        created=file.created,
+    )
 
 
 def _handle(temporal: Client, session_id: str) -> WorkflowHandle[Any, Any]:
@@ -258,7 +262,7 @@ def _handle(temporal: Client, session_id: str) -> WorkflowHandle[Any, Any]:
 async def submit(
     state: AppState, temporal: Client, db: Session, row: VerificationSessionRow
 ) -> SubmitResult:
-    files = db_sessions.pending_files(db, row.id)
+    files = db_files.pending_files(db, row.id)
     if "document_front" not in files:
         raise MissingParameter(
             "Upload a document_front file before submitting.",
@@ -284,7 +288,7 @@ async def submit(
 
 
 def _mark_submitted(db: Session, files: list[FileRow]) -> None:
-    db_sessions.mark_submitted(db, files)
+    db_files.mark_submitted(db, files)
     db.commit()
 
 
@@ -331,13 +335,13 @@ async def redact(
 
 
 def _scrub(db: Session, row: VerificationSessionRow, live: VerificationState | None) -> EventRow:
-    db_sessions.redact(db, row)
+    erase_session_data(db, row)
     db.flush()
     event = db_events.add_event(
         db,
         row.platform_id,
         EventType.REDACTED.value,
-        {"object": session_object(row, live=live)},
+        {"object": session_public(row, live=live).model_dump(mode="json")},
         dedupe_key=f"redacted:{row.id}",
     )
     db.commit()

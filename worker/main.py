@@ -33,12 +33,15 @@ from temporalio.worker import Worker
 from activities.duplicates import DuplicateFaces
 from activities.images import ImageActivities
 from activities.monitoring import MonitoringActivities
-from activities.records import RecordActivities
+from activities.screening import ScreeningActivities
+from activities.status import StatusActivities
+from activities.webhooks import WebhookActivities
 from kyc.contracts import ML_TASK_QUEUE, MONITOR_SCHEDULE_ID, TASK_QUEUE, TASK_QUEUES
 from kyc.crypto import SealedStore
 from kyc.db.engine import make_engine
 from kyc.db.sealing import ColumnSealer
 from kyc.settings import Settings
+from kyc.status import StatusRecorder
 from kyc.temporal import connect
 from kyc.types import MonitorInput, ScreeningCheck, ScreenInput
 from workflows.event_delivery import EventDeliveryWorkflow
@@ -139,13 +142,11 @@ async def run_worker(settings: Settings) -> None:
     workers: list[Worker] = []
     if TASK_QUEUE in queues:
         current = build_current_index(settings)
-        records = RecordActivities(
-            engine,
-            ColumnSealer(settings.master_key),
-            settings.master_key,
-            screen_identity=build_screener(current),
-            webhook_timeout_s=settings.webhook_timeout_s,
+        status = StatusActivities(
+            StatusRecorder(engine, ColumnSealer(settings.master_key), settings.master_key)
         )
+        screening = ScreeningActivities(engine, settings.master_key, build_screener(current))
+        webhooks = WebhookActivities(engine, timeout_s=settings.webhook_timeout_s)
         monitoring = MonitoringActivities(
             engine,
             ColumnSealer(settings.master_key),
@@ -165,10 +166,10 @@ async def run_worker(settings: Settings) -> None:
                     EventDeliveryWorkflow,
                 ],
                 activities=[
-                    records.decide,
-                    records.record_status,
-                    records.screen,
-                    records.deliver_events,
+                    status.decide,
+                    status.record_status,
+                    screening.screen,
+                    webhooks.deliver_events,
                     monitoring.monitoring_plan,
                     monitoring.rescreen_verified,
                     monitoring.start_alert_reviews,

@@ -17,10 +17,13 @@ from sqlmodel import Session
 from api.deps import AppState
 from kyc import images
 from kyc.contracts import REVIEWER_REASON_CODES, UPLOAD_PURPOSES
+from kyc.db import reports as db_reports
+from kyc.db import reviews as db_reviews
 from kyc.db import sessions as db_sessions
 from kyc.db.ids import now
 from kyc.db.tables import VerificationSessionRow
 from kyc.errors import InvalidRequest, KycError, NotFound
+from kyc.objects.report import report_body
 from kyc.settings import Settings
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -123,7 +126,7 @@ _env.filters["timestamp"] = timestamp
 
 def queue(db: Session, platform_id: str, reason: str | None) -> dict[str, Any]:
     """Pending reviews oldest first, with why, age and time left; the reasons to filter by."""
-    rows = db_sessions.pending_reviews(db, platform_id, limit=500)
+    rows = db_reviews.pending_reviews(db, platform_id, limit=500)
     at = now()
     reasons = sorted({r for row in rows for r in row.review_reasons})
     items = [
@@ -140,14 +143,16 @@ def queue(db: Session, platform_id: str, reason: str | None) -> dict[str, Any]:
 
 
 def _reports(state: AppState, db: Session, row: VerificationSessionRow) -> list[dict[str, Any]]:
-    found, _ = db_sessions.list_reports(db, row.platform_id, limit=100, verification_session=row.id)
-    out = []
-    for report in sorted(found, key=lambda r: r.attempt):
-        body: dict[str, Any] = {}
-        if report.body_sealed is not None:
-            body = state.sealer.unseal(f"{report.id}:body", report.body_sealed)
-        out.append({"id": report.id, "attempt": report.attempt, "created": report.created, **body})
-    return out
+    found, _ = db_reports.list_reports(db, row.platform_id, limit=100, verification_session=row.id)
+    return [
+        {
+            "id": report.id,
+            "attempt": report.attempt,
+            "created": report.created,
+            **report_body(report, state.sealer),
+        }
+        for report in sorted(found, key=lambda r: r.attempt)
+    ]
 
 
 def _fields(document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -226,7 +231,7 @@ def case(state: AppState, db: Session, platform_id: str, session_id: str) -> dic
         "screening": latest.get("screening") or {},
         "decision": latest.get("decision") or {},
         "attempts": reports,
-        "history": db_sessions.review_history(db, row.id),
+        "history": db_reviews.review_history(db, row.id),
         "age": at - (row.review_since or row.updated) if row.review_pending else None,
         "left": (row.review_deadline - at) if row.review_pending and row.review_deadline else None,
         "temporal_url": (

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends
 
 from api.deps import DbSession, Platform, Query, valid_path_ids
+from api.errors import ERROR_RESPONSES
 from api.params import EventListParams, ExpandParams, parse
-from api.schemas import event_object, list_object
 from kyc.db import events as db_events
+from kyc.objects.common import ListPublic
+from kyc.objects.event import EventPublic, event_public
 
 PATH = "/v1/events"
-router = APIRouter(prefix=PATH, tags=["events"], dependencies=[Depends(valid_path_ids)])
+router = APIRouter(
+    prefix=PATH,
+    tags=["events"],
+    dependencies=[Depends(valid_path_ids)],
+    responses=ERROR_RESPONSES,
+)
 
 
 @router.get("", summary="List events")
-def list_events(db: DbSession, caller: Platform, query: Query) -> Any:
+def list_events(db: DbSession, caller: Platform, query: Query) -> ListPublic[EventPublic]:
     """`type` filters by event type; a trailing `*` matches a prefix."""
     params = parse(EventListParams, query)
     rows, has_more = db_events.list_events(
@@ -27,10 +32,10 @@ def list_events(db: DbSession, caller: Platform, query: Query) -> Any:
         ending_before=params.ending_before,
         type=params.type,
     )
-    return list_object(PATH, [event_object(r) for r in rows], has_more)
+    return ListPublic(data=[event_public(r) for r in rows], has_more=has_more, url=PATH)
 
 
 @router.get("/{event_id}", summary="Retrieve an event")
-def retrieve_event(db: DbSession, caller: Platform, event_id: str, query: Query) -> Any:
+def retrieve_event(db: DbSession, caller: Platform, event_id: str, query: Query) -> EventPublic:
     parse(ExpandParams, query)
-    return event_object(db_events.get_event(db, caller.platform_id, event_id))
+    return event_public(db_events.get_event(db, caller.platform_id, event_id))

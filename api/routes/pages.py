@@ -32,6 +32,7 @@ from api.deps import (
 )
 from api.pages import console
 from kyc.contracts import UPLOAD_PURPOSES
+from kyc.db import files as db_files
 from kyc.db import platforms
 from kyc.db import sessions as db_sessions
 from kyc.db.ids import now
@@ -113,7 +114,7 @@ def capture_status(db: DbSession, actor: ClientActor) -> JSONResponse:
         "allowed_types": options.allowed_types,
         "require_live_capture": options.require_live_capture,
         "require_matching_selfie": options.require_matching_selfie,
-        "uploaded": sorted(db_sessions.pending_files(db, row.id)),
+        "uploaded": sorted(db_files.pending_files(db, row.id)),
     }
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 

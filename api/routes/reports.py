@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends
 
 from api.deps import DbSession, Platform, Query, State, valid_path_ids
+from api.errors import ERROR_RESPONSES
 from api.params import ExpandParams, ReportListParams, parse
-from api.schemas import list_object, report_object
+from kyc.db import reports as db_reports
 from kyc.db import sessions as db_sessions
+from kyc.objects.common import ListPublic
+from kyc.objects.report import ReportPublic, report_public
 
 PATH = "/v1/identity/verification_reports"
 router = APIRouter(
-    prefix=PATH, tags=["verification_reports"], dependencies=[Depends(valid_path_ids)]
+    prefix=PATH,
+    tags=["verification_reports"],
+    dependencies=[Depends(valid_path_ids)],
+    responses=ERROR_RESPONSES,
 )
 
 
 @router.get("", summary="List verification reports")
-def list_reports(state: State, db: DbSession, caller: Platform, query: Query) -> Any:
+def list_reports(
+    state: State, db: DbSession, caller: Platform, query: Query
+) -> ListPublic[ReportPublic]:
     params = parse(ReportListParams, query)
-    rows, has_more = db_sessions.list_reports(
+    rows, has_more = db_reports.list_reports(
         db,
         caller.platform_id,
         limit=params.limit,
@@ -33,15 +39,15 @@ def list_reports(state: State, db: DbSession, caller: Platform, query: Query) ->
         sid: db_sessions.get_session(db, caller.platform_id, sid)
         for sid in {r.session_id for r in rows}
     }
-    data = [report_object(r, sessions[r.session_id], state.sealer) for r in rows]
-    return list_object(PATH, data, has_more)
+    data = [report_public(r, sessions[r.session_id], state.sealer) for r in rows]
+    return ListPublic(data=data, has_more=has_more, url=PATH)
 
 
 @router.get("/{report_id}", summary="Retrieve a verification report")
 def retrieve_report(
     state: State, db: DbSession, caller: Platform, report_id: str, query: Query
-) -> Any:
+) -> ReportPublic:
     parse(ExpandParams, query)
-    row = db_sessions.get_report(db, caller.platform_id, report_id)
+    row = db_reports.get_report(db, caller.platform_id, report_id)
     session = db_sessions.get_session(db, caller.platform_id, row.session_id)
-    return report_object(row, session, state.sealer)
+    return report_public(row, session, state.sealer)

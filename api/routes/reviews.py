@@ -18,54 +18,65 @@ from api.deps import (
     platform_session,
     valid_path_ids,
 )
+from api.errors import ERROR_RESPONSES
 from api.idempotency import Idempotent
 from api.params import ReviewDecisionParams, ReviewListParams, parse
-from api.schemas import (
-    audit_object,
-    list_object,
-    report_object,
-    review_queue_item,
-    session_object,
-)
+from kyc.db import reports as db_reports
+from kyc.db import reviews as db_reviews
 from kyc.db import sessions as db_sessions
 from kyc.db.ids import now
+from kyc.objects.common import ListPublic
+from kyc.objects.report import report_public
+from kyc.objects.review import (
+    ReviewCasePublic,
+    ReviewDecisionPublic,
+    ReviewQueueItem,
+    review_audit_public,
+    review_queue_item,
+)
+from kyc.objects.session import session_public
 from kyc.types import ReviewDecision
 
 PATH = "/v1/reviews"
-router = APIRouter(prefix=PATH, tags=["reviews"], dependencies=[Depends(valid_path_ids)])
+router = APIRouter(
+    prefix=PATH, tags=["reviews"], dependencies=[Depends(valid_path_ids)], responses=ERROR_RESPONSES
+)
 
 
 @router.get("", summary="List pending reviews, oldest first")
-def list_reviews(db: DbSession, caller: AnyKey, query: Query) -> Any:
+def list_reviews(db: DbSession, caller: AnyKey, query: Query) -> ListPublic[ReviewQueueItem]:
     """Reviewer key or secret key of the platform; `reason` filters by a review reason."""
     params = parse(ReviewListParams, query)
-    rows = db_sessions.pending_reviews(
+    rows = db_reviews.pending_reviews(
         db, caller.platform_id, limit=params.limit + 1, reason=params.reason
     )
     at = now()
     data = [review_queue_item(r, at) for r in rows[: params.limit]]
-    return list_object(PATH, data, len(rows) > params.limit)
+    return ListPublic(data=data, has_more=len(rows) > params.limit, url=PATH)
 
 
 @router.get("/{session_id}", summary="Retrieve a review case")
-def retrieve_review(state: State, db: DbSession, caller: AnyKey, session_id: str) -> Any:
+def retrieve_review(
+    state: State, db: DbSession, caller: AnyKey, session_id: str
+) -> ReviewCasePublic:
     """The session (with verified outputs), its latest report and the decisions taken so far."""
     row = db_sessions.get_session(db, caller.platform_id, session_id)
     report = None
     if row.last_report_id:
-        report = report_object(
-            db_sessions.get_report(db, caller.platform_id, row.last_report_id), row, state.sealer
+        report = report_public(
+            db_reports.get_report(db, caller.platform_id, row.last_report_id), row, state.sealer
         )
-    return {
-        "object": "review_case",
-        "id": row.id,
-        "session": session_object(row, sealer=state.sealer, expand=["verified_outputs"]),
-        "report": report,
-        "history": [audit_object(a) for a in db_sessions.review_history(db, row.id)],
-    }
+    return ReviewCasePublic(
+        id=row.id,
+        session=session_public(row, sealer=state.sealer, expand=["verified_outputs"]),
+        report=report,
+        history=[review_audit_public(a) for a in db_reviews.review_history(db, row.id)],
+    )
 
 
-@router.post("/{session_id}", summary="Decide a pending review")
+@router.post(
+    "/{session_id}", summary="Decide a pending review", response_model=ReviewDecisionPublic
+)
 async def decide_review(
     db: DbSession,
     caller: Reviewer,
@@ -89,12 +100,11 @@ async def decide_review(
 
     async def work() -> dict[str, Any]:
         outcome = await service.review(await temporal(), row, decision)
-        return {
-            "object": "review_decision",
-            "session": row.id,
-            "status": outcome.status.value,
-            "decided_by": outcome.decided_by,
-            "decision": outcome.decision,
-        }
+        return ReviewDecisionPublic(
+            session=row.id,
+            status=outcome.status.value,
+            decided_by=outcome.decided_by,
+            decision=outcome.decision,
+        ).model_dump(mode="json")
 
     return await idem.run(caller.platform_id, body, work)

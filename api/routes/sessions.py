@@ -24,6 +24,7 @@ from api.deps import (
     platform_session,
     valid_path_ids,
 )
+from api.errors import ERROR_RESPONSES
 from api.idempotency import Idempotent
 from api.params import (
     SessionCreateParams,
@@ -32,19 +33,24 @@ from api.params import (
     SessionUpdateParams,
     parse,
 )
-from api.schemas import list_object, session_object
 from kyc.contracts import UPLOAD_PURPOSES
 from kyc.db import sessions as db_sessions
 from kyc.errors import InvalidRequest, InvalidState, MissingParameter, PayloadTooLarge
+from kyc.objects.common import ListPublic
+from kyc.objects.file import FilePublic
+from kyc.objects.session import SessionPublic, session_public
 from kyc.types import SessionStatus
 
 PATH = "/v1/identity/verification_sessions"
 router = APIRouter(
-    prefix=PATH, tags=["verification_sessions"], dependencies=[Depends(valid_path_ids)]
+    prefix=PATH,
+    tags=["verification_sessions"],
+    dependencies=[Depends(valid_path_ids)],
+    responses=ERROR_RESPONSES,
 )
 
 
-@router.post("", summary="Create a verification session")
+@router.post("", summary="Create a verification session", response_model=SessionPublic)
 async def create_session(
     state: State, db: DbSession, caller: Platform, temporal: Temporal, body: Body, idem: Idempotent
 ) -> JSONResponse:
@@ -57,15 +63,17 @@ async def create_session(
             state, await temporal(), db, caller.platform_id, params
         )
         url = f"{state.settings.resolved_public_url}/verify/{row.id}#{client_secret}"
-        return session_object(
+        return session_public(
             row, sealer=state.sealer, expand=params.expand, client_secret=client_secret, url=url
-        )
+        ).model_dump(mode="json")
 
     return await idem.run(caller.platform_id, body, work)
 
 
 @router.get("", summary="List verification sessions")
-def list_sessions(state: State, db: DbSession, caller: Platform, query: Query) -> Any:
+def list_sessions(
+    state: State, db: DbSession, caller: Platform, query: Query
+) -> ListPublic[SessionPublic]:
     params = parse(SessionListParams, query)
     rows, has_more = db_sessions.list_sessions(
         db,
@@ -78,19 +86,19 @@ def list_sessions(state: State, db: DbSession, caller: Platform, query: Query) -
         created=params.created_filter(),
     )
     expand = [e.removeprefix("data.") for e in params.expand]
-    data = [session_object(r, sealer=state.sealer, expand=expand) for r in rows]
-    return list_object(PATH, data, has_more)
+    data = [session_public(r, sealer=state.sealer, expand=expand) for r in rows]
+    return ListPublic(data=data, has_more=has_more, url=PATH)
 
 
 @router.get("/{session_id}", summary="Retrieve a verification session")
-async def retrieve_session(state: State, actor: SessionActor, query: Query) -> Any:
+async def retrieve_session(state: State, actor: SessionActor, query: Query) -> SessionPublic:
     """Secret key, or the session's client_secret (which never sees `verified_outputs`)."""
     params = parse(SessionExpandParams, query)
     expand = [] if actor.by_client_secret else params.expand
-    return session_object(actor.session, sealer=state.sealer, expand=expand)
+    return session_public(actor.session, sealer=state.sealer, expand=expand)
 
 
-@router.post("/{session_id}", summary="Update a verification session")
+@router.post("/{session_id}", summary="Update a verification session", response_model=SessionPublic)
 async def update_session(
     state: State, db: DbSession, caller: Platform, session_id: str, body: Body, idem: Idempotent
 ) -> JSONResponse:
@@ -110,12 +118,18 @@ async def update_session(
             )
         if params.metadata is not None:
             await state.write(service.update_metadata, db, row, params.metadata)
-        return session_object(row, sealer=state.sealer, expand=params.expand)
+        return session_public(row, sealer=state.sealer, expand=params.expand).model_dump(
+            mode="json"
+        )
 
     return await idem.run(caller.platform_id, body, work)
 
 
-@router.post("/{session_id}/cancel", summary="Cancel a verification session")
+@router.post(
+    "/{session_id}/cancel",
+    summary="Cancel a verification session",
+    response_model=SessionPublic,
+)
 async def cancel_session(
     state: State,
     db: DbSession,
@@ -132,12 +146,18 @@ async def cancel_session(
         if SessionStatus(row.status).is_final:
             raise InvalidState(f"The session is already {row.status}.")
         live = await service.cancel(await temporal(), "platform", row.id)
-        return session_object(row, sealer=state.sealer, expand=params.expand, live=live)
+        return session_public(row, sealer=state.sealer, expand=params.expand, live=live).model_dump(
+            mode="json"
+        )
 
     return await idem.run(caller.platform_id, body, work)
 
 
-@router.post("/{session_id}/redact", summary="Redact a verification session")
+@router.post(
+    "/{session_id}/redact",
+    summary="Redact a verification session",
+    response_model=SessionPublic,
+)
 async def redact_session(
     state: State,
     db: DbSession,
@@ -155,12 +175,16 @@ async def redact_session(
 
     async def work() -> dict[str, Any]:
         live = await service.redact(state, await temporal(), sealed, db, row)
-        return session_object(row, live=live)
+        return session_public(row, live=live).model_dump(mode="json")
 
     return await idem.run(caller.platform_id, body, work)
 
 
-@router.post("/{session_id}/files", summary="Upload a document or selfie image (ours)")
+@router.post(
+    "/{session_id}/files",
+    summary="Upload a document or selfie image (ours)",
+    response_model=FilePublic,
+)
 async def upload_file(
     request: Request,
     state: State,
@@ -205,9 +229,10 @@ async def upload_file(
 
     async def work() -> dict[str, Any]:
         # Image checks and the object-store write block: keep them off the event loop.
-        return await asyncio.to_thread(
+        stored = await asyncio.to_thread(
             service.store_upload, state, sealed, db, session, str(purpose), data
         )
+        return stored.model_dump(mode="json")
 
     fingerprint = {"purpose": purpose, "sha256": _sha256(data)}
     return await idem.run(actor.platform_id, fingerprint, work)
@@ -217,7 +242,11 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@router.post("/{session_id}/submit", summary="Submit the uploaded files for verification (ours)")
+@router.post(
+    "/{session_id}/submit",
+    summary="Submit the uploaded files for verification (ours)",
+    response_model=SessionPublic,
+)
 async def submit_session(
     state: State,
     db: DbSession,
@@ -235,9 +264,9 @@ async def submit_session(
         if row.redaction_status:
             raise InvalidState("The session was redacted.")
         result = await service.submit(state, await temporal(), db, row)
-        obj = session_object(
+        obj = session_public(
             row, sealer=state.sealer, expand=[] if actor.by_client_secret else params.expand
-        )
+        ).model_dump(mode="json")
         obj["status"] = result.status.value
         obj["last_error"] = None
         return obj

@@ -8,19 +8,31 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from api.deps import Body, DbSession, Platform, Query, State, valid_path_ids
+from api.errors import ERROR_RESPONSES
 from api.idempotency import Idempotent
 from api.params import ExpandParams, WebhookEndpointParams, WebhookListParams, parse
-from api.schemas import list_object, webhook_endpoint_object
 from kyc.contracts import EventType
-from kyc.db import events as db_events
-from kyc.db.webhook_endpoints import delete_webhook_endpoint
+from kyc.db import webhooks as db_webhooks
 from kyc.errors import InvalidRequest
+from kyc.objects.common import ListPublic
+from kyc.objects.event import (
+    WebhookEndpointCreated,
+    WebhookEndpointDeleted,
+    WebhookEndpointPublic,
+    webhook_endpoint_created,
+    webhook_endpoint_public,
+)
 
 PATH = "/v1/webhook_endpoints"
-router = APIRouter(prefix=PATH, tags=["webhook_endpoints"], dependencies=[Depends(valid_path_ids)])
+router = APIRouter(
+    prefix=PATH,
+    tags=["webhook_endpoints"],
+    dependencies=[Depends(valid_path_ids)],
+    responses=ERROR_RESPONSES,
+)
 
 
-@router.post("", summary="Create a webhook endpoint")
+@router.post("", summary="Create a webhook endpoint", response_model=WebhookEndpointCreated)
 async def create_endpoint(
     state: State, db: DbSession, caller: Platform, body: Body, idem: Idempotent
 ) -> JSONResponse:
@@ -34,11 +46,11 @@ async def create_endpoint(
             )
 
     def insert() -> dict[str, Any]:
-        row = db_events.create_webhook_endpoint(
+        row = db_webhooks.create_webhook_endpoint(
             db, caller.platform_id, params.url, params.enabled_events
         )
         db.commit()
-        return webhook_endpoint_object(row, with_secret=True)
+        return webhook_endpoint_created(row).model_dump(mode="json")
 
     async def work() -> dict[str, Any]:
         return await state.write(insert)
@@ -47,9 +59,11 @@ async def create_endpoint(
 
 
 @router.get("", summary="List webhook endpoints")
-def list_endpoints(db: DbSession, caller: Platform, query: Query) -> Any:
+def list_endpoints(
+    db: DbSession, caller: Platform, query: Query
+) -> ListPublic[WebhookEndpointPublic]:
     params = parse(WebhookListParams, query)
-    rows = db_events.list_webhook_endpoints(db, caller.platform_id)
+    rows = db_webhooks.list_webhook_endpoints(db, caller.platform_id)
     ids = [r.id for r in rows]
     start = 0
     if params.starting_after:
@@ -66,20 +80,23 @@ def list_endpoints(db: DbSession, caller: Platform, query: Query) -> Any:
         start = max(0, end - params.limit)
     page = rows[start:end][: params.limit]
     has_more = (start + len(page) < end) if not params.ending_before else start > 0
-    return list_object(PATH, [webhook_endpoint_object(r) for r in page], has_more)
+    data = [webhook_endpoint_public(r) for r in page]
+    return ListPublic(data=data, has_more=has_more, url=PATH)
 
 
 @router.get("/{endpoint_id}", summary="Retrieve a webhook endpoint")
-def retrieve_endpoint(db: DbSession, caller: Platform, endpoint_id: str, query: Query) -> Any:
+def retrieve_endpoint(
+    db: DbSession, caller: Platform, endpoint_id: str, query: Query
+) -> WebhookEndpointPublic:
     parse(ExpandParams, query)
-    return webhook_endpoint_object(
-        db_events.get_webhook_endpoint(db, caller.platform_id, endpoint_id)
+    return webhook_endpoint_public(
+        db_webhooks.get_webhook_endpoint(db, caller.platform_id, endpoint_id)
     )
 
 
 @router.delete("/{endpoint_id}", summary="Delete a webhook endpoint")
-def delete_endpoint(db: DbSession, caller: Platform, endpoint_id: str) -> Any:
-    row = db_events.get_webhook_endpoint(db, caller.platform_id, endpoint_id)
-    delete_webhook_endpoint(db, row)
+def delete_endpoint(db: DbSession, caller: Platform, endpoint_id: str) -> WebhookEndpointDeleted:
+    row = db_webhooks.get_webhook_endpoint(db, caller.platform_id, endpoint_id)
+    db_webhooks.delete_webhook_endpoint(db, row)
     db.commit()
-    return {"id": endpoint_id, "object": "webhook_endpoint", "deleted": True}
+    return WebhookEndpointDeleted(id=endpoint_id)

@@ -5,12 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from kyc.db.ids import now
-from kyc.db.tables import (
-    MonitoringRunRow,
-    ScreeningAlertRow,
-    ScreeningDispositionRow,
-    VerificationSessionRow,
-)
+from kyc.db.tables import MonitoringRunRow, ScreeningAlertRow, VerificationSessionRow
 
 
 def start_run(db: Session, snapshot_id: str) -> bool:
@@ -86,31 +81,3 @@ def add_alert(
                 created=now(),
             )
         )
-
-
-def decided_hits(db: Session, platform_id: str, identity_key: str) -> set[str]:
-    """Hits a reviewer already judged for this identity, either way."""
-    rows = db.exec(
-        select(ScreeningDispositionRow).where(
-            ScreeningDispositionRow.platform_id == platform_id,
-            ScreeningDispositionRow.identity_key == identity_key,
-        )
-    ).all()
-    return {f"{row.list}:{row.entity_id}" for row in rows}
-
-
-def set_alert_review(
-    row: VerificationSessionRow,
-    *,
-    pending: bool,
-    reasons: list[str],
-    since: int | None,
-    deadline: int | None,
-    workflow_id: str | None,
-) -> None:
-    """Put a verified session under review (or out of it) without touching its status."""
-    row.review_pending = pending
-    row.review_reasons = reasons if pending else []
-    row.review_since = since if pending else None
-    row.review_deadline = deadline if pending else None
-    row.review_workflow_id = workflow_id if pending else None

@@ -56,3 +56,9 @@ def page(
     if ending_before:
         rows.reverse()
     return rows, has_more
+
+
+def created_filters(column: Any, created: dict[str, int] | None) -> list[Any]:
+    """Stripe's `created[gt|gte|lt|lte]` list filter as SQL conditions on `column`."""
+    ops = {"gt": column.__gt__, "gte": column.__ge__, "lt": column.__lt__, "lte": column.__le__}
+    return [ops[op](value) for op, value in (created or {}).items()]

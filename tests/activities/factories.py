@@ -13,8 +13,7 @@ def new_session(engine: Engine, platform_id: str | None = None) -> tuple[str, st
     """A new session row (of a new platform unless `platform_id`): (platform id, session id)."""
     with session_scope(engine) as db:
         platform_id = platform_id or create_platform(db, "acme").id
-        row = session_db.create_session(
-            db,
+        row = session_db.new_session(
             platform_id=platform_id,
             type="document",
             options={},
@@ -24,4 +23,5 @@ def new_session(engine: Engine, platform_id: str | None = None) -> tuple[str, st
             expires_after_s=3600,
             client_secret="secret",
         )
+        db.add(row)
         return platform_id, row.id

@@ -14,15 +14,16 @@ from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
 from activities.monitoring import MonitoringActivities
-from activities.records import RecordActivities
+from activities.status import StatusActivities
 from kyc.contracts import EventType
 from kyc.crypto import generate_key
-from kyc.db import sessions as session_db
 from kyc.db.engine import make_engine, session_scope
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import EventRow, ScreeningAlertRow, VerificationSessionRow
+from kyc.redaction import erase_session_data
 from kyc.screening.entities import BirthDate, ListedEntity, ListedName
 from kyc.screening.index import ScreeningIndex
+from kyc.status import StatusRecorder
 from kyc.types import (
     CompleteMonitoringInput,
     DocumentCheck,
@@ -102,7 +103,7 @@ async def verified_session(
     """A session verified with this identity; `approved_hits` were reviewed and approved."""
     platform_id, session_id = new_session(engine, platform_id)
     hits = [ScreeningHit(list="un", entity_id=h, name="LISTED", score=0.9) for h in approved_hits]
-    await RecordActivities(engine, ColumnSealer(MASTER), MASTER).record_status(
+    await StatusActivities(StatusRecorder(engine, ColumnSealer(MASTER), MASTER)).record_status(
         RecordStatusInput(
             session_id=session_id,
             status=SessionStatus.verified,
@@ -156,7 +157,7 @@ async def test_new_snapshot_alerts_newly_listed_identities_once(engine: Engine) 
     with session_scope(engine) as db:
         row = db.get(VerificationSessionRow, redacted)
         assert row is not None
-        session_db.redact(db, row)
+        erase_session_data(db, row)
 
     lists = Lists()
     activity = monitoring(engine, lists)

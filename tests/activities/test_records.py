@@ -11,12 +11,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from activities.duplicates import DuplicateFaces
-from activities.records import RecordActivities
+from activities.screening import ScreeningActivities
+from activities.status import StatusActivities
 from kyc.crypto import generate_key
-from kyc.db import sessions as session_db
 from kyc.db.engine import make_engine, session_scope
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import EventRow, FaceTemplateRow, VerificationReportRow, VerificationSessionRow
+from kyc.redaction import erase_session_data
+from kyc.status import StatusRecorder
 from kyc.types import (
     CapturedImage,
     CheckError,
@@ -51,11 +53,20 @@ def hit(entity_id: str) -> ScreeningHit:
     return ScreeningHit(list="un", entity_id=entity_id, name="LISTED", score=0.9)
 
 
-def records(engine: Engine, hits: list[ScreeningHit] | None = None) -> RecordActivities:
-    def screen_identity(input: ScreenInput) -> ScreeningCheck:
-        return ScreeningCheck(status="hit" if hits else "clear", hits=hits or [])
+class Records:
+    """The status and screening activities over one database, as the worker wires them."""
 
-    return RecordActivities(engine, ColumnSealer(MASTER), MASTER, screen_identity=screen_identity)
+    def __init__(self, engine: Engine, hits: list[ScreeningHit] | None) -> None:
+        def screen_identity(input: ScreenInput) -> ScreeningCheck:
+            return ScreeningCheck(status="hit" if hits else "clear", hits=hits or [])
+
+        status = StatusActivities(StatusRecorder(engine, ColumnSealer(MASTER), MASTER))
+        self.record_status = status.record_status
+        self.screen = ScreeningActivities(engine, MASTER, screen_identity).screen
+
+
+def records(engine: Engine, hits: list[ScreeningHit] | None = None) -> Records:
+    return Records(engine, hits)
 
 
 async def test_record_status_persists_seals_and_emits_once(engine: Engine) -> None:
@@ -198,7 +209,7 @@ async def test_rejection_without_verdicts_clears_nothing(engine: Engine) -> None
 
 
 async def test_screen_without_a_list_is_not_run(engine: Engine) -> None:
-    activity = RecordActivities(engine, ColumnSealer(MASTER), MASTER)
+    activity = ScreeningActivities(engine, MASTER, None)
     check = await activity.screen(
         ScreenInput(session_id="vs_1", platform_id="acct_1", query=ScreeningQuery(name="X"))
     )
@@ -251,6 +262,6 @@ async def test_redaction_deletes_the_face_template(engine: Engine) -> None:
         assert db.get(FaceTemplateRow, session_id) is not None
         row = db.get(VerificationSessionRow, session_id)
         assert row is not None
-        session_db.redact(db, row)
+        erase_session_data(db, row)
     with session_scope(engine) as db:
         assert db.get(FaceTemplateRow, session_id) is None

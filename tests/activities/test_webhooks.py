@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy.engine import Engine
 from temporalio.exceptions import ApplicationError
 
-from activities.records import RecordActivities
+from activities.webhooks import WebhookActivities
 from kyc.crypto import generate_key
 from kyc.db import events as event_db
+from kyc.db import webhooks
 from kyc.db.engine import make_engine, session_scope
 from kyc.db.platforms import create_platform
-from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import WebhookDeliveryRow
 from kyc.types import DeliverEventsInput
 from tests.webhook_receiver import webhook_receiver
@@ -35,7 +35,7 @@ def setup(engine: Engine, url: str, events: list[str]) -> tuple[str, str, str]:
     endpoint secret) of a new `verified` event."""
     with session_scope(engine) as db:
         platform = create_platform(db, "acme")
-        endpoint = event_db.create_webhook_endpoint(db, platform.id, url, events)
+        endpoint = webhooks.create_webhook_endpoint(db, platform.id, url, events)
         event = event_db.add_event(
             db,
             platform.id,
@@ -56,7 +56,7 @@ def deliveries(engine: Engine, event_id: str) -> list[WebhookDeliveryRow]:
 
 
 async def test_delivery_is_signed_recorded_and_not_repeated(engine: Engine) -> None:
-    activity = RecordActivities(engine, ColumnSealer(MASTER), MASTER)
+    activity = WebhookActivities(engine)
     with webhook_receiver() as receiver:
         event_id, _, secret = setup(engine, receiver.url, ["*"])
         await activity.deliver_events(DeliverEventsInput(event_ids=[event_id]))
@@ -78,7 +78,7 @@ async def test_delivery_is_signed_recorded_and_not_repeated(engine: Engine) -> N
 
 
 async def test_failed_delivery_raises_to_retry_then_succeeds(engine: Engine) -> None:
-    activity = RecordActivities(engine, ColumnSealer(MASTER), MASTER)
+    activity = WebhookActivities(engine)
     with webhook_receiver() as receiver:
         event_id, _, _ = setup(engine, receiver.url, ["identity.verification_session.verified"])
         receiver.status = 500
@@ -94,7 +94,7 @@ async def test_failed_delivery_raises_to_retry_then_succeeds(engine: Engine) -> 
 
 
 async def test_unsubscribed_endpoint_receives_nothing(engine: Engine) -> None:
-    activity = RecordActivities(engine, ColumnSealer(MASTER), MASTER)
+    activity = WebhookActivities(engine)
     with webhook_receiver() as receiver:
         event_id, _, _ = setup(engine, receiver.url, ["identity.verification_session.canceled"])
         await activity.deliver_events(DeliverEventsInput(event_ids=[event_id]))

@@ -18,12 +18,14 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.records import RecordActivities
+from activities.status import StatusActivities
+from activities.webhooks import WebhookActivities
 from api.app import create_app
 from kyc.crypto import generate_key
 from kyc.db.engine import make_engine
 from kyc.db.sealing import ColumnSealer
 from kyc.settings import Settings
+from kyc.status import StatusRecorder
 from kyc.temporal import data_converter
 from kyc.types import (
     CapturedImage,
@@ -66,7 +68,10 @@ class Activities:
 
     def __init__(self, url: str, master_key: str) -> None:
         self.engine = make_engine(url)
-        self.records = RecordActivities(self.engine, ColumnSealer(master_key), master_key)
+        self.status = StatusActivities(
+            StatusRecorder(self.engine, ColumnSealer(master_key), master_key)
+        )
+        self.webhooks = WebhookActivities(self.engine)
         self.scenario: dict[str, str] = {}
 
     @activity.defn(name="capture")
@@ -119,9 +124,9 @@ class Activities:
             self.match,
             self.screen,
             # The real persistence and policy: the API reads what the worker really writes.
-            self.records.decide,
-            self.records.record_status,
-            self.records.deliver_events,
+            self.status.decide,
+            self.status.record_status,
+            self.webhooks.deliver_events,
         ]
 
 

@@ -12,7 +12,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.app import create_app
 from kyc.db import idempotency
 from kyc.db.engine import make_engine, session_scope
-from kyc.db.events import request_fingerprint
+from kyc.db.idempotency import request_fingerprint
 from kyc.settings import Settings
 from tests.api.api_helpers import SESSIONS, MemoryStore, Tenant, create_session, upload, wait_status
 

@@ -26,7 +26,7 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.records import RecordActivities
+from activities.status import StatusActivities
 from kyc.db.engine import make_engine, session_scope
 from kyc.db.migrate import upgrade
 from kyc.db.sealing import ColumnSealer
@@ -38,6 +38,7 @@ from kyc.db.tables import (
     VerificationSessionRow,
 )
 from kyc.screening.entities import BirthDate
+from kyc.status import StatusRecorder
 from kyc.types import (
     DeliverEventsInput,
     MonitorInput,
@@ -118,7 +119,7 @@ async def stack(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Stack
     upgrade(url)
     engine = make_engine(url)
     lists = Lists()
-    records = RecordActivities(engine, ColumnSealer(MASTER), MASTER)
+    records = StatusActivities(StatusRecorder(engine, ColumnSealer(MASTER), MASTER))
     watch = monitoring(engine, lists, env.client)
 
     @activity.defn(name="deliver_events")

@@ -1,11 +1,13 @@
-"""Per-identity memory: face templates (duplicate faces) and screening dispositions."""
+"""Face templates: a selfie's embedding (sealed) per session, to spot one face verified under
+two identities. Written when the face is matched, `verified` once the session is; deleted on
+redaction."""
 
 from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
 from kyc.db.ids import now
-from kyc.db.tables import FaceTemplateRow, ScreeningDispositionRow
+from kyc.db.tables import FaceTemplateRow
 
 
 def save_face_template(
@@ -58,44 +60,3 @@ def delete_face_template(db: Session, session_id: str) -> None:
     row = db.get(FaceTemplateRow, session_id)
     if row is not None:
         db.delete(row)
-
-
-def record_disposition(
-    db: Session,
-    *,
-    platform_id: str,
-    identity_key: str,
-    hit: str,
-    disposition: str,
-    session_id: str,
-    reviewer_id: str,
-) -> None:
-    """Remember a reviewer's verdict on hit `<list>:<entity_id>` for this identity."""
-    list_name, _, entity_id = hit.partition(":")
-    key = (platform_id, identity_key, list_name, entity_id)
-    row = db.get(ScreeningDispositionRow, key) or ScreeningDispositionRow(
-        platform_id=platform_id,
-        identity_key=identity_key,
-        list=list_name,
-        entity_id=entity_id,
-        disposition=disposition,
-        session_id=session_id,
-        reviewer_id=reviewer_id,
-        created=now(),
-    )
-    row.disposition = disposition
-    row.session_id = session_id
-    row.reviewer_id = reviewer_id
-    db.add(row)
-
-
-def cleared_hits(db: Session, platform_id: str, identity_key: str) -> set[str]:
-    """`<list>:<entity_id>` of the hits reviewers marked false positive for this identity."""
-    rows = db.exec(
-        select(ScreeningDispositionRow).where(
-            ScreeningDispositionRow.platform_id == platform_id,
-            ScreeningDispositionRow.identity_key == identity_key,
-            ScreeningDispositionRow.disposition == "false_positive",
-        )
-    ).all()
-    return {f"{row.list}:{row.entity_id}" for row in rows}

@@ -1,0 +1,57 @@
+"""Screening dispositions: a reviewer's verdict on a hit for one identity (keyed by its HMAC),
+so a cleared false positive is not raised again."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from kyc.db.ids import now
+from kyc.db.tables import ScreeningDispositionRow
+
+
+def record_disposition(
+    db: Session,
+    *,
+    platform_id: str,
+    identity_key: str,
+    hit: str,
+    disposition: str,
+    session_id: str,
+    reviewer_id: str,
+) -> None:
+    """Remember a reviewer's verdict on hit `<list>:<entity_id>` for this identity."""
+    list_name, _, entity_id = hit.partition(":")
+    key = (platform_id, identity_key, list_name, entity_id)
+    row = db.get(ScreeningDispositionRow, key) or ScreeningDispositionRow(
+        platform_id=platform_id,
+        identity_key=identity_key,
+        list=list_name,
+        entity_id=entity_id,
+        disposition=disposition,
+        session_id=session_id,
+        reviewer_id=reviewer_id,
+        created=now(),
+    )
+    row.disposition = disposition
+    row.session_id = session_id
+    row.reviewer_id = reviewer_id
+    db.add(row)
+
+
+def judged_hits(
+    db: Session, platform_id: str, identity_key: str, disposition: str | None = None
+) -> set[str]:
+    """`<list>:<entity_id>` of the hits reviewers judged for this identity (with `disposition`
+    when given: "false_positive" for the cleared ones)."""
+    query = select(ScreeningDispositionRow).where(
+        ScreeningDispositionRow.platform_id == platform_id,
+        ScreeningDispositionRow.identity_key == identity_key,
+    )
+    if disposition is not None:
+        query = query.where(ScreeningDispositionRow.disposition == disposition)
+    return {f"{row.list}:{row.entity_id}" for row in db.exec(query).all()}
+
+
+def cleared_hits(db: Session, platform_id: str, identity_key: str) -> set[str]:
+    """Hits reviewers marked false positive for this identity."""
+    return judged_hits(db, platform_id, identity_key, "false_positive")

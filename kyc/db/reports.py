@@ -1,0 +1,82 @@
+"""Verification reports: one per attempt, the body sealed (it holds identity data)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from kyc.db.ids import new_id
+from kyc.db.pagination import created_filters, page
+from kyc.db.sealing import ColumnSealer
+from kyc.db.tables import VerificationReportRow, VerificationSessionRow
+from kyc.errors import NotFound
+
+
+def upsert_report(
+    db: Session,
+    session: VerificationSessionRow,
+    attempt: int,
+    body: dict[str, Any],
+    sealer: ColumnSealer,
+    at: int,
+) -> VerificationReportRow:
+    """Store (or replace) the report of `attempt`; it becomes the session's latest."""
+    existing = db.exec(
+        select(VerificationReportRow).where(
+            VerificationReportRow.session_id == session.id,
+            VerificationReportRow.attempt == attempt,
+        )
+    ).first()
+    report = existing or VerificationReportRow(
+        id=new_id("vr"),
+        platform_id=session.platform_id,
+        session_id=session.id,
+        attempt=attempt,
+        created=at,
+        type=session.type,
+    )
+    report.body_sealed = sealer.seal(f"{report.id}:body", body)
+    db.add(report)
+    session.last_report_id = report.id
+    return report
+
+
+def get_report(db: Session, platform_id: str, report_id: str) -> VerificationReportRow:
+    row = db.get(VerificationReportRow, report_id)
+    if row is None or row.platform_id != platform_id:
+        raise NotFound(f"No such verification_report: '{report_id}'", param="id")
+    return row
+
+
+def list_reports(
+    db: Session,
+    platform_id: str,
+    *,
+    limit: int,
+    starting_after: str | None = None,
+    ending_before: str | None = None,
+    verification_session: str | None = None,
+    created: dict[str, int] | None = None,
+) -> tuple[list[VerificationReportRow], bool]:
+    filters: list[Any] = [col(VerificationReportRow.platform_id) == platform_id]
+    if verification_session:
+        filters.append(col(VerificationReportRow.session_id) == verification_session)
+    filters += created_filters(col(VerificationReportRow.created), created)
+    return page(
+        db,
+        VerificationReportRow,
+        filters,
+        limit=limit,
+        starting_after=starting_after,
+        ending_before=ending_before,
+    )
+
+
+def erase_bodies(db: Session, session_id: str) -> None:
+    """Redaction: every report of the session keeps its id and loses its body."""
+    for report in db.exec(
+        select(VerificationReportRow).where(VerificationReportRow.session_id == session_id)
+    ).all():
+        report.body_sealed = None
+        db.add(report)

@@ -1,0 +1,84 @@
+"""The review queue and the review audit trail (who decided what, when, with what note)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from kyc.db.ids import now
+from kyc.db.tables import ReviewAuditRow, VerificationSessionRow
+
+
+def pending_reviews(
+    db: Session, platform_id: str, *, limit: int, reason: str | None = None
+) -> list[VerificationSessionRow]:
+    """Sessions waiting for a reviewer, oldest first."""
+    rows = db.exec(
+        select(VerificationSessionRow)
+        .where(
+            VerificationSessionRow.platform_id == platform_id,
+            col(VerificationSessionRow.review_pending).is_(True),
+        )
+        .order_by(col(VerificationSessionRow.review_since), col(VerificationSessionRow.id))
+    ).all()
+    if reason:
+        rows = [row for row in rows if reason in row.review_reasons]
+    return list(rows[:limit])
+
+
+def set_review(
+    row: VerificationSessionRow,
+    *,
+    pending: bool,
+    reasons: list[str],
+    since: int | None,
+    deadline: int | None,
+    workflow_id: str | None = None,
+) -> None:
+    """Put the session under review (or out of it); its status is not touched."""
+    row.review_pending = pending
+    row.review_reasons = reasons if pending else []
+    row.review_since = since if pending else None
+    row.review_deadline = deadline if pending else None
+    row.review_workflow_id = workflow_id if pending else None
+
+
+def record_review(
+    db: Session,
+    session: VerificationSessionRow,
+    *,
+    reviewer_id: str,
+    decision: str,
+    reason: str | None,
+    note: str | None,
+    resulting_status: str,
+) -> ReviewAuditRow:
+    row = ReviewAuditRow(
+        session_id=session.id,
+        platform_id=session.platform_id,
+        reviewer_id=reviewer_id,
+        decision=decision,
+        reason=reason,
+        note=note,
+        resulting_status=resulting_status,
+        created=now(),
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def review_history(db: Session, session_id: str) -> list[ReviewAuditRow]:
+    return list(
+        db.exec(
+            select(ReviewAuditRow)
+            .where(ReviewAuditRow.session_id == session_id)
+            .order_by(col(ReviewAuditRow.created), col(ReviewAuditRow.id))
+        ).all()
+    )
+
+
+def erase_notes(db: Session, session_id: str) -> None:
+    """Redaction: the audit trail keeps who decided what, not the free-text notes."""
+    for audit in review_history(db, session_id):
+        audit.note = None
+        db.add(audit)

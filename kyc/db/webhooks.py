@@ -1,0 +1,85 @@
+"""Webhook endpoints and the delivery record of each event to each endpoint."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from kyc.db.ids import new_id, new_secret, now
+from kyc.db.tables import EventRow, WebhookDeliveryRow, WebhookEndpointRow
+from kyc.errors import NotFound
+
+
+def create_webhook_endpoint(
+    db: Session, platform_id: str, url: str, enabled_events: list[str]
+) -> WebhookEndpointRow:
+    row = WebhookEndpointRow(
+        id=new_id("we"),
+        platform_id=platform_id,
+        url=url,
+        secret=new_secret("whsec"),
+        enabled_events=enabled_events,
+        created=now(),
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def list_webhook_endpoints(db: Session, platform_id: str) -> list[WebhookEndpointRow]:
+    return list(
+        db.exec(
+            select(WebhookEndpointRow)
+            .where(WebhookEndpointRow.platform_id == platform_id)
+            .order_by(col(WebhookEndpointRow.created).desc())
+        ).all()
+    )
+
+
+def get_webhook_endpoint(db: Session, platform_id: str, endpoint_id: str) -> WebhookEndpointRow:
+    row = db.get(WebhookEndpointRow, endpoint_id)
+    if row is None or row.platform_id != platform_id:
+        raise NotFound(f"No such webhook_endpoint: '{endpoint_id}'", param="id")
+    return row
+
+
+def delete_webhook_endpoint(db: Session, endpoint: WebhookEndpointRow) -> None:
+    """Delete the endpoint and its delivery records."""
+    for delivery in db.exec(
+        select(WebhookDeliveryRow).where(WebhookDeliveryRow.endpoint_id == endpoint.id)
+    ).all():
+        db.delete(delivery)
+    db.flush()
+    db.delete(endpoint)
+
+
+def endpoints_for(db: Session, event: EventRow) -> list[WebhookEndpointRow]:
+    """Enabled endpoints of the event's platform that subscribe to its type."""
+    return [
+        e
+        for e in list_webhook_endpoints(db, event.platform_id)
+        if e.status == "enabled" and ("*" in e.enabled_events or event.type in e.enabled_events)
+    ]
+
+
+def _delivery(db: Session, event_id: str, endpoint_id: str) -> WebhookDeliveryRow | None:
+    return db.exec(
+        select(WebhookDeliveryRow).where(
+            WebhookDeliveryRow.event_id == event_id, WebhookDeliveryRow.endpoint_id == endpoint_id
+        )
+    ).first()
+
+
+def record_delivery(db: Session, event_id: str, endpoint_id: str, status_code: int | None) -> None:
+    row = _delivery(db, event_id, endpoint_id) or WebhookDeliveryRow(
+        event_id=event_id, endpoint_id=endpoint_id, updated=now()
+    )
+    row.attempts += 1
+    row.status_code = status_code
+    row.delivered = status_code is not None and 200 <= status_code < 300
+    row.updated = now()
+    db.add(row)
+
+
+def was_delivered(db: Session, event_id: str, endpoint_id: str) -> bool:
+    row = _delivery(db, event_id, endpoint_id)
+    return bool(row and row.delivered)

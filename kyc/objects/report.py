@@ -1,0 +1,142 @@
+"""The verification report: one attempt's check results, unsealed on read."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from kyc.db.sealing import ColumnSealer
+from kyc.db.tables import VerificationReportRow, VerificationSessionRow
+from kyc.objects.common import DateParts, ErrorDetail, Redaction, date_parts, sex_word
+
+
+class DocumentReport(BaseModel):
+    """Stripe's `document` check of a report."""
+
+    status: str
+    error: ErrorDetail | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    dob: DateParts | None = None
+    expiration_date: DateParts | None = None
+    issued_date: DateParts | None = None
+    issuing_country: str | None = None
+    nationality: str | None = None
+    number: str | None = None
+    sex: str | None = None
+    address: dict[str, str | None] | None = None
+    type: str | None = None
+    checks: list[dict[str, Any]] = Field(default_factory=list)
+    files: list[str] = Field(default_factory=list)
+
+
+class SelfieReport(BaseModel):
+    """Stripe's `selfie` check, with the distance and threshold that decided it."""
+
+    status: str
+    error: ErrorDetail | None = None
+    distance: float | None = None
+    threshold: float | None = None
+    liveness: Any = None
+    document: str | None = None
+    selfie: str | None = None
+
+
+class DecisionReport(BaseModel):
+    """Ours: what the policy concluded, and why."""
+
+    status: str
+    reasons: list[str] = Field(default_factory=list)
+    review_reasons: list[str] = Field(default_factory=list)
+
+
+class ReportPublic(BaseModel):
+    """Stripe's `identity.verification_report`, plus `attempt`, `screening` and `decision`."""
+
+    id: str
+    object: Literal["identity.verification_report"] = "identity.verification_report"
+    created: int
+    livemode: bool = False
+    options: dict[str, Any]
+    type: str
+    verification_session: str
+    attempt: int
+    document: DocumentReport | None = None
+    selfie: SelfieReport | None = None
+    screening: dict[str, Any] | None = None
+    decision: DecisionReport | None = None
+    redaction: Redaction | None = None
+
+
+def _error(check: dict[str, Any]) -> ErrorDetail | None:
+    if not check.get("error_code"):
+        return None
+    return ErrorDetail(code=check["error_code"], reason=check.get("error_reason"))
+
+
+def _document(check: dict[str, Any] | None) -> DocumentReport | None:
+    if check is None:
+        return None
+    fields = check.get("fields") or {}
+    return DocumentReport(
+        status=check["status"],
+        error=_error(check),
+        first_name=fields.get("given_names"),
+        last_name=fields.get("surname"),
+        dob=date_parts(fields.get("date_of_birth")),
+        expiration_date=date_parts(fields.get("expiration_date")),
+        issuing_country=check.get("issuing_country") or fields.get("issuing_country"),
+        nationality=fields.get("nationality"),
+        number=fields.get("document_number"),
+        sex=sex_word(fields.get("sex")),
+        address={"line1": fields["address"]} if fields.get("address") else None,
+        type=check.get("document_type"),
+        checks=check.get("checks", []),
+    )
+
+
+def _selfie(check: dict[str, Any] | None) -> SelfieReport | None:
+    if check is None:
+        return None
+    return SelfieReport(
+        status=check["status"],
+        error=_error(check),
+        distance=check.get("distance"),
+        threshold=check.get("threshold"),
+        liveness=check.get("liveness"),
+    )
+
+
+def report_body(row: VerificationReportRow, sealer: ColumnSealer) -> dict[str, Any]:
+    """The stored report (kyc.types.VerificationReport as JSON); empty once redacted."""
+    if row.body_sealed is None:
+        return {}
+    body: dict[str, Any] = sealer.unseal(f"{row.id}:body", row.body_sealed)
+    return body
+
+
+def report_public(
+    row: VerificationReportRow, session: VerificationSessionRow | None, sealer: ColumnSealer
+) -> ReportPublic:
+    body = report_body(row, sealer)
+    decision = body.get("decision")
+    return ReportPublic(
+        id=row.id,
+        created=row.created,
+        options=session.options if session else {},
+        type=row.type,
+        verification_session=row.session_id,
+        attempt=row.attempt,
+        document=_document(body.get("document")),
+        selfie=_selfie(body.get("selfie")),
+        screening=body.get("screening"),
+        decision=DecisionReport(
+            status=decision["status"],
+            reasons=decision.get("reasons", []),
+            review_reasons=decision.get("review_reasons", []),
+        )
+        if decision
+        else None,
+        redaction=Redaction(status="redacted") if row.body_sealed is None else None,
+    )

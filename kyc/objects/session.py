@@ -1,0 +1,111 @@
+"""The verification session, as the API, events and webhooks show it."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from kyc.db.sealing import ColumnSealer
+from kyc.db.tables import VerificationSessionRow
+from kyc.objects.common import DateParts, ErrorDetail, Redaction, date_parts, sex_word
+from kyc.types import VerificationState
+
+
+class ReviewInfo(BaseModel):
+    """Ours: whether a reviewer's decision is pending, why, and until when."""
+
+    pending: bool
+    reasons: list[str]
+    deadline: int | None = None
+
+
+class VerifiedOutputs(BaseModel):
+    first_name: str | None = None
+    last_name: str | None = None
+    dob: DateParts | None = None
+    address: dict[str, str | None] | None = None
+    id_number: str | None = None
+    id_number_type: str | None = None
+    sex: str | None = None
+
+
+class SessionPublic(BaseModel):
+    """Stripe's `identity.verification_session`, plus `review`."""
+
+    id: str
+    object: Literal["identity.verification_session"] = "identity.verification_session"
+    client_secret: str | None = None  # only in the creation response; stored hashed
+    created: int
+    expires_at: int
+    last_error: ErrorDetail | None = None
+    last_verification_report: str | None = None
+    livemode: bool = False
+    metadata: dict[str, str]
+    options: dict[str, Any]
+    redaction: Redaction | None = None
+    status: str
+    type: str
+    url: str | None = None  # only in the creation response: it carries the client_secret
+    client_reference_id: str | None = None
+    return_url: str | None = None
+    verified_outputs: VerifiedOutputs | None = None
+    review: ReviewInfo
+
+
+def verified_outputs(row: VerificationSessionRow, sealer: ColumnSealer) -> VerifiedOutputs | None:
+    """The verified identity, unsealed (only when the caller expanded `verified_outputs`)."""
+    if row.verified_outputs_sealed is None:
+        return None
+    fields = sealer.unseal(f"{row.id}:verified_outputs", row.verified_outputs_sealed)
+    return VerifiedOutputs(
+        first_name=fields.get("given_names"),
+        last_name=fields.get("surname"),
+        dob=date_parts(fields.get("date_of_birth")),
+        address={"line1": fields["address"]} if fields.get("address") else None,
+        sex=sex_word(fields.get("sex")),
+    )
+
+
+def session_public(
+    row: VerificationSessionRow,
+    *,
+    sealer: ColumnSealer | None = None,
+    expand: list[str] | None = None,
+    client_secret: str | None = None,
+    url: str | None = None,
+    live: VerificationState | None = None,
+) -> SessionPublic:
+    """The public session. `live` (from an update's result) wins over the row's status, which
+    the workflow's `record_status` activity writes a moment later."""
+    last_error: ErrorDetail | None = None
+    if live is not None:
+        if live.last_error:
+            last_error = ErrorDetail(code=live.last_error.code, reason=live.last_error.reason)
+    elif row.last_error_code:
+        last_error = ErrorDetail(code=row.last_error_code, reason=row.last_error_reason)
+    outputs = None
+    if expand and "verified_outputs" in expand and sealer is not None:
+        outputs = verified_outputs(row, sealer)
+    return SessionPublic(
+        id=row.id,
+        client_secret=client_secret,
+        created=row.created,
+        expires_at=row.expires_at,
+        last_error=last_error,
+        last_verification_report=row.last_report_id,
+        metadata=row.metadata_,
+        options=row.options,
+        redaction=Redaction(status="redacted") if row.redaction_status == "redacted" else None,
+        status=live.status.value if live else row.status,
+        type=row.type,
+        url=url,
+        client_reference_id=row.client_reference_id,
+        return_url=row.return_url,
+        verified_outputs=outputs,
+        review=ReviewInfo(
+            pending=row.review_pending if live is None else live.review_pending,
+            reasons=row.review_reasons,
+            deadline=row.review_deadline,
+        ),
+    )

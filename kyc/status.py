@@ -1,0 +1,143 @@
+"""Status changes reported by the workflows, applied in one transaction: the session row, the
+attempt's report, the review state and audit trail, remembered screening verdicts, and the event.
+
+Idempotent: the `record_status` activity may be retried, and a retry changes nothing twice
+(events carry a dedupe key; the rest is overwritten with the same values).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from kyc.db import dispositions, events, face_templates, reports, reviews
+from kyc.db.engine import session_scope
+from kyc.db.ids import now
+from kyc.db.sealing import ColumnSealer
+from kyc.db.tables import VerificationSessionRow
+from kyc.errors import InfrastructureError, NotFound
+from kyc.identity import identity_key_of
+from kyc.objects.session import session_public
+from kyc.types import DocumentFields, RecordStatusInput, RecordStatusResult, SessionStatus
+
+
+class StatusRecorder:
+    def __init__(self, engine: Engine, sealer: ColumnSealer, master_key: str) -> None:
+        self._engine = engine
+        self._sealer = sealer
+        self._master_key = master_key
+
+    def record(self, change: RecordStatusInput) -> RecordStatusResult:
+        """Persist `change`; returns the id of the event it emitted (none when `event_type` is
+        empty: a change that is recorded without an event)."""
+        try:
+            with session_scope(self._engine) as db:
+                row = db.get(VerificationSessionRow, change.session_id)
+                if row is None:
+                    raise NotFound(f"No such verification_session: '{change.session_id}'")
+                at = int(change.occurred_at.timestamp()) if change.occurred_at else now()
+                self._apply_status(db, row, change, at)
+                self._apply_review(row, change, at)
+                if change.review_decision is not None:
+                    self._record_review(db, row, change)
+                row.updated = now()
+                db.add(row)
+                if not change.event_type:
+                    return RecordStatusResult()
+                event = events.add_event(
+                    db,
+                    row.platform_id,
+                    change.event_type,
+                    {"object": session_public(row).model_dump(mode="json")},
+                    dedupe_key=f"{change.session_id}:{change.dedupe_key or change.event_type}",
+                )
+                return RecordStatusResult(event_ids=[event.id])
+        except OperationalError as exc:  # database down or locked: retry with backoff
+            raise InfrastructureError(f"database unavailable: {exc.orig}") from exc
+
+    def _apply_status(
+        self, db: Session, row: VerificationSessionRow, change: RecordStatusInput, at: int
+    ) -> None:
+        row.status = change.status.value
+        row.last_error_code = change.last_error.code if change.last_error else None
+        row.last_error_reason = change.last_error.reason if change.last_error else None
+        if change.status == SessionStatus.verified:
+            face_templates.mark_face_template_verified(db, row.id)
+        if change.verified_identity is not None and row.redaction_status is None:
+            row.verified_outputs_sealed = self._sealer.seal(
+                f"{row.id}:verified_outputs", change.verified_identity.model_dump(mode="json")
+            )
+        if change.report is not None and change.report.attempt:
+            row.attempt = max(row.attempt, change.report.attempt)
+            reports.upsert_report(
+                db,
+                row,
+                change.report.attempt,
+                change.report.model_dump(mode="json"),
+                self._sealer,
+                at,
+            )
+
+    @staticmethod
+    def _apply_review(row: VerificationSessionRow, change: RecordStatusInput, at: int) -> None:
+        """Pending iff the status is needs_review, unless the change says otherwise (a screening
+        alert puts a *verified* session under review, in another workflow)."""
+        pending = change.status == SessionStatus.needs_review
+        if change.review_pending is not None:
+            pending = change.review_pending
+        reviews.set_review(
+            row,
+            pending=pending,
+            reasons=change.review_reasons,
+            since=row.review_since or at,
+            deadline=int(change.review_deadline.timestamp()) if change.review_deadline else None,
+            workflow_id=change.review_workflow_id,
+        )
+
+    def _record_review(
+        self, db: Session, row: VerificationSessionRow, change: RecordStatusInput
+    ) -> None:
+        """The audit row of a reviewer's decision, and its verdicts on screening hits."""
+        decision = change.review_decision
+        assert decision is not None
+        reviews.record_review(
+            db,
+            row,
+            reviewer_id=decision.reviewer_id,
+            decision=decision.decision,
+            reason=decision.reason,
+            note=decision.note,
+            resulting_status=change.status.value,
+        )
+        verdicts = dict(decision.screening_hits)
+        screening = change.report.screening if change.report else None
+        if decision.decision == "approve" and screening is not None:
+            # Approving a session whose hits got no verdict judged them not to be this person.
+            for reported in screening.hits:
+                verdicts.setdefault(f"{reported.list}:{reported.entity_id}", "false_positive")
+        fields = self._identity_of(row, change) if verdicts else None
+        if fields is None:
+            return
+        key = identity_key_of(self._master_key, fields)
+        for hit, verdict in verdicts.items():
+            dispositions.record_disposition(
+                db,
+                platform_id=row.platform_id,
+                identity_key=key,
+                hit=hit,
+                disposition=verdict,
+                session_id=row.id,
+                reviewer_id=decision.reviewer_id,
+            )
+
+    def _identity_of(
+        self, row: VerificationSessionRow, change: RecordStatusInput
+    ) -> DocumentFields | None:
+        """The reviewed identity: the report's document, else the session's verified outputs."""
+        if change.report is not None and change.report.document is not None:
+            return change.report.document.fields
+        if row.verified_outputs_sealed is None:
+            return None
+        sealed = self._sealer.unseal(f"{row.id}:verified_outputs", row.verified_outputs_sealed)
+        return DocumentFields.model_validate(sealed)
