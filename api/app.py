@@ -15,9 +15,9 @@ from temporalio.client import Client
 
 from api import errors
 from api.codec import codec_app
-from api.deps import AppState
+from api.deps import AppState, connect_temporal
 from api.routes import events, health, pages, reports, reviews, sessions, webhooks
-from kyc import temporal as kyc_temporal
+from kyc.capture import CapturePrecheck
 from kyc.db.engine import make_engine
 from kyc.db.migrate import upgrade
 from kyc.db.sealing import ColumnSealer
@@ -64,6 +64,11 @@ def create_app(
         settings=settings,
         engine=make_engine(settings.resolved_database_url),
         sealer=ColumnSealer(settings.master_key),
+        prechecks=CapturePrecheck(
+            max_bytes=settings.max_upload_bytes,
+            max_pixels=settings.max_image_pixels,
+            min_side=settings.min_image_side,
+        ),
         temporal=temporal,
         store=store,
     )
@@ -79,14 +84,7 @@ def create_app(
                 log.warning("object storage unavailable at startup: %s", type(exc).__name__)
         if state.temporal is None:
             try:
-                state.temporal = await asyncio.wait_for(
-                    kyc_temporal.connect(
-                        settings.resolved_temporal_address,
-                        settings.temporal_namespace,
-                        settings.payload_key,
-                    ),
-                    timeout=10,
-                )
+                state.temporal = await connect_temporal(settings, timeout_s=10)
             except Exception as exc:  # connect again on first use; requests answer 503 till then
                 log.warning("Temporal unavailable at startup: %s", type(exc).__name__)
         yield

@@ -18,6 +18,7 @@ from temporalio.client import Client
 from api.errors import ServiceUnavailable
 from api.forms import body_params, query_params
 from kyc import temporal as kyc_temporal
+from kyc.capture import CapturePrecheck
 from kyc.crypto import SealedStore
 from kyc.db import platforms
 from kyc.db import sessions as db_sessions
@@ -37,6 +38,7 @@ class AppState:
     settings: Settings
     engine: Engine
     sealer: ColumnSealer
+    prechecks: CapturePrecheck  # the capture page's photo checks (loads a face detector)
     temporal: Client | None = None
     store: ObjectStore | None = None
     temporal_lock: asyncio.Lock | None = None
@@ -97,10 +99,6 @@ async def valid_path_ids(request: Request) -> None:
             raise NotFound(f"No such object: '{value[:100]}'", param=name)
 
 
-async def get_settings(request: Request) -> Settings:
-    return app_state(request).settings
-
-
 async def get_db(request: Request) -> AsyncIterator[Session]:
     """A session per request; routes commit explicitly, anything uncommitted is rolled back.
 
@@ -108,6 +106,16 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     first query, in whichever thread runs it), so this costs no thread hop per request."""
     with Session(app_state(request).engine, expire_on_commit=False) as session:
         yield session
+
+
+async def connect_temporal(settings: Settings, timeout_s: float) -> Client:
+    """The API's Temporal client (the one data converter), or an error after `timeout_s`."""
+    return await asyncio.wait_for(
+        kyc_temporal.connect(
+            settings.resolved_temporal_address, settings.temporal_namespace, settings.payload_key
+        ),
+        timeout=timeout_s,
+    )
 
 
 async def get_temporal(request: Request) -> Client:
@@ -119,14 +127,8 @@ async def get_temporal(request: Request) -> Client:
         state.temporal_lock = asyncio.Lock()
     async with state.temporal_lock:
         if state.temporal is None:
-            s = state.settings
             try:
-                state.temporal = await asyncio.wait_for(
-                    kyc_temporal.connect(
-                        s.resolved_temporal_address, s.temporal_namespace, s.payload_key
-                    ),
-                    timeout=5,
-                )
+                state.temporal = await connect_temporal(state.settings, timeout_s=5)
             except Exception as exc:
                 raise ServiceUnavailable(
                     "The workflow service is unavailable; retry later."
@@ -253,7 +255,6 @@ AnyKey = Annotated[Caller, Depends(any_key_caller)]
 SessionActor = Annotated[SessionCaller, Depends(session_caller)]
 Temporal = Annotated[TemporalConnector, Depends(TemporalConnector)]
 Sealed = Annotated[SealedStore, Depends(get_sealed_store)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 State = Annotated[AppState, Depends(state_dependency)]
 Body = Annotated[dict[str, Any], Depends(get_body)]
 Query = Annotated[dict[str, Any], Depends(get_query)]

@@ -17,7 +17,6 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from PIL import Image
 from sqlmodel import Session
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
@@ -35,7 +34,7 @@ from kyc.db import sessions as db_sessions
 from kyc.db import webhooks as db_webhooks
 from kyc.db.ids import new_id, now
 from kyc.db.tables import EventRow, FileRow, VerificationSessionRow
-from kyc.errors import ImageRejected, InvalidRequest, InvalidState, KycError, MissingParameter
+from kyc.errors import InvalidRequest, InvalidState, KycError, MissingParameter
 from kyc.objects.file import FilePublic
 from kyc.objects.session import session_public
 from kyc.redaction import erase_session_data
@@ -223,12 +222,6 @@ def store_upload(
     except KycError as exc:
         exc.param = exc.param or "file"  # every problem found here is the file's
         raise
-    except Image.DecompressionBombError as exc:  # older kyc.images let Pillow's guard escape
-        raise ImageRejected(
-            f"The image is larger than {settings.max_image_pixels} pixels.",
-            code="image_too_large",
-            param="file",
-        ) from exc
     file_id = new_id("file")
     key = sealed.put(row.id, f"uploads/{file_id}", data)
     file = db_files.add_file(

@@ -17,8 +17,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from kyc.contracts import ML_TASK_QUEUE, TASK_QUEUE
 from kyc.storage import ObjectStore, S3Config
 
-PLACEHOLDER = "change-me"
-
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KYC_", extra="ignore")

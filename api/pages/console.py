@@ -1,4 +1,4 @@
-"""Helpers of the pages: image checks at capture, and the review console's view models.
+"""The review console's view models.
 
 The console reads the same rows and sealed reports as the API (`kyc.db.sessions`); identity
 data is unsealed here only to render a page for a signed-in reviewer of the same platform.
@@ -6,7 +6,6 @@ data is unsealed here only to render a page for a signed-in reviewer of the same
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -15,16 +14,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlmodel import Session
 
 from api.deps import AppState
-from kyc import images
 from kyc.contracts import REVIEWER_REASON_CODES, UPLOAD_PURPOSES
 from kyc.db import reports as db_reports
 from kyc.db import reviews as db_reviews
 from kyc.db import sessions as db_sessions
 from kyc.db.ids import now
 from kyc.db.tables import VerificationSessionRow
-from kyc.errors import InvalidRequest, KycError, NotFound
+from kyc.errors import InvalidRequest, NotFound
 from kyc.objects.report import report_body
-from kyc.settings import Settings
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True))
@@ -40,61 +37,11 @@ FIELD_LABELS = {
     "sex": "Sex",
     "address": "Address",
 }
-FACE_MESSAGES = {
-    "no_face": "We could not find a face: face the camera in good light and retake the selfie.",
-    "multiple_faces": "More than one face is in the photo: make sure only you are in the frame.",
-    "face_too_small": "Your face is too small in the photo: hold the camera closer and retake it.",
-    "face_too_blurry": "Your face is blurred: hold the camera still and retake the selfie.",
-}
 
 
 def render(template: str, **context: Any) -> str:
     context.setdefault("reasons", REVIEWER_REASON_CODES)
     return _env.get_template(template).render(**context)
-
-
-# --- capture -------------------------------------------------------------------------------------
-
-_detector: Any = None
-_detector_lock = threading.Lock()
-
-
-def _face_problem(image: Any) -> str | None:
-    """The reason a selfie shows no single usable face (dlib's HOG detector, ~0.1 s), or None."""
-    import dlib
-
-    from kyc.faces.detect import SelfieRejected, choose_face, detect_faces
-
-    global _detector
-    with _detector_lock:  # dlib's detector is not documented as thread-safe
-        if _detector is None:
-            _detector = dlib.get_frontal_face_detector()
-        faces = detect_faces(image, _detector)
-    try:
-        choose_face(faces, "selfie")
-    except SelfieRejected as exc:
-        return exc.reason
-    return None
-
-
-def image_problem(settings: Settings, purpose: str, data: bytes) -> tuple[str, str] | None:
-    """(code, actionable message) when the image would be refused at capture, else None."""
-    from kyc.documents.quality import check_document_image, check_selfie_image
-
-    limits = {"max_pixels": settings.max_image_pixels, "min_side": settings.min_image_side}
-    try:
-        images.inspect(data, max_bytes=settings.max_upload_bytes, **limits)
-        image = images.decode(data, **limits)
-        if purpose == "selfie":
-            check_selfie_image(image)
-            reason = _face_problem(image)
-            if reason:
-                return "selfie_unverified_other", FACE_MESSAGES[reason]
-        else:
-            check_document_image(image)
-    except KycError as exc:
-        return exc.code, exc.message
-    return None
 
 
 # --- review console ------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.datastructures import UploadFile
 
 from api import sessions_service as service
 from api.deps import (
@@ -31,12 +30,12 @@ from api.deps import (
     valid_path_ids,
 )
 from api.pages import console
-from kyc.contracts import UPLOAD_PURPOSES
+from api.uploads import read_upload
 from kyc.db import files as db_files
 from kyc.db import platforms
 from kyc.db import sessions as db_sessions
 from kyc.db.ids import now
-from kyc.errors import InvalidRequest, KycError, MissingParameter, NotFound, PermissionDenied
+from kyc.errors import KycError, NotFound, PermissionDenied
 from kyc.types import ReviewDecision, SessionOptions
 
 PAGES = Path(__file__).resolve().parent.parent / "pages"
@@ -123,23 +122,13 @@ def capture_status(db: DbSession, actor: ClientActor) -> JSONResponse:
 async def capture_check(request: Request, state: State, actor: ClientActor) -> JSONResponse:
     """Quality checks of one image as it is taken (nothing is stored): `passed`, and when it
     did not pass, the public `code` and an actionable `message`."""
-    try:
-        form = await request.form(max_files=1, max_fields=4)
-    except Exception as exc:
-        raise InvalidRequest("The multipart body could not be parsed.", param="file") from exc
-    try:
-        purpose, upload = form.get("purpose"), form.get("file")
-        if purpose not in UPLOAD_PURPOSES:
-            raise InvalidRequest(
-                f"purpose must be one of {', '.join(UPLOAD_PURPOSES)}.", param="purpose"
-            )
-        if not isinstance(upload, UploadFile):
-            raise MissingParameter("Missing required param: file.", param="file")
-        data = await upload.read(state.settings.max_upload_bytes + 1)
-    finally:
-        await form.close()
-    problem = await asyncio.to_thread(console.image_problem, state.settings, str(purpose), data)
-    body: dict[str, Any] = {"object": "image_check", "purpose": purpose, "passed": not problem}
+    upload = await read_upload(request, state.settings.max_upload_bytes)
+    problem = await asyncio.to_thread(state.prechecks.problem, upload.purpose, upload.data)
+    body: dict[str, Any] = {
+        "object": "image_check",
+        "purpose": upload.purpose,
+        "passed": not problem,
+    }
     if problem:
         body.update(code=problem[0], message=problem[1])
     return JSONResponse(body, headers={"Cache-Control": "no-store"})

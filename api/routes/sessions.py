@@ -9,7 +9,6 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from starlette.datastructures import UploadFile
 
 from api import sessions_service as service
 from api.deps import (
@@ -33,9 +32,9 @@ from api.params import (
     SessionUpdateParams,
     parse,
 )
-from kyc.contracts import UPLOAD_PURPOSES
+from api.uploads import read_upload
 from kyc.db import sessions as db_sessions
-from kyc.errors import InvalidRequest, InvalidState, MissingParameter, PayloadTooLarge
+from kyc.errors import InvalidRequest, InvalidState
 from kyc.objects.common import ListPublic
 from kyc.objects.file import FilePublic
 from kyc.objects.session import SessionPublic, session_public
@@ -195,46 +194,17 @@ async def upload_file(
 ) -> JSONResponse:
     """multipart/form-data with `purpose` (document_front | document_back | selfie) and `file`
     (JPEG, PNG or WebP). Secret key or the session's client_secret."""
-    limit = state.settings.max_upload_bytes
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit + 64 * 1024:
-        raise PayloadTooLarge(
-            f"The upload is {declared} bytes; the limit is {limit} bytes.", param="file"
-        )
-    content_type = request.headers.get("content-type", "")
-    if not content_type.lower().startswith("multipart/form-data"):
-        raise InvalidRequest("Upload files as multipart/form-data.", param="file")
-    try:
-        form = await request.form(max_files=1, max_fields=10)
-    except Exception as exc:
-        raise InvalidRequest("The multipart body could not be parsed.", param="file") from exc
-    try:
-        unknown = sorted(k for k in form if k not in ("purpose", "file"))
-        if unknown:
-            raise InvalidRequest(f"Received unknown parameter: {unknown[0]}", param=unknown[0])
-        purpose = form.get("purpose")
-        if not purpose:
-            raise MissingParameter("Missing required param: purpose.", param="purpose")
-        if purpose not in UPLOAD_PURPOSES:
-            raise InvalidRequest(
-                f"Invalid purpose: must be one of {', '.join(UPLOAD_PURPOSES)}.", param="purpose"
-            )
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise MissingParameter("Missing required param: file.", param="file")
-        data = await upload.read(limit + 1)
-    finally:
-        await form.close()
+    upload = await read_upload(request, state.settings.max_upload_bytes)
     session = actor.session
 
     async def work() -> dict[str, Any]:
         # Image checks and the object-store write block: keep them off the event loop.
         stored = await asyncio.to_thread(
-            service.store_upload, state, sealed, db, session, str(purpose), data
+            service.store_upload, state, sealed, db, session, upload.purpose, upload.data
         )
         return stored.model_dump(mode="json")
 
-    fingerprint = {"purpose": purpose, "sha256": _sha256(data)}
+    fingerprint = {"purpose": upload.purpose, "sha256": _sha256(upload.data)}
     return await idem.run(actor.platform_id, fingerprint, work)
 
 

@@ -1,5 +1,6 @@
 """DESIGN §2's import direction, checked in a clean interpreter (test order cannot hide it):
-`kyc` never imports `api`, `worker`, `workflows` or `activities`; `workflows` imports no engine."""
+`kyc` never imports `api`, `worker`, `workflows` or `activities`; `workflows` imports no engine;
+`activities` never imports `workflows` or `api`; `api` never imports `activities` or `worker`."""
 
 from __future__ import annotations
 
@@ -36,3 +37,11 @@ def test_kyc_imports_no_outer_layer() -> None:
 def test_workflows_import_no_engine_or_io_library() -> None:
     forbidden = {"numpy", "cv2", "minio", "sqlmodel", "sqlalchemy", "torch", "deepface", "api"}
     assert imported_roots("workflows") & forbidden == set()
+
+
+def test_activities_import_no_workflow_or_api() -> None:
+    assert imported_roots("activities") & {"workflows", "api", "worker"} == set()
+
+
+def test_api_imports_no_activity_or_worker() -> None:
+    assert imported_roots("api") & {"activities", "worker"} == set()
