@@ -6,6 +6,8 @@ which is fine for tens of thousands of sessions (128 floats each) and simple to 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.engine import Engine
 
 from kyc.db import face_templates
@@ -16,32 +18,32 @@ from kyc.identity import identity_key_of
 from kyc.types import DocumentFields, MatchInput
 
 
+@dataclass
 class DuplicateFaces:
-    def __init__(self, engine: Engine, sealer: ColumnSealer, master_key: str, model: str) -> None:
-        self._engine = engine
-        self._sealer = sealer
-        self._master_key = master_key
-        self._model = model
+    engine: Engine
+    sealer: ColumnSealer
+    master_key: str
+    model: str
 
     def __call__(self, input: MatchInput, embedding: list[float]) -> str | None:
         """Store this selfie's template; return a verified session of another identity whose
         face matches, or None."""
-        key = identity_key_of(self._master_key, input.identity or DocumentFields())
-        with session_scope(self._engine) as db:
+        key = identity_key_of(self.master_key, input.identity or DocumentFields())
+        with session_scope(self.engine) as db:
             face_templates.save_face_template(
                 db,
                 platform_id=input.platform_id,
                 session_id=input.session_id,
                 identity_key=key,
-                model=self._model,
-                embedding_sealed=self._sealer.seal(f"{input.session_id}:face", embedding),
+                model=self.model,
+                embedding_sealed=self.sealer.seal(f"{input.session_id}:face", embedding),
             )
             for row in face_templates.verified_face_templates(
-                db, input.platform_id, self._model, exclude_session=input.session_id
+                db, input.platform_id, self.model, exclude_session=input.session_id
             ):
                 if row.identity_key == key:
                     continue  # the same person verifying again is not a duplicate
-                other = self._sealer.unseal(f"{row.session_id}:face", row.embedding_sealed)
+                other = self.sealer.unseal(f"{row.session_id}:face", row.embedding_sealed)
                 if is_duplicate(other, embedding):
                     return row.session_id
         return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
 import cv2
@@ -30,29 +31,19 @@ from kyc.types import (
 )
 
 
+@dataclass(eq=False)  # identity hash: the worker registers bound methods
 class ImageActivities:
     """Activities over a session's images. Engines are injected so tests can pass their own."""
 
-    def __init__(
-        self,
-        sealed: SealedStore,
-        *,
-        max_pixels: int,
-        min_side: int,
-        check_document: Callable[[np.ndarray], None],
-        check_selfie: Callable[[np.ndarray], None],
-        extract_document: Callable[..., DocumentCheck],
-        match_faces: Callable[[np.ndarray, np.ndarray], Any],
-        duplicate_check: Callable[[MatchInput, list[float]], str | None] | None = None,
-    ) -> None:
-        self._sealed = sealed
-        self._max_pixels = max_pixels
-        self._min_side = min_side
-        self._check_document = check_document
-        self._check_selfie = check_selfie
-        self._extract_document = extract_document
-        self._match_faces = match_faces
-        self._duplicate_check = duplicate_check
+    sealed: SealedStore
+    _: KW_ONLY
+    max_pixels: int
+    min_side: int
+    check_document: Callable[[np.ndarray], None]
+    check_selfie: Callable[[np.ndarray], None]
+    extract_document: Callable[..., DocumentCheck]
+    match_faces: Callable[[np.ndarray, np.ndarray], Any]
+    duplicate_check: Callable[[MatchInput, list[float]], str | None] | None = None
 
     @activity.defn(name=ActivityName.CAPTURE)
     @domain_errors
@@ -61,19 +52,19 @@ class ImageActivities:
         result: dict[str, CapturedImage] = {}
         for purpose, stored in input.submission.files.items():
             activity.heartbeat(purpose)
-            data = self._sealed.get(input.session_id, stored.key)
+            data = self.sealed.get(input.session_id, stored.key)
             if hashlib.sha256(data).hexdigest() != stored.sha256:
                 raise ImageRejected(
                     f"The {purpose} file changed after upload; upload it again.",
                     code="file_corrupt",
                 )
-            image = images.decode(data, max_pixels=self._max_pixels, min_side=self._min_side)
+            image = images.decode(data, max_pixels=self.max_pixels, min_side=self.min_side)
             if purpose == "selfie":
-                self._check_selfie(image)
+                self.check_selfie(image)
             else:
-                self._check_document(image)
+                self.check_document(image)
             png = images.encode_png(image)
-            key = self._sealed.put(input.session_id, f"attempts/{input.attempt}/{purpose}.png", png)
+            key = self.sealed.put(input.session_id, f"attempts/{input.attempt}/{purpose}.png", png)
             result[purpose] = CapturedImage(
                 key=key,
                 sha256=hashlib.sha256(png).hexdigest(),
@@ -89,7 +80,7 @@ class ImageActivities:
         front = self._load(input.session_id, input.front)
         back = self._load(input.session_id, input.back) if input.back else None
         activity.heartbeat("extracting")
-        return self._extract_document(front, back, rules=input.rules, engine=input.engine)
+        return self.extract_document(front, back, rules=input.rules, engine=input.engine)
 
     @activity.defn(name=ActivityName.MATCH)
     @domain_errors
@@ -98,24 +89,24 @@ class ImageActivities:
         document = self._load(input.session_id, input.document)
         selfie = self._load(input.session_id, input.selfie)
         activity.heartbeat("matching")
-        outcome = self._match_faces(document, selfie)
+        outcome = self.match_faces(document, selfie)
         check: SelfieCheck = outcome.check
         # Beside the selfie of the same attempt: sessions/<id>/attempts/<n>/portrait.jpg
         attempt_dir = input.selfie.key.removeprefix(SealedStore.prefix(input.session_id))
-        portrait_key = self._sealed.put(
+        portrait_key = self.sealed.put(
             input.session_id,
             attempt_dir.rsplit("/", 1)[0] + "/portrait.jpg",
             images.encode_jpeg(outcome.portrait),
         )
         check = check.model_copy(update={"portrait_key": portrait_key})
-        if self._duplicate_check is not None and check.status == "verified":
-            duplicate = self._duplicate_check(input, list(outcome.selfie_embedding))
+        if self.duplicate_check is not None and check.status == "verified":
+            duplicate = self.duplicate_check(input, list(outcome.selfie_embedding))
             if duplicate:
                 check = check.model_copy(update={"duplicate_of": duplicate})
         return check
 
     def _load(self, session_id: str, image: CapturedImage) -> np.ndarray:
-        data = self._sealed.get(session_id, image.key)
+        data = self.sealed.get(session_id, image.key)
         if hashlib.sha256(data).hexdigest() != image.sha256:
             raise ImageRejected("A stored image failed its integrity check.", code="file_corrupt")
         decoded = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
@@ -56,23 +56,15 @@ class _Screened:
     hits: list[ScreeningHit]
 
 
+@dataclass(eq=False)  # identity hash: the worker registers bound methods
 class MonitoringActivities:
-    def __init__(
-        self,
-        engine: Engine,
-        sealer: ColumnSealer,
-        master_key: str,
-        *,
-        screen: Callable[[ScreeningQuery], ScreeningCheck],
-        current_snapshot: Callable[[], str | None],
-        client: Client | None = None,
-    ) -> None:
-        self._engine = engine
-        self._sealer = sealer
-        self._master_key = master_key
-        self._screen = screen
-        self._current_snapshot = current_snapshot
-        self._client = client
+    engine: Engine
+    sealer: ColumnSealer
+    master_key: str
+    _: KW_ONLY
+    screen: Callable[[ScreeningQuery], ScreeningCheck]
+    current_snapshot: Callable[[], str | None]
+    client: Client | None = None
 
     @activity.defn(name=ActivityName.MONITORING_PLAN)
     @async_domain_errors
@@ -81,7 +73,7 @@ class MonitoringActivities:
         return await asyncio.to_thread(self._plan)
 
     def _plan(self) -> MonitoringPlan:
-        snapshot_id = self._current_snapshot()
+        snapshot_id = self.current_snapshot()
         if snapshot_id is None:
             return MonitoringPlan()
         with self._db() as db:
@@ -132,19 +124,19 @@ class MonitoringActivities:
     def _screen_session(self, row: VerificationSessionRow, snapshot_id: str) -> _Screened | None:
         assert row.verified_outputs_sealed is not None
         fields = DocumentFields.model_validate(
-            self._sealer.unseal(f"{row.id}:verified_outputs", row.verified_outputs_sealed)
+            self.sealer.unseal(f"{row.id}:verified_outputs", row.verified_outputs_sealed)
         )
         if not fields.full_name:
             return None
-        check = self._screen(screening_query_for(fields))
+        check = self.screen(screening_query_for(fields))
         if check.snapshot_id != snapshot_id:
             self._snapshot_mismatch(snapshot_id, check.snapshot_id)
         if not check.hits:
             return None
-        return _Screened(row, identity_key_of(self._master_key, fields), check.hits)
+        return _Screened(row, identity_key_of(self.master_key, fields), check.hits)
 
     def _snapshot_mismatch(self, wanted: str, loaded: str | None) -> None:
-        if self._current_snapshot() != wanted:
+        if self.current_snapshot() != wanted:
             # A newer import replaced it: the next scheduled run monitors that one instead.
             raise ApplicationError(
                 f"snapshot {wanted} is no longer current",
@@ -180,7 +172,7 @@ class MonitoringActivities:
                 session_id=row.id,
                 hit=key,
                 snapshot_id=snapshot_id,
-                hit_sealed=self._sealer.seal(f"{row.id}:alert:{key}", hit.model_dump(mode="json")),
+                hit_sealed=self.sealer.seal(f"{row.id}:alert:{key}", hit.model_dump(mode="json")),
             )
         keys = [f"{hit.list}:{hit.entity_id}" for hit in new]
         this_review = alert_workflow_id(row.id, snapshot_id)
@@ -201,16 +193,16 @@ class MonitoringActivities:
     @activity.defn(name=ActivityName.START_ALERT_REVIEWS)
     async def start_alert_reviews(self, input: StartAlertReviewsInput) -> None:
         """Start each alert's ScreeningAlertWorkflow (once: a retry finds it started)."""
-        if self._client is None:
+        if self.client is None:
             raise ApplicationError("no Temporal client configured", type="misconfigured")
         queue = activity.info().task_queue
         for alert in input.alerts:
             if alert.superseded_workflow_id:
                 # Its hits are part of this alert: the earlier review ends without a decision.
                 with contextlib.suppress(RPCError):
-                    await self._client.get_workflow_handle(alert.superseded_workflow_id).cancel()
+                    await self.client.get_workflow_handle(alert.superseded_workflow_id).cancel()
             with contextlib.suppress(WorkflowAlreadyStartedError):
-                await self._client.start_workflow(
+                await self.client.start_workflow(
                     WorkflowName.SCREENING_ALERT,
                     ScreeningAlertInput(
                         session_id=alert.session_id,
@@ -236,7 +228,7 @@ class MonitoringActivities:
             monitoring_db.complete_run(db, input.snapshot_id, input.sessions, input.alerts)
 
     def _db(self) -> AbstractContextManager[Session]:
-        return _transaction(self._engine)
+        return _transaction(self.engine)
 
 
 @contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 from temporalio import activity
@@ -16,28 +17,23 @@ from kyc.identity import identity_key
 from kyc.types import ScreeningCheck, ScreenInput
 
 
+@dataclass(eq=False)  # identity hash: the worker registers bound methods
 class ScreeningActivities:
-    def __init__(
-        self,
-        engine: Engine,
-        master_key: str,
-        screen_identity: Callable[[ScreenInput], ScreeningCheck] | None,
-    ) -> None:
-        self._engine = engine
-        self._master_key = master_key
-        self._screen_identity = screen_identity
+    engine: Engine
+    master_key: str
+    screen_identity: Callable[[ScreenInput], ScreeningCheck] | None
 
     @activity.defn(name=ActivityName.SCREEN)
     @async_domain_errors
     async def screen(self, input: ScreenInput) -> ScreeningCheck:
         """Screen the identity; hits a reviewer cleared for this identity are not raised again."""
-        if self._screen_identity is None:
+        if self.screen_identity is None:
             return ScreeningCheck(status="not_run", reason="No sanctions list has been imported.")
-        check = await asyncio.to_thread(self._screen_identity, input)
+        check = await asyncio.to_thread(self.screen_identity, input)
         if not check.hits:
             return check
-        key = identity_key(self._master_key, input.query.name, input.query.birth_date)
-        with session_scope(self._engine) as db:
+        key = identity_key(self.master_key, input.query.name, input.query.birth_date)
+        with session_scope(self.engine) as db:
             cleared = dispositions.cleared_hits(db, input.platform_id, key)
         hits = [h for h in check.hits if f"{h.list}:{h.entity_id}" not in cleared]
         if len(hits) == len(check.hits):

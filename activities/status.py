@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 from temporalio import activity
 
@@ -13,9 +14,9 @@ from kyc.status import StatusRecorder
 from kyc.types import DecideInput, Decision, RecordStatusInput, RecordStatusResult
 
 
+@dataclass(eq=False)  # identity hash: the worker registers bound methods
 class StatusActivities:
-    def __init__(self, recorder: StatusRecorder) -> None:
-        self._recorder = recorder
+    recorder: StatusRecorder
 
     @activity.defn(name=ActivityName.DECIDE)
     async def decide(self, input: DecideInput) -> Decision:
@@ -26,4 +27,4 @@ class StatusActivities:
     @async_domain_errors
     async def record_status(self, input: RecordStatusInput) -> RecordStatusResult:
         """Persist a status change, its review audit row and its event, in one transaction."""
-        return await asyncio.to_thread(self._recorder.record, input)
+        return await asyncio.to_thread(self.recorder.record, input)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import KW_ONLY, dataclass
 
 import httpx
 from sqlalchemy.engine import Engine
@@ -15,17 +16,18 @@ from kyc.types import DeliverEventsInput
 from kyc.webhooks import pending_deliveries, record_delivery, signature_header
 
 
+@dataclass(eq=False)  # identity hash: the worker registers bound methods
 class WebhookActivities:
-    def __init__(self, engine: Engine, *, timeout_s: float = 5.0) -> None:
-        self._engine = engine
-        self._timeout_s = timeout_s
+    engine: Engine
+    _: KW_ONLY
+    timeout_s: float = 5.0
 
     @activity.defn(name=ActivityName.DELIVER_EVENTS)
     async def deliver_events(self, input: DeliverEventsInput) -> None:
         """POST each event to every subscribed endpoint, signed; raise to retry failures."""
         failures: list[str] = []
-        deliveries = await asyncio.to_thread(pending_deliveries, self._engine, input.event_ids)
-        async with httpx.AsyncClient(timeout=self._timeout_s) as client:
+        deliveries = await asyncio.to_thread(pending_deliveries, self.engine, input.event_ids)
+        async with httpx.AsyncClient(timeout=self.timeout_s) as client:
             for delivery in deliveries:
                 headers = {
                     "Content-Type": "application/json",
@@ -41,7 +43,7 @@ class WebhookActivities:
                     status = response.status_code
                 except httpx.HTTPError:
                     status = None
-                await asyncio.to_thread(record_delivery, self._engine, delivery, status)
+                await asyncio.to_thread(record_delivery, self.engine, delivery, status)
                 if status is None or not 200 <= status < 300:
                     failures.append(delivery.endpoint_id)
         if failures:

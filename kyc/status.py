@@ -7,6 +7,8 @@ Idempotent: the `record_status` activity may be retried, and a retry changes not
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
@@ -22,17 +24,17 @@ from kyc.objects.session import session_public
 from kyc.types import DocumentFields, RecordStatusInput, RecordStatusResult, SessionStatus
 
 
+@dataclass
 class StatusRecorder:
-    def __init__(self, engine: Engine, sealer: ColumnSealer, master_key: str) -> None:
-        self._engine = engine
-        self._sealer = sealer
-        self._master_key = master_key
+    engine: Engine
+    sealer: ColumnSealer
+    master_key: str
 
     def record(self, change: RecordStatusInput) -> RecordStatusResult:
         """Persist `change`; returns the id of the event it emitted (none when `event_type` is
         empty: a change that is recorded without an event)."""
         try:
-            with session_scope(self._engine) as db:
+            with session_scope(self.engine) as db:
                 row = db.get(VerificationSessionRow, change.session_id)
                 if row is None:
                     raise NotFound(f"No such verification_session: '{change.session_id}'")
@@ -65,7 +67,7 @@ class StatusRecorder:
         if change.status == SessionStatus.verified:
             face_templates.mark_face_template_verified(db, row.id)
         if change.verified_identity is not None and row.redaction_status is None:
-            row.verified_outputs_sealed = self._sealer.seal(
+            row.verified_outputs_sealed = self.sealer.seal(
                 f"{row.id}:verified_outputs", change.verified_identity.model_dump(mode="json")
             )
         if change.report is not None and change.report.attempt:
@@ -75,7 +77,7 @@ class StatusRecorder:
                 row,
                 change.report.attempt,
                 change.report.model_dump(mode="json"),
-                self._sealer,
+                self.sealer,
                 at,
             )
 
@@ -119,7 +121,7 @@ class StatusRecorder:
         fields = self._identity_of(row, change) if verdicts else None
         if fields is None:
             return
-        key = identity_key_of(self._master_key, fields)
+        key = identity_key_of(self.master_key, fields)
         for hit, verdict in verdicts.items():
             dispositions.record_disposition(
                 db,
@@ -139,5 +141,5 @@ class StatusRecorder:
             return change.report.document.fields
         if row.verified_outputs_sealed is None:
             return None
-        sealed = self._sealer.unseal(f"{row.id}:verified_outputs", row.verified_outputs_sealed)
+        sealed = self.sealer.unseal(f"{row.id}:verified_outputs", row.verified_outputs_sealed)
         return DocumentFields.model_validate(sealed)
