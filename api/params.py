@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from api.errors import validation_error
+from kyc.db.pagination import PageRequest
 from kyc.errors import InvalidRequest
 from kyc.types import DocumentType
 
@@ -141,17 +142,24 @@ def _exact_created(value: Any) -> Any:
     return value
 
 
-class ListParams(Params):
+class CursorParams(Params):
     limit: int = Field(default=10, ge=1, le=100)
     starting_after: str | None = None
     ending_before: str | None = None
+
+    def page_request(self) -> PageRequest:
+        created = getattr(self, "created", None)
+        return PageRequest(
+            limit=self.limit,
+            starting_after=self.starting_after,
+            ending_before=self.ending_before,
+            created=created.model_dump(exclude_none=True) if created else {},
+        )
+
+
+class ListParams(CursorParams):
     created: Annotated[CreatedRange | None, BeforeValidator(_exact_created)] = None
     expand: Expand = Field(default_factory=list)
-
-    def created_filter(self) -> dict[str, int] | None:
-        if self.created is None:
-            return None
-        return self.created.model_dump(exclude_none=True)
 
 
 class SessionListParams(ListParams):
@@ -199,7 +207,5 @@ class WebhookEndpointParams(Params):
         return value
 
 
-class WebhookListParams(Params):
-    limit: int = Field(default=10, ge=1, le=100)
-    starting_after: str | None = None
-    ending_before: str | None = None
+class WebhookListParams(CursorParams):
+    pass

@@ -19,6 +19,7 @@ from kyc.db import reports as db_reports
 from kyc.db import reviews as db_reviews
 from kyc.db import sessions as db_sessions
 from kyc.db.ids import now
+from kyc.db.pagination import PageRequest
 from kyc.db.tables import VerificationSessionRow
 from kyc.errors import InvalidRequest, NotFound
 from kyc.objects.report import report_body
@@ -90,7 +91,9 @@ def queue(db: Session, platform_id: str, reason: str | None) -> dict[str, Any]:
 
 
 def _reports(state: AppState, db: Session, row: VerificationSessionRow) -> list[dict[str, Any]]:
-    found, _ = db_reports.list_reports(db, row.platform_id, limit=100, verification_session=row.id)
+    found, _ = db_reports.list_reports(
+        db, row.platform_id, PageRequest(limit=100), verification_session=row.id
+    )
     return [
         {
             "id": report.id,

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
-
-from api.deps import DbSession, Platform, Query, valid_path_ids
-from api.errors import ERROR_RESPONSES
+from api.deps import DbSession, Platform, Query
 from api.params import EventListParams, ExpandParams, parse
+from api.routes import resource_router
 from kyc.db import events as db_events
 from kyc.objects.common import ListPublic
 from kyc.objects.event import EventPublic, event_public
 
 PATH = "/v1/events"
-router = APIRouter(
-    prefix=PATH,
-    tags=["events"],
-    dependencies=[Depends(valid_path_ids)],
-    responses=ERROR_RESPONSES,
-)
+router = resource_router(PATH, "events")
 
 
 @router.get("", summary="List events")
@@ -25,12 +18,7 @@ def list_events(db: DbSession, caller: Platform, query: Query) -> ListPublic[Eve
     """`type` filters by event type; a trailing `*` matches a prefix."""
     params = parse(EventListParams, query)
     rows, has_more = db_events.list_events(
-        db,
-        caller.platform_id,
-        limit=params.limit,
-        starting_after=params.starting_after,
-        ending_before=params.ending_before,
-        type=params.type,
+        db, caller.platform_id, params.page_request(), type=params.type
     )
     return ListPublic(data=[event_public(r) for r in rows], has_more=has_more, url=PATH)
 

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
-
-from api.deps import DbSession, Platform, Query, State, valid_path_ids
-from api.errors import ERROR_RESPONSES
+from api.deps import DbSession, Platform, Query, State
 from api.params import ExpandParams, ReportListParams, parse
+from api.routes import resource_router
 from kyc.db import reports as db_reports
 from kyc.db import sessions as db_sessions
 from kyc.objects.common import ListPublic
 from kyc.objects.report import ReportPublic, report_public
 
 PATH = "/v1/identity/verification_reports"
-router = APIRouter(
-    prefix=PATH,
-    tags=["verification_reports"],
-    dependencies=[Depends(valid_path_ids)],
-    responses=ERROR_RESPONSES,
-)
+router = resource_router(PATH, "verification_reports")
 
 
 @router.get("", summary="List verification reports")
@@ -29,11 +22,8 @@ def list_reports(
     rows, has_more = db_reports.list_reports(
         db,
         caller.platform_id,
-        limit=params.limit,
-        starting_after=params.starting_after,
-        ending_before=params.ending_before,
+        params.page_request(),
         verification_session=params.verification_session,
-        created=params.created_filter(),
     )
     sessions = {
         sid: db_sessions.get_session(db, caller.platform_id, sid)

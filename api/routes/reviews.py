@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
-
 from api import sessions_service as service
 from api.deps import (
     AnyKey,
@@ -16,11 +14,10 @@ from api.deps import (
     State,
     Temporal,
     platform_session,
-    valid_path_ids,
 )
-from api.errors import ERROR_RESPONSES
 from api.idempotency import Idempotent
 from api.params import ReviewDecisionParams, ReviewListParams, parse
+from api.routes import resource_router
 from kyc.db import reports as db_reports
 from kyc.db import reviews as db_reviews
 from kyc.db import sessions as db_sessions
@@ -38,9 +35,7 @@ from kyc.objects.session import session_public
 from kyc.types import ReviewDecision
 
 PATH = "/v1/reviews"
-router = APIRouter(
-    prefix=PATH, tags=["reviews"], dependencies=[Depends(valid_path_ids)], responses=ERROR_RESPONSES
-)
+router = resource_router(PATH, "reviews")
 
 
 @router.get("", summary="List pending reviews, oldest first")

@@ -7,7 +7,7 @@ import asyncio
 import hashlib
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from api import sessions_service as service
@@ -21,9 +21,7 @@ from api.deps import (
     State,
     Temporal,
     platform_session,
-    valid_path_ids,
 )
-from api.errors import ERROR_RESPONSES
 from api.idempotency import Idempotent
 from api.params import (
     SessionCreateParams,
@@ -32,6 +30,7 @@ from api.params import (
     SessionUpdateParams,
     parse,
 )
+from api.routes import resource_router
 from api.uploads import read_upload
 from kyc.db import sessions as db_sessions
 from kyc.errors import InvalidRequest, InvalidState
@@ -41,12 +40,7 @@ from kyc.objects.session import SessionPublic, session_public
 from kyc.types import SessionStatus
 
 PATH = "/v1/identity/verification_sessions"
-router = APIRouter(
-    prefix=PATH,
-    tags=["verification_sessions"],
-    dependencies=[Depends(valid_path_ids)],
-    responses=ERROR_RESPONSES,
-)
+router = resource_router(PATH, "verification_sessions")
 
 
 @router.post("", summary="Create a verification session", response_model=SessionPublic)
@@ -77,12 +71,9 @@ def list_sessions(
     rows, has_more = db_sessions.list_sessions(
         db,
         caller.platform_id,
-        limit=params.limit,
-        starting_after=params.starting_after,
-        ending_before=params.ending_before,
+        params.page_request(),
         status=params.status,
         client_reference_id=params.client_reference_id,
-        created=params.created_filter(),
     )
     expand = [e.removeprefix("data.") for e in params.expand]
     data = [session_public(r, sealer=state.sealer, expand=expand) for r in rows]

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
-from api.deps import Body, DbSession, Platform, Query, State, valid_path_ids
-from api.errors import ERROR_RESPONSES
+from api.deps import Body, DbSession, Platform, Query, State
 from api.idempotency import Idempotent
 from api.params import ExpandParams, WebhookEndpointParams, WebhookListParams, parse
+from api.routes import resource_router
 from kyc.contracts import EventType
 from kyc.db import webhooks as db_webhooks
 from kyc.errors import InvalidRequest
@@ -24,12 +23,7 @@ from kyc.objects.event import (
 )
 
 PATH = "/v1/webhook_endpoints"
-router = APIRouter(
-    prefix=PATH,
-    tags=["webhook_endpoints"],
-    dependencies=[Depends(valid_path_ids)],
-    responses=ERROR_RESPONSES,
-)
+router = resource_router(PATH, "webhook_endpoints")
 
 
 @router.post("", summary="Create a webhook endpoint", response_model=WebhookEndpointCreated)
@@ -63,24 +57,10 @@ def list_endpoints(
     db: DbSession, caller: Platform, query: Query
 ) -> ListPublic[WebhookEndpointPublic]:
     params = parse(WebhookListParams, query)
-    rows = db_webhooks.list_webhook_endpoints(db, caller.platform_id)
-    ids = [r.id for r in rows]
-    start = 0
-    if params.starting_after:
-        if params.starting_after not in ids:
-            raise InvalidRequest(
-                f"No such object: '{params.starting_after}'", param="starting_after"
-            )
-        start = ids.index(params.starting_after) + 1
-    end = len(rows)
-    if params.ending_before:
-        if params.ending_before not in ids:
-            raise InvalidRequest(f"No such object: '{params.ending_before}'", param="ending_before")
-        end = ids.index(params.ending_before)
-        start = max(0, end - params.limit)
-    page = rows[start:end][: params.limit]
-    has_more = (start + len(page) < end) if not params.ending_before else start > 0
-    data = [webhook_endpoint_public(r) for r in page]
+    rows, has_more = db_webhooks.list_webhook_endpoints(
+        db, caller.platform_id, params.page_request()
+    )
+    data = [webhook_endpoint_public(r) for r in rows]
     return ListPublic(data=data, has_more=has_more, url=PATH)
 
 

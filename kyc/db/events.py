@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from kyc.db.ids import new_id, now
-from kyc.db.pagination import page
+from kyc.db.pagination import PageRequest, page
 from kyc.db.tables import EventRow
 from kyc.errors import NotFound
 
@@ -35,10 +35,8 @@ def add_event(
 def list_events(
     db: Session,
     platform_id: str,
+    request: PageRequest,
     *,
-    limit: int,
-    starting_after: str | None = None,
-    ending_before: str | None = None,
     type: str | None = None,
 ) -> tuple[list[EventRow], bool]:
     filters: list[Any] = [col(EventRow.platform_id) == platform_id]
@@ -47,14 +45,7 @@ def list_events(
             filters.append(col(EventRow.type).startswith(type[:-1]))
         else:
             filters.append(col(EventRow.type) == type)
-    return page(
-        db,
-        EventRow,
-        filters,
-        limit=limit,
-        starting_after=starting_after,
-        ending_before=ending_before,
-    )
+    return page(db, EventRow, filters, request)
 
 
 def get_event(db: Session, platform_id: str, event_id: str) -> EventRow:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import and_, or_
@@ -12,26 +13,33 @@ from kyc.errors import InvalidRequest
 Row = TypeVar("Row", bound=SQLModel)
 
 
+@dataclass(frozen=True)
+class PageRequest:
+    """Stripe's list parameters: `limit`, one cursor, and the `created[gt|gte|lt|lte]` range."""
+
+    limit: int = 10
+    starting_after: str | None = None
+    ending_before: str | None = None
+    created: dict[str, int] = field(default_factory=dict)
+
+
 def page(
-    db: Session,
-    model: type[Row],
-    filters: list[Any],
-    *,
-    limit: int,
-    starting_after: str | None = None,
-    ending_before: str | None = None,
+    db: Session, model: type[Row], filters: list[Any], request: PageRequest
 ) -> tuple[list[Row], bool]:
     """One page, newest first, and whether more rows follow in the direction of travel.
 
     `filters` must already scope rows to one platform; cursors from another platform are not
     found by the same filters, so they are refused like unknown ids.
     """
+    starting_after, ending_before = request.starting_after, request.ending_before
     if starting_after and ending_before:
         raise InvalidRequest(
             "Pass at most one of starting_after and ending_before.", param="ending_before"
         )
     created: Any = model.created  # type: ignore[attr-defined]
     ident: Any = model.id  # type: ignore[attr-defined]
+    ops = {"gt": created.__gt__, "gte": created.__ge__, "lt": created.__lt__, "lte": created.__le__}
+    filters = [*filters, *(ops[op](value) for op, value in request.created.items())]
     query = select(model).where(*filters)
     cursor_id = starting_after or ending_before
     if cursor_id:
@@ -50,15 +58,9 @@ def page(
             ).order_by(created.asc(), ident.asc())
     else:
         query = query.order_by(created.desc(), ident.desc())
-    rows = list(db.exec(query.limit(limit + 1)).all())
-    has_more = len(rows) > limit
-    rows = rows[:limit]
+    rows = list(db.exec(query.limit(request.limit + 1)).all())
+    has_more = len(rows) > request.limit
+    rows = rows[: request.limit]
     if ending_before:
         rows.reverse()
     return rows, has_more
-
-
-def created_filters(column: Any, created: dict[str, int] | None) -> list[Any]:
-    """Stripe's `created[gt|gte|lt|lte]` list filter as SQL conditions on `column`."""
-    ops = {"gt": column.__gt__, "gte": column.__ge__, "lt": column.__lt__, "lte": column.__le__}
-    return [ops[op](value) for op, value in (created or {}).items()]

@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from kyc.db.ids import new_id
-from kyc.db.pagination import created_filters, page
+from kyc.db.pagination import PageRequest, page
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import VerificationReportRow, VerificationSessionRow
 from kyc.errors import NotFound
@@ -52,25 +52,14 @@ def get_report(db: Session, platform_id: str, report_id: str) -> VerificationRep
 def list_reports(
     db: Session,
     platform_id: str,
+    request: PageRequest,
     *,
-    limit: int,
-    starting_after: str | None = None,
-    ending_before: str | None = None,
     verification_session: str | None = None,
-    created: dict[str, int] | None = None,
 ) -> tuple[list[VerificationReportRow], bool]:
     filters: list[Any] = [col(VerificationReportRow.platform_id) == platform_id]
     if verification_session:
         filters.append(col(VerificationReportRow.session_id) == verification_session)
-    filters += created_filters(col(VerificationReportRow.created), created)
-    return page(
-        db,
-        VerificationReportRow,
-        filters,
-        limit=limit,
-        starting_after=starting_after,
-        ending_before=ending_before,
-    )
+    return page(db, VerificationReportRow, filters, request)
 
 
 def erase_bodies(db: Session, session_id: str) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import Session, col
 
 from kyc.db.ids import digest, new_id, now
-from kyc.db.pagination import created_filters, page
+from kyc.db.pagination import PageRequest, page
 from kyc.db.tables import VerificationSessionRow
 from kyc.errors import NotFound
 from kyc.types import SessionStatus
@@ -63,28 +63,17 @@ def get_session_by_client_secret(
 def list_sessions(
     db: Session,
     platform_id: str,
+    request: PageRequest,
     *,
-    limit: int,
-    starting_after: str | None = None,
-    ending_before: str | None = None,
     status: str | None = None,
     client_reference_id: str | None = None,
-    created: dict[str, int] | None = None,
 ) -> tuple[list[VerificationSessionRow], bool]:
     filters: list[Any] = [col(VerificationSessionRow.platform_id) == platform_id]
     if status:
         filters.append(col(VerificationSessionRow.status) == status)
     if client_reference_id:
         filters.append(col(VerificationSessionRow.client_reference_id) == client_reference_id)
-    filters += created_filters(col(VerificationSessionRow.created), created)
-    return page(
-        db,
-        VerificationSessionRow,
-        filters,
-        limit=limit,
-        starting_after=starting_after,
-        ending_before=ending_before,
-    )
+    return page(db, VerificationSessionRow, filters, request)
 
 
 def erase_identity(row: VerificationSessionRow) -> None:

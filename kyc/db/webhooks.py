@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from kyc.db.ids import new_id, new_secret, now
+from kyc.db.pagination import PageRequest, page
 from kyc.db.tables import EventRow, WebhookDeliveryRow, WebhookEndpointRow
 from kyc.errors import NotFound
 
@@ -25,13 +26,17 @@ def create_webhook_endpoint(
     return row
 
 
-def list_webhook_endpoints(db: Session, platform_id: str) -> list[WebhookEndpointRow]:
+def list_webhook_endpoints(
+    db: Session, platform_id: str, request: PageRequest
+) -> tuple[list[WebhookEndpointRow], bool]:
+    return page(
+        db, WebhookEndpointRow, [col(WebhookEndpointRow.platform_id) == platform_id], request
+    )
+
+
+def _all_endpoints(db: Session, platform_id: str) -> list[WebhookEndpointRow]:
     return list(
-        db.exec(
-            select(WebhookEndpointRow)
-            .where(WebhookEndpointRow.platform_id == platform_id)
-            .order_by(col(WebhookEndpointRow.created).desc())
-        ).all()
+        db.exec(select(WebhookEndpointRow).where(WebhookEndpointRow.platform_id == platform_id))
     )
 
 
@@ -56,7 +61,7 @@ def endpoints_for(db: Session, event: EventRow) -> list[WebhookEndpointRow]:
     """Enabled endpoints of the event's platform that subscribe to its type."""
     return [
         e
-        for e in list_webhook_endpoints(db, event.platform_id)
+        for e in _all_endpoints(db, event.platform_id)
         if e.status == "enabled" and ("*" in e.enabled_events or event.type in e.enabled_events)
     ]
 
