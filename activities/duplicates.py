@@ -12,7 +12,9 @@ from sqlalchemy.engine import Engine
 
 from kyc.db import face_templates
 from kyc.db.engine import session_scope
+from kyc.db.ids import now
 from kyc.db.sealing import ColumnSealer
+from kyc.db.tables import FaceTemplateRow
 from kyc.faces.compare import is_duplicate
 from kyc.identity import identity_key_of
 from kyc.types import DocumentFields, MatchInput
@@ -30,14 +32,15 @@ class DuplicateFaces:
         face matches, or None."""
         key = identity_key_of(self.master_key, input.identity or DocumentFields())
         with session_scope(self.engine) as db:
-            face_templates.save_face_template(
-                db,
-                platform_id=input.platform_id,
+            template = FaceTemplateRow(
                 session_id=input.session_id,
+                platform_id=input.platform_id,
                 identity_key=key,
                 model=self.model,
                 embedding_sealed=self.sealer.seal(f"{input.session_id}:face", embedding),
+                created=now(),
             )
+            face_templates.save_face_template(db, template)
             for row in face_templates.verified_face_templates(
                 db, input.platform_id, self.model, exclude_session=input.session_id
             ):

@@ -166,14 +166,8 @@ class MonitoringActivities:
             return None
         for hit in new:
             key = f"{hit.list}:{hit.entity_id}"
-            monitoring_db.add_alert(
-                db,
-                platform_id=row.platform_id,
-                session_id=row.id,
-                hit=key,
-                snapshot_id=snapshot_id,
-                hit_sealed=self.sealer.seal(f"{row.id}:alert:{key}", hit.model_dump(mode="json")),
-            )
+            sealed = self.sealer.seal(f"{row.id}:alert:{key}", hit.model_dump(mode="json"))
+            monitoring_db.add_alert(db, row, key, snapshot_id, sealed)
         keys = [f"{hit.list}:{hit.entity_id}" for hit in new]
         this_review = alert_workflow_id(row.id, snapshot_id)
         superseded = None
@@ -205,12 +199,8 @@ class MonitoringActivities:
                 await self.client.start_workflow(
                     WorkflowName.SCREENING_ALERT,
                     ScreeningAlertInput(
-                        session_id=alert.session_id,
-                        platform_id=alert.platform_id,
-                        snapshot_id=input.snapshot_id,
-                        hits=alert.hits,
-                        review_timeout_s=input.review_timeout_s,
-                        review_escalation_fraction=input.review_escalation_fraction,
+                        **alert.model_dump(include={"session_id", "platform_id", "hits"}),
+                        **input.model_dump(exclude={"alerts"}),
                     ),
                     id=alert.review_workflow_id,
                     task_queue=queue,

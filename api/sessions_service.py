@@ -73,20 +73,26 @@ def session_options(params: SessionCreateParams) -> SessionOptions:
     return options
 
 
+# Settings a session's workflow gets as its input, fixed at creation (same names on both).
+WORKFLOW_SETTINGS = {
+    "review_timeout_s",
+    "review_escalation_fraction",
+    "review_default_action",
+    "max_attempts",
+    "minimum_age",
+    "screening_not_run_action",
+    "ocr_engine",
+    "ml_task_queue",
+}
+
+
 def workflow_input(settings: Settings, row: VerificationSessionRow) -> VerificationInput:
     return VerificationInput(
         session_id=row.id,
         platform_id=row.platform_id,
         options=SessionOptions.model_validate(row.options),
         expires_after_s=settings.session_expires_after_s,
-        review_timeout_s=settings.review_timeout_s,
-        review_escalation_fraction=settings.review_escalation_fraction,
-        review_default_action=settings.review_default_action,
-        max_attempts=settings.max_attempts,
-        minimum_age=settings.minimum_age,
-        screening_not_run_action=settings.screening_not_run_action,
-        ocr_engine=settings.ocr_engine,
-        ml_task_queue=settings.ml_task_queue,
+        **settings.model_dump(include=WORKFLOW_SETTINGS),
     )
 
 
@@ -224,16 +230,13 @@ def store_upload(
         raise
     file_id = new_id("file")
     key = sealed.put(row.id, f"uploads/{file_id}", data)
-    file = db_files.add_file(
-        db,
-        row,
-        file_id=file_id,
-        purpose=purpose,
-        object_key=key,
+    stored = StoredFile(
+        key=key,
         sha256=hashlib.sha256(data).hexdigest(),
         size=len(data),
         content_type=info.content_type,
     )
+    file = db_files.add_file(db, row, file_id, purpose, stored)
     db.commit()
     return FilePublic(
         id=file.id,
@@ -263,12 +266,7 @@ async def submit(
             param="document_front",
         )
     submission = Submission(
-        files={
-            purpose: StoredFile(
-                key=f.object_key, sha256=f.sha256, size=f.size, content_type=f.content_type
-            )
-            for purpose, f in files.items()
-        }  # type: ignore[misc]
+        files={purpose: db_files.stored_file(f) for purpose, f in files.items()}  # type: ignore[misc]
     )
     try:
         result = await _handle(temporal, row.id).execute_update(

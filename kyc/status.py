@@ -103,15 +103,7 @@ class StatusRecorder:
         """The audit row of a reviewer's decision, and its verdicts on screening hits."""
         decision = change.review_decision
         assert decision is not None
-        reviews.record_review(
-            db,
-            row,
-            reviewer_id=decision.reviewer_id,
-            decision=decision.decision,
-            reason=decision.reason,
-            note=decision.note,
-            resulting_status=change.status.value,
-        )
+        reviews.record_review(db, row, decision, change.status.value)
         verdicts = dict(decision.screening_hits)
         screening = change.report.screening if change.report else None
         if decision.decision == "approve" and screening is not None:
@@ -123,15 +115,7 @@ class StatusRecorder:
             return
         key = identity_key_of(self.master_key, fields)
         for hit, verdict in verdicts.items():
-            dispositions.record_disposition(
-                db,
-                platform_id=row.platform_id,
-                identity_key=key,
-                hit=hit,
-                disposition=verdict,
-                session_id=row.id,
-                reviewer_id=decision.reviewer_id,
-            )
+            dispositions.record_disposition(db, row, key, hit, verdict, decision.reviewer_id)
 
     def _identity_of(
         self, row: VerificationSessionRow, change: RecordStatusInput

@@ -15,71 +15,21 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from kyc.contracts import ML_TASK_QUEUE, FilePurpose
-from kyc.documents.models import (
-    DocumentCheck,
-    DocumentFields,
-    DocumentRuleCheck,
-    DocumentRules,
-    DocumentType,
-    FieldSource,
-    MrzReading,
-)
+from kyc.documents.models import DocumentCheck, DocumentFields, DocumentRules, DocumentType
 from kyc.faces.models import SelfieCheck
-from kyc.screening.models import FeatureScore, ScreeningCheck, ScreeningHit, ScreeningQuery
+from kyc.screening.models import ScreeningCheck, ScreeningHit, ScreeningQuery
 
+# The engines' results are workflow and activity I/O too: workflows import them from here, so
+# the sandbox passes one module through.
 __all__ = [
-    "CancelRequest",
-    "CaptureInput",
-    "CaptureResult",
-    "CapturedImage",
-    "CheckError",
-    "CompleteMonitoringInput",
-    "DecideInput",
-    "Decision",
-    "DeliverEventsInput",
     "DocumentCheck",
     "DocumentFields",
-    "DocumentOptions",
-    "DocumentRuleCheck",
     "DocumentRules",
     "DocumentType",
-    "ExtractInput",
-    "FeatureScore",
-    "FieldSource",
-    "FilePurpose",
-    "MatchInput",
-    "MonitorInput",
-    "MonitorResult",
-    "MonitoringPlan",
-    "MonitoringPlanInput",
-    "MrzReading",
-    "RecordStatusInput",
-    "RecordStatusResult",
-    "RescreenInput",
-    "RescreenResult",
-    "ReviewDecision",
-    "ReviewOutcome",
-    "ScreenInput",
-    "ScreeningAlert",
-    "ScreeningAlertInput",
-    "ScreeningAlertResult",
     "ScreeningCheck",
     "ScreeningHit",
-    "ScreeningOptions",
     "ScreeningQuery",
     "SelfieCheck",
-    "SessionOptions",
-    "SessionStatus",
-    "StartAlertReviewsInput",
-    "Step",
-    "StoredFile",
-    "Submission",
-    "SubmitResult",
-    "VerificationInput",
-    "VerificationReport",
-    "VerificationResult",
-    "VerificationState",
-    "screening_query_for",
 ]
 
 
@@ -308,14 +258,19 @@ class VerificationState(BaseModel):
     checks: dict[str, str] = Field(default_factory=dict)  # check name -> its status
 
 
-class MonitorInput(BaseModel):
+class ReviewTiming(BaseModel):
+    """How long a screening alert's reviewer has, and when it escalates (from the settings)."""
+
+    review_timeout_s: int = 72 * 3600
+    review_escalation_fraction: float = 0.75
+
+
+class MonitorInput(ReviewTiming):
     """ScreeningMonitorWorkflow: re-screen verified identities against a new list snapshot.
 
     The schedule starts it empty; `snapshot_id` onwards are set when a run continues as new.
     """
 
-    review_timeout_s: int = 72 * 3600
-    review_escalation_fraction: float = 0.75
     batch_size: int = 200
     snapshot_id: str | None = None
     after_session_id: str = ""
@@ -366,13 +321,11 @@ class RescreenResult(BaseModel):
     event_ids: list[str] = Field(default_factory=list)
 
 
-class StartAlertReviewsInput(BaseModel):
+class StartAlertReviewsInput(ReviewTiming):
     """Activity `start_alert_reviews`: one ScreeningAlertWorkflow per alert of a batch."""
 
     snapshot_id: str
     alerts: list[ScreeningAlert]
-    review_timeout_s: int = 72 * 3600
-    review_escalation_fraction: float = 0.75
 
 
 class CompleteMonitoringInput(BaseModel):
@@ -381,15 +334,13 @@ class CompleteMonitoringInput(BaseModel):
     alerts: int = 0
 
 
-class ScreeningAlertInput(BaseModel):
+class ScreeningAlertInput(ReviewTiming):
     """ScreeningAlertWorkflow: a reviewer's decision on new hits for a verified session."""
 
     session_id: str
     platform_id: str
     snapshot_id: str
     hits: list[str]
-    review_timeout_s: int = 72 * 3600
-    review_escalation_fraction: float = 0.75
 
 
 class ScreeningAlertResult(BaseModel):

@@ -8,6 +8,7 @@ public code; anything else propagates and is retried by Temporal.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -36,6 +37,17 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows.options import io_options, ml_options
 
+T = TypeVar("T")
+
+
+async def _ml_step(
+    input: VerificationInput, name: str, arg: Any, result_type: type[T], timeout: timedelta
+) -> T:
+    """One CPU-bound check on the ML queue (heartbeats, ML retries)."""
+    return await workflow.execute_activity(
+        name, arg, result_type=result_type, **ml_options(input.ml_task_queue, timeout)
+    )
+
 
 async def verify_attempt(
     input: VerificationInput, submission: Submission, state: VerificationState
@@ -45,7 +57,8 @@ async def verify_attempt(
     options = input.options
     try:
         state.step = "capture"
-        captured = await workflow.execute_activity(
+        captured = await _ml_step(
+            input,
             ActivityName.CAPTURE,
             CaptureInput(
                 session_id=input.session_id,
@@ -53,13 +66,14 @@ async def verify_attempt(
                 submission=submission,
                 require_selfie=options.document.require_matching_selfie,
             ),
-            result_type=CaptureResult,
-            **ml_options(input.ml_task_queue, timedelta(minutes=2)),
+            CaptureResult,
+            timedelta(minutes=2),
         )
         state.checks["capture"] = "passed"
 
         state.step = "extract"
-        report.document = await workflow.execute_activity(
+        report.document = await _ml_step(
+            input,
             ActivityName.EXTRACT,
             ExtractInput(
                 session_id=input.session_id,
@@ -72,14 +86,15 @@ async def verify_attempt(
                 ),
                 engine=input.ocr_engine,
             ),
-            result_type=DocumentCheck,
-            **ml_options(input.ml_task_queue, timedelta(minutes=5)),
+            DocumentCheck,
+            timedelta(minutes=5),
         )
         state.checks["document"] = report.document.status
 
         if options.document.require_matching_selfie and report.document.status == "verified":
             state.step = "match"
-            report.selfie = await workflow.execute_activity(
+            report.selfie = await _ml_step(
+                input,
                 ActivityName.MATCH,
                 MatchInput(
                     session_id=input.session_id,
@@ -88,8 +103,8 @@ async def verify_attempt(
                     selfie=captured.images["selfie"],
                     identity=report.document.fields,
                 ),
-                result_type=SelfieCheck,
-                **ml_options(input.ml_task_queue, timedelta(minutes=5)),
+                SelfieCheck,
+                timedelta(minutes=5),
             )
             state.checks["selfie"] = report.selfie.status
 

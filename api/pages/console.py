@@ -92,7 +92,7 @@ def queue(db: Session, platform_id: str, reason: str | None) -> dict[str, Any]:
 
 def _reports(state: AppState, db: Session, row: VerificationSessionRow) -> list[dict[str, Any]]:
     found, _ = db_reports.list_reports(
-        db, row.platform_id, PageRequest(limit=100), verification_session=row.id
+        db, row.platform_id, PageRequest(limit=100), session_id=row.id
     )
     return [
         {

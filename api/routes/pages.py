@@ -81,7 +81,7 @@ def static_file(name: str) -> FileResponse:
 def capture_page(session_id: str) -> HTMLResponse:
     """The same static page for every session: the client_secret stays in the URL fragment,
     which browsers never send, and the page reads the session through `/status`."""
-    return HTMLResponse((PAGES / "capture.html").read_text(), headers=PAGE_HEADERS)
+    return HTMLResponse(console.render("capture.html"), headers=PAGE_HEADERS)
 
 
 def _client(actor: SessionActor) -> SessionActor:

@@ -6,36 +6,32 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from kyc.db.ids import now
-from kyc.db.tables import ScreeningDispositionRow
+from kyc.db.tables import ScreeningDispositionRow, VerificationSessionRow
 
 
 def record_disposition(
     db: Session,
-    *,
-    platform_id: str,
+    session: VerificationSessionRow,
     identity_key: str,
     hit: str,
     disposition: str,
-    session_id: str,
     reviewer_id: str,
 ) -> None:
-    """Remember a reviewer's verdict on hit `<list>:<entity_id>` for this identity."""
+    """Remember a reviewer's verdict on hit `<list>:<entity_id>` for this identity (the latest
+    verdict replaces an earlier one)."""
     list_name, _, entity_id = hit.partition(":")
-    key = (platform_id, identity_key, list_name, entity_id)
-    row = db.get(ScreeningDispositionRow, key) or ScreeningDispositionRow(
-        platform_id=platform_id,
-        identity_key=identity_key,
-        list=list_name,
-        entity_id=entity_id,
-        disposition=disposition,
-        session_id=session_id,
-        reviewer_id=reviewer_id,
-        created=now(),
+    db.merge(
+        ScreeningDispositionRow(
+            platform_id=session.platform_id,
+            identity_key=identity_key,
+            list=list_name,
+            entity_id=entity_id,
+            disposition=disposition,
+            session_id=session.id,
+            reviewer_id=reviewer_id,
+            created=now(),
+        )
     )
-    row.disposition = disposition
-    row.session_id = session_id
-    row.reviewer_id = reviewer_id
-    db.add(row)
 
 
 def judged_hits(

@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from kyc.db.ids import new_id, now
-from kyc.db.pagination import PageRequest, page
+from kyc.db.pagination import Page, PageRequest, page
 from kyc.db.tables import EventRow
 from kyc.errors import NotFound
 
@@ -33,19 +33,13 @@ def add_event(
 
 
 def list_events(
-    db: Session,
-    platform_id: str,
-    request: PageRequest,
-    *,
-    type: str | None = None,
-) -> tuple[list[EventRow], bool]:
-    filters: list[Any] = [col(EventRow.platform_id) == platform_id]
-    if type:
-        if type.endswith("*"):
-            filters.append(col(EventRow.type).startswith(type[:-1]))
-        else:
-            filters.append(col(EventRow.type) == type)
-    return page(db, EventRow, filters, request)
+    db: Session, platform_id: str, request: PageRequest, type: str | None = None
+) -> Page[EventRow]:
+    """The platform's events; `type` may end with `*` to match a prefix."""
+    if type and type.endswith("*"):
+        prefix = col(EventRow.type).startswith(type[:-1])
+        return page(db, EventRow, request, prefix, platform_id=platform_id)
+    return page(db, EventRow, request, platform_id=platform_id, type=type)
 
 
 def get_event(db: Session, platform_id: str, event_id: str) -> EventRow:

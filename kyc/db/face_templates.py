@@ -6,32 +6,13 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from kyc.db.ids import now
 from kyc.db.tables import FaceTemplateRow
 
 
-def save_face_template(
-    db: Session,
-    *,
-    platform_id: str,
-    session_id: str,
-    identity_key: str,
-    model: str,
-    embedding_sealed: bytes,
-) -> None:
-    """Keep the session's latest selfie template (unverified until the session is)."""
-    row = db.get(FaceTemplateRow, session_id) or FaceTemplateRow(
-        session_id=session_id,
-        platform_id=platform_id,
-        identity_key=identity_key,
-        model=model,
-        embedding_sealed=embedding_sealed,
-        created=now(),
-    )
-    row.identity_key = identity_key
-    row.model = model
-    row.embedding_sealed = embedding_sealed
-    db.add(row)
+def save_face_template(db: Session, template: FaceTemplateRow) -> None:
+    """Keep the session's latest selfie template (it replaces an earlier attempt's, and stays
+    unverified until the session is)."""
+    db.merge(template)
 
 
 def verified_face_templates(

@@ -4,30 +4,22 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from kyc.db.ids import new_id, now
+from kyc.db.ids import now
 from kyc.db.tables import FileRow, VerificationSessionRow
+from kyc.types import StoredFile
 
 
 def add_file(
-    db: Session,
-    session: VerificationSessionRow,
-    *,
-    purpose: str,
-    object_key: str,
-    sha256: str,
-    size: int,
-    content_type: str,
-    file_id: str | None = None,
+    db: Session, session: VerificationSessionRow, file_id: str, purpose: str, stored: StoredFile
 ) -> FileRow:
+    """Record an upload whose bytes were stored (encrypted) at `stored.key`."""
     row = FileRow(
-        id=file_id or new_id("file"),
+        id=file_id,
         platform_id=session.platform_id,
         session_id=session.id,
         purpose=purpose,
-        object_key=object_key,
-        sha256=sha256,
-        size=size,
-        content_type=content_type,
+        object_key=stored.key,
+        **stored.model_dump(include={"sha256", "size", "content_type"}),
         created=now(),
     )
     db.add(row)
@@ -43,6 +35,13 @@ def pending_files(db: Session, session_id: str) -> dict[str, FileRow]:
         .order_by(col(FileRow.created), col(FileRow.id))
     ).all()
     return {row.purpose: row for row in rows}
+
+
+def stored_file(row: FileRow) -> StoredFile:
+    """What a submission sends the workflow for this upload (no bytes: the object key)."""
+    return StoredFile(
+        key=row.object_key, sha256=row.sha256, size=row.size, content_type=row.content_type
+    )
 
 
 def mark_submitted(db: Session, files: list[FileRow]) -> None:

@@ -60,20 +60,18 @@ def alerts_for(db: Session, platform_id: str, session_id: str) -> dict[str, str]
 
 def add_alert(
     db: Session,
-    *,
-    platform_id: str,
-    session_id: str,
+    session: VerificationSessionRow,
     hit: str,
     snapshot_id: str,
     hit_sealed: bytes | None,
 ) -> None:
     """Store a raised hit (a retried activity finds it there and does not add it again)."""
     list_name, _, entity_id = hit.partition(":")
-    if db.get(ScreeningAlertRow, (platform_id, session_id, list_name, entity_id)) is None:
+    if db.get(ScreeningAlertRow, (session.platform_id, session.id, list_name, entity_id)) is None:
         db.add(
             ScreeningAlertRow(
-                platform_id=platform_id,
-                session_id=session_id,
+                platform_id=session.platform_id,
+                session_id=session.id,
                 list=list_name,
                 entity_id=entity_id,
                 snapshot_id=snapshot_id,

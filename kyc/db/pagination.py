@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from sqlalchemy import and_, or_
 from sqlmodel import Session, SQLModel, select
@@ -11,6 +11,7 @@ from sqlmodel import Session, SQLModel, select
 from kyc.errors import InvalidRequest
 
 Row = TypeVar("Row", bound=SQLModel)
+Page: TypeAlias = tuple[list[Row], bool]  # rows, and whether more follow
 
 
 @dataclass(frozen=True)
@@ -24,12 +25,13 @@ class PageRequest:
 
 
 def page(
-    db: Session, model: type[Row], filters: list[Any], request: PageRequest
-) -> tuple[list[Row], bool]:
+    db: Session, model: type[Row], request: PageRequest, *conditions: Any, **equal: str | None
+) -> Page[Row]:
     """One page, newest first, and whether more rows follow in the direction of travel.
 
-    `filters` must already scope rows to one platform; cursors from another platform are not
-    found by the same filters, so they are refused like unknown ids.
+    Rows match `conditions` and every column named in `equal` whose value is set (None or ""
+    means no filter). The filters must scope rows to one platform: cursors from another
+    platform are then not found, so they are refused like unknown ids.
     """
     starting_after, ending_before = request.starting_after, request.ending_before
     if starting_after and ending_before:
@@ -39,7 +41,11 @@ def page(
     created: Any = model.created  # type: ignore[attr-defined]
     ident: Any = model.id  # type: ignore[attr-defined]
     ops = {"gt": created.__gt__, "gte": created.__ge__, "lt": created.__lt__, "lte": created.__le__}
-    filters = [*filters, *(ops[op](value) for op, value in request.created.items())]
+    filters = [
+        *conditions,
+        *(getattr(model, column) == value for column, value in equal.items() if value),
+        *(ops[op](value) for op, value in request.created.items()),
+    ]
     query = select(model).where(*filters)
     cursor_id = starting_after or ending_before
     if cursor_id:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from kyc.db.ids import new_id
-from kyc.db.pagination import PageRequest, page
+from kyc.db.pagination import Page, PageRequest, page
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import VerificationReportRow, VerificationSessionRow
 from kyc.errors import NotFound
@@ -50,16 +50,9 @@ def get_report(db: Session, platform_id: str, report_id: str) -> VerificationRep
 
 
 def list_reports(
-    db: Session,
-    platform_id: str,
-    request: PageRequest,
-    *,
-    verification_session: str | None = None,
-) -> tuple[list[VerificationReportRow], bool]:
-    filters: list[Any] = [col(VerificationReportRow.platform_id) == platform_id]
-    if verification_session:
-        filters.append(col(VerificationReportRow.session_id) == verification_session)
-    return page(db, VerificationReportRow, filters, request)
+    db: Session, platform_id: str, request: PageRequest, session_id: str | None = None
+) -> Page[VerificationReportRow]:
+    return page(db, VerificationReportRow, request, platform_id=platform_id, session_id=session_id)
 
 
 def erase_bodies(db: Session, session_id: str) -> None:

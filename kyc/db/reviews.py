@@ -6,6 +6,7 @@ from sqlmodel import Session, col, select
 
 from kyc.db.ids import now
 from kyc.db.tables import ReviewAuditRow, VerificationSessionRow
+from kyc.types import ReviewDecision
 
 
 def pending_reviews(
@@ -43,22 +44,12 @@ def set_review(
 
 
 def record_review(
-    db: Session,
-    session: VerificationSessionRow,
-    *,
-    reviewer_id: str,
-    decision: str,
-    reason: str | None,
-    note: str | None,
-    resulting_status: str,
+    db: Session, session: VerificationSessionRow, decision: ReviewDecision, resulting_status: str
 ) -> ReviewAuditRow:
     row = ReviewAuditRow(
+        **decision.model_dump(include={"reviewer_id", "decision", "reason", "note"}),
         session_id=session.id,
         platform_id=session.platform_id,
-        reviewer_id=reviewer_id,
-        decision=decision,
-        reason=reason,
-        note=note,
         resulting_status=resulting_status,
         created=now(),
     )

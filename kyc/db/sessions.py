@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from kyc.db.ids import digest, new_id, now
-from kyc.db.pagination import PageRequest, page
+from kyc.db.pagination import Page, PageRequest, page
 from kyc.db.tables import VerificationSessionRow
 from kyc.errors import NotFound
 from kyc.types import SessionStatus
@@ -61,19 +61,10 @@ def get_session_by_client_secret(
 
 
 def list_sessions(
-    db: Session,
-    platform_id: str,
-    request: PageRequest,
-    *,
-    status: str | None = None,
-    client_reference_id: str | None = None,
-) -> tuple[list[VerificationSessionRow], bool]:
-    filters: list[Any] = [col(VerificationSessionRow.platform_id) == platform_id]
-    if status:
-        filters.append(col(VerificationSessionRow.status) == status)
-    if client_reference_id:
-        filters.append(col(VerificationSessionRow.client_reference_id) == client_reference_id)
-    return page(db, VerificationSessionRow, filters, request)
+    db: Session, platform_id: str, request: PageRequest, **equal: str | None
+) -> Page[VerificationSessionRow]:
+    """The platform's sessions; `equal` may filter on `status` and `client_reference_id`."""
+    return page(db, VerificationSessionRow, request, platform_id=platform_id, **equal)
 
 
 def erase_identity(row: VerificationSessionRow) -> None:

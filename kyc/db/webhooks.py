@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from kyc.db.ids import new_id, new_secret, now
-from kyc.db.pagination import PageRequest, page
+from kyc.db.pagination import Page, PageRequest, page
 from kyc.db.tables import EventRow, WebhookDeliveryRow, WebhookEndpointRow
 from kyc.errors import NotFound
 
@@ -28,10 +28,8 @@ def create_webhook_endpoint(
 
 def list_webhook_endpoints(
     db: Session, platform_id: str, request: PageRequest
-) -> tuple[list[WebhookEndpointRow], bool]:
-    return page(
-        db, WebhookEndpointRow, [col(WebhookEndpointRow.platform_id) == platform_id], request
-    )
+) -> Page[WebhookEndpointRow]:
+    return page(db, WebhookEndpointRow, request, platform_id=platform_id)
 
 
 def _all_endpoints(db: Session, platform_id: str) -> list[WebhookEndpointRow]:

@@ -62,11 +62,7 @@ class WebhookEndpointDeleted(BaseModel):
 
 def webhook_endpoint_public(row: WebhookEndpointRow) -> WebhookEndpointPublic:
     return WebhookEndpointPublic(
-        id=row.id,
-        created=row.created,
-        enabled_events=row.enabled_events,
-        status=row.status,
-        url=row.url,
+        **row.model_dump(include={"id", "created", "enabled_events", "status", "url"})
     )
 
 

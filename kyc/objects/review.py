@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from kyc.db.tables import ReviewAuditRow, VerificationSessionRow
 from kyc.objects.report import ReportPublic
@@ -22,8 +22,10 @@ class ReviewQueueItem(BaseModel):
 
 
 class ReviewAuditPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read straight from ReviewAuditRow
+
     object: Literal["review_audit"] = "review_audit"
-    reviewer: str
+    reviewer: str = Field(validation_alias="reviewer_id")
     decision: str
     reason: str | None = None
     note: str | None = None
@@ -64,11 +66,4 @@ def review_queue_item(row: VerificationSessionRow, now: int) -> ReviewQueueItem:
 
 
 def review_audit_public(row: ReviewAuditRow) -> ReviewAuditPublic:
-    return ReviewAuditPublic(
-        reviewer=row.reviewer_id,
-        decision=row.decision,
-        reason=row.reason,
-        note=row.note,
-        resulting_status=row.resulting_status,
-        created=row.created,
-    )
+    return ReviewAuditPublic.model_validate(row)

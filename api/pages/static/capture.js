@@ -20,7 +20,7 @@
   }
 
   const TYPES = { passport: "Passport", id_card: "ID card", driving_license: "Driving licence" };
-  const state = { status: null, steps: [], index: 0, stream: null, photo: null, docType: null };
+  const state = { status: null, steps: [], index: 0, photo: null, docType: null };
 
   function show(name) {
     for (const el of document.querySelectorAll(".screen")) el.hidden = el.id !== "screen-" + name;
@@ -188,31 +188,7 @@
     return (purpose === "document_back" ? "Back" : "Front") + " of document";
   }
 
-  function stopCamera() {
-    if (state.stream) {
-      for (const track of state.stream.getTracks()) track.stop();
-      state.stream = null;
-    }
-    $("video").srcObject = null;
-  }
-
-  async function startCamera(purpose) {
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return false;
-    try {
-      state.stream = await navigator.mediaDevices.getUserMedia({
-        audio: false,
-        video: {
-          facingMode: { ideal: purpose === "selfie" ? "user" : "environment" },
-          width: { ideal: 1920 },
-          height: { ideal: 1080 },
-        },
-      });
-    } catch (_) {
-      return false;
-    }
-    $("video").srcObject = state.stream;
-    return true;
-  }
+  const stopCamera = () => KycCamera.stop($("video"));
 
   async function captureStep() {
     const purpose = state.steps[state.index];
@@ -233,7 +209,7 @@
     const live = state.status.require_live_capture;
     $("upload-box").hidden = live;
     $("capture-status").textContent = "Starting the camera…";
-    const started = await startCamera(purpose);
+    const started = await KycCamera.start($("video"), selfie);
     if (started) {
       $("capture-status").textContent = "";
       $("take").hidden = false;
@@ -253,9 +229,9 @@
     state.photo = null;
     $("preview").hidden = true;
     $("preview").removeAttribute("src");
-    $("take").hidden = !state.stream;
-    $("video").hidden = !state.stream;
-    $("guide").hidden = !state.stream;
+    $("take").hidden = !KycCamera.live();
+    $("video").hidden = !KycCamera.live();
+    $("guide").hidden = !KycCamera.live();
     $("use").hidden = true;
     $("retake").hidden = true;
     $("capture-error").hidden = true;
@@ -269,13 +245,7 @@
   }
 
   $("take").addEventListener("click", () => {
-    const video = $("video");
-    if (!video.videoWidth) return;
-    const canvas = document.createElement("canvas");
-    canvas.width = video.videoWidth;
-    canvas.height = video.videoHeight;
-    canvas.getContext("2d").drawImage(video, 0, 0);
-    canvas.toBlob((blob) => blob && checkPhoto(blob), "image/jpeg", 0.92);
+    if ($("video").videoWidth) KycCamera.still($("video"), checkPhoto);
   });
 
   $("file").addEventListener("change", (e) => {
@@ -289,6 +259,18 @@
     ($("take").hidden ? $("file") : $("take")).focus();
   });
 
+  // One photo to the capture check or the files endpoint; a network failure is an error result.
+  async function postPhoto(path, purpose, blob) {
+    const form = new FormData();
+    form.append("purpose", purpose);
+    form.append("file", blob, "photo.jpg");
+    try {
+      return await api("POST", path, form);
+    } catch (_) {
+      return { ok: false, code: 0, body: {} };
+    }
+  }
+
   async function checkPhoto(blob) {
     const purpose = state.steps[state.index];
     state.photo = blob;
@@ -300,15 +282,7 @@
     $("take").hidden = true;
     $("capture-error").hidden = true;
     $("capture-status").textContent = "Checking the photo…";
-    const form = new FormData();
-    form.append("purpose", purpose);
-    form.append("file", blob, "photo.jpg");
-    let result;
-    try {
-      result = await api("POST", "/verify/" + sessionId + "/check", form);
-    } catch (_) {
-      result = { ok: false, code: 0, body: {} };
-    }
+    const result = await postPhoto("/verify/" + sessionId + "/check", purpose, blob);
     $("retake").hidden = false;
     if (result.ok && result.body.passed) {
       $("capture-status").textContent = "The photo looks good.";
@@ -325,15 +299,8 @@
     const purpose = state.steps[state.index];
     $("use").disabled = true;
     $("capture-status").textContent = "Uploading…";
-    const form = new FormData();
-    form.append("purpose", purpose);
-    form.append("file", state.photo, "photo.jpg");
-    let result;
-    try {
-      result = await api("POST", "/v1/identity/verification_sessions/" + sessionId + "/files", form);
-    } catch (_) {
-      result = { ok: false, code: 0, body: {} };
-    }
+    const path = "/v1/identity/verification_sessions/" + sessionId + "/files";
+    const result = await postPhoto(path, purpose, state.photo);
     $("use").disabled = false;
     if (!result.ok) {
       $("capture-status").textContent = "";
