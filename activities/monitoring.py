@@ -24,14 +24,14 @@ from temporalio.service import RPCError
 
 from activities.errors import async_domain_errors
 from kyc.contracts import ActivityName, EventType, WorkflowName, alert_workflow_id
-from kyc.db import dispositions, events
+from kyc.db import dispositions
 from kyc.db import monitoring as monitoring_db
 from kyc.db.engine import session_scope
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import VerificationSessionRow
 from kyc.errors import InfrastructureError
 from kyc.identity import identity_key_of
-from kyc.objects.session import session_public
+from kyc.status import add_session_event
 from kyc.types import (
     CompleteMonitoringInput,
     DocumentFields,
@@ -104,13 +104,8 @@ class MonitoringActivities:
                     continue
                 row = db.get(VerificationSessionRow, item.row.id)
                 assert row is not None
-                event = events.add_event(
-                    db,
-                    row.platform_id,
-                    EventType.SCREENING_ALERT.value,
-                    {"object": session_public(row).model_dump(mode="json")},
-                    dedupe_key=f"{row.id}:screening_alert:{input.snapshot_id}",
-                )
+                dedupe_key = f"{row.id}:screening_alert:{input.snapshot_id}"
+                event = add_session_event(db, row, EventType.SCREENING_ALERT, dedupe_key)
                 result.alerts.append(alert)
                 result.event_ids.append(event.id)
         activity.logger.info(

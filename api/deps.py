@@ -240,6 +240,16 @@ def session_caller(
     return SessionCaller(caller.platform_id, row, by_client_secret=False)
 
 
+Platform = Annotated[Caller, Depends(secret_key_caller)]
+
+
+def owned_session(
+    session_id: str, db: Annotated[Session, Depends(get_db)], caller: Platform
+) -> VerificationSessionRow:
+    """The path's session, of the calling platform (its read transaction ended)."""
+    return platform_session(db, caller.platform_id, session_id)
+
+
 async def get_body(request: Request) -> dict[str, Any]:
     return await body_params(request)
 
@@ -249,10 +259,10 @@ async def get_query(request: Request) -> dict[str, Any]:
 
 
 DbSession = Annotated[Session, Depends(get_db)]
-Platform = Annotated[Caller, Depends(secret_key_caller)]
 Reviewer = Annotated[Caller, Depends(reviewer_caller)]
 AnyKey = Annotated[Caller, Depends(any_key_caller)]
 SessionActor = Annotated[SessionCaller, Depends(session_caller)]
+OwnedSession = Annotated[VerificationSessionRow, Depends(owned_session)]
 Temporal = Annotated[TemporalConnector, Depends(TemporalConnector)]
 Sealed = Annotated[SealedStore, Depends(get_sealed_store)]
 State = Annotated[AppState, Depends(state_dependency)]

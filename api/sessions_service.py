@@ -28,7 +28,6 @@ from api.params import SessionCreateParams
 from kyc import images
 from kyc.contracts import EventType, delivery_workflow_id
 from kyc.crypto import SealedStore
-from kyc.db import events as db_events
 from kyc.db import files as db_files
 from kyc.db import sessions as db_sessions
 from kyc.db import webhooks as db_webhooks
@@ -36,9 +35,9 @@ from kyc.db.ids import new_id, now
 from kyc.db.tables import EventRow, FileRow, VerificationSessionRow
 from kyc.errors import InvalidRequest, InvalidState, KycError, MissingParameter
 from kyc.objects.file import FilePublic
-from kyc.objects.session import session_public
 from kyc.redaction import erase_session_data
 from kyc.settings import Settings
+from kyc.status import add_session_event
 from kyc.types import (
     CancelRequest,
     DeliverEventsInput,
@@ -152,13 +151,7 @@ async def create_session(
 def _store_created(db: Session, row: VerificationSessionRow) -> EventRow:
     """Insert the session and its `created` event in one short transaction."""
     db.add(row)
-    event = db_events.add_event(
-        db,
-        row.platform_id,
-        EventType.CREATED.value,
-        {"object": session_public(row).model_dump(mode="json")},
-        dedupe_key=f"created:{row.id}",
-    )
+    event = add_session_event(db, row, EventType.CREATED, f"created:{row.id}")
     db.commit()
     return event
 
@@ -328,12 +321,6 @@ async def redact(
 def _scrub(db: Session, row: VerificationSessionRow, live: VerificationState | None) -> EventRow:
     erase_session_data(db, row)
     db.flush()
-    event = db_events.add_event(
-        db,
-        row.platform_id,
-        EventType.REDACTED.value,
-        {"object": session_public(row, live=live).model_dump(mode="json")},
-        dedupe_key=f"redacted:{row.id}",
-    )
+    event = add_session_event(db, row, EventType.REDACTED, f"redacted:{row.id}", live)
     db.commit()
     return event

@@ -17,11 +17,30 @@ from kyc.db import dispositions, events, face_templates, reports, reviews
 from kyc.db.engine import session_scope
 from kyc.db.ids import now
 from kyc.db.sealing import ColumnSealer
-from kyc.db.tables import VerificationSessionRow
+from kyc.db.tables import EventRow, VerificationSessionRow
 from kyc.errors import InfrastructureError, NotFound
 from kyc.identity import identity_key_of
 from kyc.objects.session import session_public
-from kyc.types import DocumentFields, RecordStatusInput, RecordStatusResult, SessionStatus
+from kyc.types import (
+    DocumentFields,
+    RecordStatusInput,
+    RecordStatusResult,
+    SessionStatus,
+    VerificationState,
+)
+
+
+def add_session_event(
+    db: Session,
+    row: VerificationSessionRow,
+    event_type: str,
+    dedupe_key: str,
+    live: VerificationState | None = None,
+) -> EventRow:
+    """The event of a change to the session: it embeds the session as it is now (with the
+    workflow's `live` state when the row is a moment behind it)."""
+    session = session_public(row, live=live).model_dump(mode="json")
+    return events.add_event(db, row.platform_id, str(event_type), {"object": session}, dedupe_key)
 
 
 @dataclass
@@ -47,13 +66,8 @@ class StatusRecorder:
                 db.add(row)
                 if not change.event_type:
                     return RecordStatusResult()
-                event = events.add_event(
-                    db,
-                    row.platform_id,
-                    change.event_type,
-                    {"object": session_public(row).model_dump(mode="json")},
-                    dedupe_key=f"{change.session_id}:{change.dedupe_key or change.event_type}",
-                )
+                dedupe_key = f"{change.session_id}:{change.dedupe_key or change.event_type}"
+                event = add_session_event(db, row, change.event_type, dedupe_key)
                 return RecordStatusResult(event_ids=[event.id])
         except OperationalError as exc:  # database down or locked: retry with backoff
             raise InfrastructureError(f"database unavailable: {exc.orig}") from exc

@@ -14,13 +14,13 @@ from api import sessions_service as service
 from api.deps import (
     Body,
     DbSession,
+    OwnedSession,
     Platform,
     Query,
     Sealed,
     SessionActor,
     State,
     Temporal,
-    platform_session,
 )
 from api.idempotency import Idempotent
 from api.params import (
@@ -90,10 +90,9 @@ async def retrieve_session(state: State, actor: SessionActor, query: Query) -> S
 
 @router.post("/{session_id}", summary="Update a verification session", response_model=SessionPublic)
 async def update_session(
-    state: State, db: DbSession, caller: Platform, session_id: str, body: Body, idem: Idempotent
+    state: State, db: DbSession, row: OwnedSession, body: Body, idem: Idempotent
 ) -> JSONResponse:
     """Only while the session requires input. `metadata[k]=""` removes key k."""
-    row = db_sessions.get_session(db, caller.platform_id, session_id)
     params = parse(SessionUpdateParams, body)
     if params.options is not None:
         raise InvalidRequest(
@@ -112,7 +111,7 @@ async def update_session(
             mode="json"
         )
 
-    return await idem.run(caller.platform_id, body, work)
+    return await idem.run(row.platform_id, body, work)
 
 
 @router.post(
@@ -121,15 +120,8 @@ async def update_session(
     response_model=SessionPublic,
 )
 async def cancel_session(
-    state: State,
-    db: DbSession,
-    caller: Platform,
-    temporal: Temporal,
-    session_id: str,
-    body: Body,
-    idem: Idempotent,
+    state: State, row: OwnedSession, temporal: Temporal, body: Body, idem: Idempotent
 ) -> JSONResponse:
-    row = platform_session(db, caller.platform_id, session_id)
     params = parse(SessionExpandParams, body)
 
     async def work() -> dict[str, Any]:
@@ -140,7 +132,7 @@ async def cancel_session(
             mode="json"
         )
 
-    return await idem.run(caller.platform_id, body, work)
+    return await idem.run(row.platform_id, body, work)
 
 
 @router.post(
@@ -151,23 +143,21 @@ async def cancel_session(
 async def redact_session(
     state: State,
     db: DbSession,
-    caller: Platform,
+    row: OwnedSession,
     temporal: Temporal,
     sealed: Sealed,
-    session_id: str,
     body: Body,
     idem: Idempotent,
 ) -> JSONResponse:
     """Allowed in any status: cancels a running verification, then destroys its files (by
     crypto-shredding) and every piece of identity data kept for it."""
-    row = platform_session(db, caller.platform_id, session_id)
     parse(SessionExpandParams, body)
 
     async def work() -> dict[str, Any]:
         live = await service.redact(state, await temporal(), sealed, db, row)
         return session_public(row, live=live).model_dump(mode="json")
 
-    return await idem.run(caller.platform_id, body, work)
+    return await idem.run(row.platform_id, body, work)
 
 
 @router.post(

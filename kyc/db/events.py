@@ -8,8 +8,8 @@ from sqlmodel import Session, col, select
 
 from kyc.db.ids import new_id, now
 from kyc.db.pagination import Page, PageRequest, page
+from kyc.db.scope import owned
 from kyc.db.tables import EventRow
-from kyc.errors import NotFound
 
 
 def add_event(
@@ -43,7 +43,4 @@ def list_events(
 
 
 def get_event(db: Session, platform_id: str, event_id: str) -> EventRow:
-    row = db.get(EventRow, event_id)
-    if row is None or row.platform_id != platform_id:
-        raise NotFound(f"No such event: '{event_id}'", param="id")
-    return row
+    return owned(db, EventRow, platform_id, event_id, "event")

@@ -8,9 +8,9 @@ from sqlmodel import Session, select
 
 from kyc.db.ids import new_id
 from kyc.db.pagination import Page, PageRequest, page
+from kyc.db.scope import owned
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import VerificationReportRow, VerificationSessionRow
-from kyc.errors import NotFound
 
 
 def upsert_report(
@@ -43,10 +43,7 @@ def upsert_report(
 
 
 def get_report(db: Session, platform_id: str, report_id: str) -> VerificationReportRow:
-    row = db.get(VerificationReportRow, report_id)
-    if row is None or row.platform_id != platform_id:
-        raise NotFound(f"No such verification_report: '{report_id}'", param="id")
-    return row
+    return owned(db, VerificationReportRow, platform_id, report_id, "verification_report")
 
 
 def list_reports(

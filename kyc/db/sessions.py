@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from kyc.db.ids import digest, new_id, now
 from kyc.db.pagination import Page, PageRequest, page
+from kyc.db.scope import owned
 from kyc.db.tables import VerificationSessionRow
 from kyc.errors import NotFound
 from kyc.types import SessionStatus
@@ -44,11 +45,7 @@ def new_session(
 
 
 def get_session(db: Session, platform_id: str, session_id: str) -> VerificationSessionRow:
-    """The platform's session; `NotFound` for another platform's (never a 403: no oracle)."""
-    row = db.get(VerificationSessionRow, session_id)
-    if row is None or row.platform_id != platform_id:
-        raise NotFound(f"No such verification_session: '{session_id}'", param="id")
-    return row
+    return owned(db, VerificationSessionRow, platform_id, session_id, "verification_session")
 
 
 def get_session_by_client_secret(

@@ -6,8 +6,8 @@ from sqlmodel import Session, select
 
 from kyc.db.ids import new_id, new_secret, now
 from kyc.db.pagination import Page, PageRequest, page
+from kyc.db.scope import owned
 from kyc.db.tables import EventRow, WebhookDeliveryRow, WebhookEndpointRow
-from kyc.errors import NotFound
 
 
 def create_webhook_endpoint(
@@ -39,10 +39,7 @@ def _all_endpoints(db: Session, platform_id: str) -> list[WebhookEndpointRow]:
 
 
 def get_webhook_endpoint(db: Session, platform_id: str, endpoint_id: str) -> WebhookEndpointRow:
-    row = db.get(WebhookEndpointRow, endpoint_id)
-    if row is None or row.platform_id != platform_id:
-        raise NotFound(f"No such webhook_endpoint: '{endpoint_id}'", param="id")
-    return row
+    return owned(db, WebhookEndpointRow, platform_id, endpoint_id, "webhook_endpoint")
 
 
 def delete_webhook_endpoint(db: Session, endpoint: WebhookEndpointRow) -> None:
