@@ -21,7 +21,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kyc.dev.stack import open_stack
+from kyc.dev.attach import open_stack
 
 TARGETS_MS = {("create", 10): 50.0, ("retrieve", 10): 20.0}
 

@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from temporalio.api.enums.v1 import EventType
 
+from kyc.dev.attach import open_stack
 from kyc.dev.client import KycClient
 from kyc.dev.demo import specimen_images
-from kyc.dev.stack import open_stack
 from kyc.settings import Settings
 from kyc.temporal import connect
 

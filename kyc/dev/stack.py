@@ -14,10 +14,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +30,6 @@ from kyc.dev.components import (
     child_env,
     ensure_secrets,
     http_ok,
-    isolated_settings,
     queue_polled,
     read_stack,
     reap_orphans,
@@ -50,7 +47,7 @@ from kyc.settings import Settings
 Say = Callable[[str], None]
 
 
-def _say(message: str) -> None:
+def say_line(message: str) -> None:
     print(message, flush=True)
 
 
@@ -62,7 +59,7 @@ class DevStack:
     """Starts the components in order, health-checks each, and stops them in reverse."""
 
     settings: Settings
-    say: Say = _say
+    say: Say = say_line
     with_api: bool = True
     with_worker: bool = True
     startup_timeout: float = 60.0
@@ -332,59 +329,11 @@ def _moved_by(what: str, flag: str) -> str:
     return f"{what}; choose another with --{flag} or {env}"
 
 
-@dataclass
-class StackHandle:
-    """A stack to run clients against (benchmarks, tests): URLs, keys, and who owns it."""
-
-    settings: Settings
-    api_url: str
-    secret_key: str
-    reviewer_key: str
-    worker_pid: int | None
-    owned: DevStack | None  # set when we started it (and so must stop it)
-
-
-@contextmanager
-def open_stack(
-    state_dir: Path | None, *, with_worker: bool = True, say: Say = _say
-) -> Iterator[StackHandle]:
-    """The stack `kyc dev` runs in `state_dir` if there is one, else a new one in a temp dir."""
-    info = read_stack(state_dir) if state_dir is not None else None
-    if state_dir is not None and info is not None and info.get("ready"):
-        keys = json.loads((state_dir / DEV_KEYS_FILE).read_text())
-        say(f"using the running stack of {state_dir} ({info['api_url']})")
-        yield StackHandle(
-            Settings.load(state_dir),
-            info["api_url"],
-            keys["secret_key"],
-            keys["reviewer_key"],
-            info.get("children", {}).get("worker"),
-            None,
-        )
-        return
-    with tempfile.TemporaryDirectory(prefix="kyc-stack-") as tmp:
-        stack = DevStack(isolated_settings(Path(tmp)), say=say, with_worker=with_worker)
-        try:
-            stack.start()
-            assert stack.keys is not None
-            worker = stack.children.get("worker")
-            yield StackHandle(
-                stack.settings,
-                stack.settings.resolved_public_url,
-                stack.keys.secret_key,
-                stack.keys.reviewer_key,
-                worker.pid if worker else None,
-                stack,
-            )
-        finally:
-            stack.stop()
-
-
 class _Stop(Exception):
     """Raised from the signal handler to unwind startup or the monitor loop."""
 
 
-def run(settings: Settings, say: Say = _say) -> int:
+def run(settings: Settings, say: Say = say_line) -> int:
     """`kyc dev`: start everything, print the URLs, supervise until Ctrl-C or a child dies."""
     stack = DevStack(settings, say=say)
 
