@@ -80,6 +80,15 @@ def parse(model: type[P], params: dict[str, Any]) -> P:
 class DocumentOptionsParams(Params):
     allowed_types: list[DocumentType] | None = Field(default=None, min_length=1)
     require_id_number: bool | None = None
+
+    @field_validator("require_id_number")
+    @classmethod
+    def _no_id_number_check(cls, value: bool | None) -> bool | None:
+        # Refused rather than accepted and ignored: kycflow verifies documents, not ID numbers.
+        if value:
+            raise ValueError("ID number checks are not supported; set it to false or leave it out")
+        return value
+
     require_live_capture: bool | None = None
     require_matching_selfie: bool | None = None
 
@@ -93,8 +102,11 @@ class OptionsParams(Params):
     screening: ScreeningOptionsParams | None = None
 
 
+SESSION_EXPANDABLE = frozenset({"verified_outputs", "last_verification_report"})
+
+
 class SessionCreateParams(Params):
-    expandable = frozenset({"verified_outputs"})
+    expandable = SESSION_EXPANDABLE
     type: Literal["document"] = "document"
     options: OptionsParams | None = None
     metadata: Metadata = Field(default_factory=dict)
@@ -111,7 +123,7 @@ class SessionCreateParams(Params):
 
 
 class SessionUpdateParams(Params):
-    expandable = frozenset({"verified_outputs"})
+    expandable = SESSION_EXPANDABLE
     metadata: dict[MetadataKey, str] | None = None
     # Accepted only to answer precisely: options are fixed at creation, because the running
     # workflow received them as its input.
@@ -125,7 +137,7 @@ class ExpandParams(Params):
 
 
 class SessionExpandParams(ExpandParams):
-    expandable = frozenset({"verified_outputs"})
+    expandable = SESSION_EXPANDABLE
 
 
 class CreatedRange(Params):
@@ -163,7 +175,7 @@ class ListParams(CursorParams):
 
 
 class SessionListParams(ListParams):
-    expandable = frozenset({"data.verified_outputs", "verified_outputs"})
+    expandable = SESSION_EXPANDABLE | {f"data.{path}" for path in SESSION_EXPANDABLE}
     status: Status | None = None
     client_reference_id: str | None = None
 
@@ -174,7 +186,14 @@ class ReportListParams(ListParams):
 
 
 class EventListParams(ListParams):
-    type: str | None = None
+    type: str | None = Field(default=None, max_length=100)
+    types: list[Annotated[str, Field(max_length=100)]] | None = Field(default=None, max_length=20)
+
+    @model_validator(mode="after")
+    def _type_or_types(self) -> Self:
+        if self.type and self.types:
+            raise InvalidRequest("Pass at most one of type and types.", param="types")
+        return self
 
 
 class ReviewListParams(Params):

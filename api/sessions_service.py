@@ -29,12 +29,15 @@ from kyc import images
 from kyc.contracts import EventType, delivery_workflow_id
 from kyc.crypto import SealedStore
 from kyc.db import files as db_files
+from kyc.db import reports as db_reports
 from kyc.db import sessions as db_sessions
 from kyc.db import webhooks as db_webhooks
 from kyc.db.ids import new_id, now
 from kyc.db.tables import EventRow, FileRow, VerificationSessionRow
 from kyc.errors import InvalidRequest, InvalidState, KycError, MissingParameter
 from kyc.objects.file import FilePublic
+from kyc.objects.report import report_public
+from kyc.objects.session import session_public
 from kyc.redaction import erase_session_data
 from kyc.settings import Settings
 from kyc.status import add_session_event
@@ -59,6 +62,19 @@ from workflows.verification import KYC_NEEDS_REVIEW, KYC_STATUS, VerificationWor
 log = logging.getLogger("kyc.api")
 
 RPC_TIMEOUT = timedelta(seconds=10)
+
+
+def public_session(
+    state: AppState, db: Session, row: VerificationSessionRow, expand: list[str], **extra: Any
+) -> dict[str, Any]:
+    """The public session as JSON, with what `expand` names embedded (verified outputs, the last
+    report)."""
+    report = None
+    if "last_verification_report" in expand and row.last_report_id:
+        found = db_reports.get_report(db, row.platform_id, row.last_report_id)
+        report = report_public(found, row, state.sealer)
+    obj = session_public(row, sealer=state.sealer, expand=expand, report=report, **extra)
+    return obj.model_dump(mode="json")
 
 
 def session_options(params: SessionCreateParams) -> SessionOptions:

@@ -15,11 +15,10 @@ router = resource_router(PATH, "events")
 
 @router.get("", summary="List events")
 def list_events(db: DbSession, caller: Platform, query: Query) -> ListPublic[EventPublic]:
-    """`type` filters by event type; a trailing `*` matches a prefix."""
+    """`type` (or up to 20 `types[]`) filters by event type; a trailing `*` matches a prefix."""
     params = parse(EventListParams, query)
-    rows, has_more = db_events.list_events(
-        db, caller.platform_id, params.page_request(), type=params.type
-    )
+    types = params.types or ([params.type] if params.type else None)
+    rows, has_more = db_events.list_events(db, caller.platform_id, params.page_request(), types)
     return ListPublic(data=[event_public(r) for r in rows], has_more=has_more, url=PATH)
 
 

@@ -20,7 +20,11 @@ def list_reports(
 ) -> ListPublic[ReportPublic]:
     params = parse(ReportListParams, query)
     rows, has_more = db_reports.list_reports(
-        db, caller.platform_id, params.page_request(), params.verification_session
+        db,
+        caller.platform_id,
+        params.page_request(),
+        session_id=params.verification_session,
+        type=params.type,
     )
     sessions = {
         sid: db_sessions.get_session(db, caller.platform_id, sid)

@@ -56,9 +56,9 @@ async def create_session(
             state, await temporal(), db, caller.platform_id, params
         )
         url = f"{state.settings.resolved_public_url}/verify/{row.id}#{client_secret}"
-        return session_public(
-            row, sealer=state.sealer, expand=params.expand, client_secret=client_secret, url=url
-        ).model_dump(mode="json")
+        return service.public_session(
+            state, db, row, params.expand, client_secret=client_secret, url=url
+        )
 
     return await idem.run(caller.platform_id, body, work)
 
@@ -76,16 +76,22 @@ def list_sessions(
         client_reference_id=params.client_reference_id,
     )
     expand = [e.removeprefix("data.") for e in params.expand]
-    data = [session_public(r, sealer=state.sealer, expand=expand) for r in rows]
+    data = [service.public_session(state, db, r, expand) for r in rows]
     return ListPublic(data=data, has_more=has_more, url=PATH)
 
 
-@router.get("/{session_id}", summary="Retrieve a verification session")
-async def retrieve_session(state: State, actor: SessionActor, query: Query) -> SessionPublic:
+@router.get(
+    "/{session_id}", summary="Retrieve a verification session", response_model=SessionPublic
+)
+async def retrieve_session(
+    state: State, db: DbSession, actor: SessionActor, query: Query
+) -> dict[str, Any]:
     """Secret key, or the session's client_secret (which never sees `verified_outputs`)."""
     params = parse(SessionExpandParams, query)
     expand = [] if actor.by_client_secret else params.expand
-    return session_public(actor.session, sealer=state.sealer, expand=expand)
+    if "last_verification_report" in expand:  # a database read: off the event loop
+        return await asyncio.to_thread(service.public_session, state, db, actor.session, expand)
+    return service.public_session(state, db, actor.session, expand)
 
 
 @router.post("/{session_id}", summary="Update a verification session", response_model=SessionPublic)
@@ -107,9 +113,7 @@ async def update_session(
             )
         if params.metadata is not None:
             await state.write(service.update_metadata, db, row, params.metadata)
-        return session_public(row, sealer=state.sealer, expand=params.expand).model_dump(
-            mode="json"
-        )
+        return service.public_session(state, db, row, params.expand)
 
     return await idem.run(row.platform_id, body, work)
 
@@ -120,7 +124,12 @@ async def update_session(
     response_model=SessionPublic,
 )
 async def cancel_session(
-    state: State, row: OwnedSession, temporal: Temporal, body: Body, idem: Idempotent
+    state: State,
+    db: DbSession,
+    row: OwnedSession,
+    temporal: Temporal,
+    body: Body,
+    idem: Idempotent,
 ) -> JSONResponse:
     params = parse(SessionExpandParams, body)
 
@@ -128,9 +137,7 @@ async def cancel_session(
         if SessionStatus(row.status).is_final:
             raise InvalidState(f"The session is already {row.status}.")
         live = await service.cancel(await temporal(), "platform", row.id)
-        return session_public(row, sealer=state.sealer, expand=params.expand, live=live).model_dump(
-            mode="json"
-        )
+        return service.public_session(state, db, row, params.expand, live=live)
 
     return await idem.run(row.platform_id, body, work)
 
@@ -215,9 +222,8 @@ async def submit_session(
         if row.redaction_status:
             raise InvalidState("The session was redacted.")
         result = await service.submit(state, await temporal(), db, row)
-        obj = session_public(
-            row, sealer=state.sealer, expand=[] if actor.by_client_secret else params.expand
-        ).model_dump(mode="json")
+        expand = [] if actor.by_client_secret else params.expand
+        obj = service.public_session(state, db, row, expand)
         obj["status"] = result.status.value
         obj["last_error"] = None
         return obj

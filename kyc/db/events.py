@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from kyc.db.ids import new_id, now
@@ -33,13 +34,14 @@ def add_event(
 
 
 def list_events(
-    db: Session, platform_id: str, request: PageRequest, type: str | None = None
+    db: Session, platform_id: str, request: PageRequest, types: list[str] | None = None
 ) -> Page[EventRow]:
-    """The platform's events; `type` may end with `*` to match a prefix."""
-    if type and type.endswith("*"):
-        prefix = col(EventRow.type).startswith(type[:-1])
-        return page(db, EventRow, request, prefix, platform_id=platform_id)
-    return page(db, EventRow, request, platform_id=platform_id, type=type)
+    """The platform's events of any of `types` (each may end with `*` to match a prefix)."""
+    if not types:
+        return page(db, EventRow, request, platform_id=platform_id)
+    column = col(EventRow.type)
+    matches = [column.startswith(t[:-1]) if t.endswith("*") else column == t for t in types]
+    return page(db, EventRow, request, or_(*matches), platform_id=platform_id)
 
 
 def get_event(db: Session, platform_id: str, event_id: str) -> EventRow:

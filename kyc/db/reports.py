@@ -47,9 +47,10 @@ def get_report(db: Session, platform_id: str, report_id: str) -> VerificationRep
 
 
 def list_reports(
-    db: Session, platform_id: str, request: PageRequest, session_id: str | None = None
+    db: Session, platform_id: str, request: PageRequest, **equal: str | None
 ) -> Page[VerificationReportRow]:
-    return page(db, VerificationReportRow, request, platform_id=platform_id, session_id=session_id)
+    """The platform's reports; `equal` may filter on `session_id` and `type`."""
+    return page(db, VerificationReportRow, request, platform_id=platform_id, **equal)
 
 
 def erase_bodies(db: Session, session_id: str) -> None:

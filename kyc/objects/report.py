@@ -61,6 +61,7 @@ class ReportPublic(BaseModel):
     options: dict[str, Any]
     type: str
     verification_session: str
+    client_reference_id: str | None = None
     attempt: int
     document: DocumentReport | None = None
     selfie: SelfieReport | None = None
@@ -127,6 +128,7 @@ def report_public(
         options=session.options if session else {},
         type=row.type,
         verification_session=row.session_id,
+        client_reference_id=session.client_reference_id if session else None,
         attempt=row.attempt,
         document=_document(body.get("document")),
         selfie=_selfie(body.get("selfie")),

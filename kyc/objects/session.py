@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import VerificationSessionRow
 from kyc.objects.common import DateParts, ErrorDetail, Redaction, date_parts, sex_word
+from kyc.objects.report import ReportPublic
 from kyc.types import VerificationState
 
 
@@ -39,7 +40,8 @@ class SessionPublic(BaseModel):
     created: int
     expires_at: int
     last_error: ErrorDetail | None = None
-    last_verification_report: str | None = None
+    # The id, or the report itself when `expand[]=last_verification_report`.
+    last_verification_report: str | ReportPublic | None = None
     livemode: bool = False
     metadata: dict[str, str]
     options: dict[str, Any]
@@ -75,6 +77,7 @@ def session_public(
     client_secret: str | None = None,
     url: str | None = None,
     live: VerificationState | None = None,
+    report: ReportPublic | None = None,
 ) -> SessionPublic:
     """The public session. `live` (from an update's result) wins over the row's status, which
     the workflow's `record_status` activity writes a moment later."""
@@ -93,7 +96,7 @@ def session_public(
         created=row.created,
         expires_at=row.expires_at,
         last_error=last_error,
-        last_verification_report=row.last_report_id,
+        last_verification_report=report or row.last_report_id,
         metadata=row.metadata_,
         options=row.options,
         redaction=Redaction(status="redacted") if row.redaction_status == "redacted" else None,
