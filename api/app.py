@@ -13,7 +13,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import Client
 
-from api import errors
+from api import errors, openapi
 from api.codec import codec_app
 from api.deps import AppState, connect_temporal
 from api.routes import events, health, pages, reports, reviews, sessions, webhooks
@@ -101,6 +101,7 @@ def create_app(
     )
     app.state.kyc = state
     errors.install(app)
+    openapi.install(app)
 
     app.add_middleware(RequestIdMiddleware)
 
