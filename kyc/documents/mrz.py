@@ -119,8 +119,9 @@ def parse(lines: list[str], *, today: date | None = None, ocr_confidence: float 
     fix_name_separator(buf, fields["names"])
     for name in ("issuing_country", "nationality"):
         fix_country(buf, fields[name])
-    # "IO" is no state's document code, while "ID" is the commonest: OCR turns D into O.
-    if buf.get(fields["document_code"]) == "IO":
+    # "IO" and "I0" are no state's document code, while "ID" is the commonest: OCR turns D
+    # into O (and, now that a TD1 code's second character may be a digit, into 0).
+    if buf.get(fields["document_code"]) in ("IO", "I0"):
         buf.set(fields["document_code"], "ID")
     repaired = repair(mrz_type, buf, fields)
     repaired += prefer_zero(mrz_type, buf, fields)

@@ -22,14 +22,16 @@ class Field:
     line: int
     start: int
     end: int
-    kind: str  # A letters, N digits, X alphanumeric, C check digit, S sex
+    # A letters, N digits, X alphanumeric, C check digit, S sex, D document code (a letter, then
+    # the issuer's choice: US permanent resident cards use "C1").
+    kind: str
 
 
 def layout(mrz_type: str) -> list[Field]:
     """Field positions of one MRZ format (ICAO 9303 parts 4-6)."""
     if mrz_type == "TD1":
         return [
-            Field("document_code", 0, 0, 2, "A"),
+            Field("document_code", 0, 0, 2, "D"),
             Field("issuing_country", 0, 2, 5, "A"),
             Field("document_number", 0, 5, 14, "X"),
             Field("document_number_check", 0, 14, 15, "C"),

@@ -42,6 +42,8 @@ def fix_kind(text: str, kind: str) -> str:
         return "".join(_TO_DIGIT.get(ch, ch) for ch in text)
     if kind == "A":
         return "".join(_TO_LETTER.get(ch, ch) for ch in text)
+    if kind == "D":
+        return fix_kind(text[:1], "A") + text[1:]
     if kind == "S":
         return {"P": "F", "E": "F", "H": "M", "N": "M"}.get(text, text)
     return text

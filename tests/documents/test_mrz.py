@@ -93,6 +93,16 @@ def test_letters_in_digit_positions_and_digits_in_letter_positions_are_corrected
     assert result.lines == TD3
 
 
+def test_td1_document_code_may_end_in_a_digit() -> None:
+    # US permanent resident cards: "C1". The first character is still corrected to a letter.
+    lines = ["C1USA" + TD1[0][5:], TD1[1], TD1[2]]
+    result = parse(lines, today=TODAY)
+    assert result.fields["document_code"] == "C1"
+    assert result.valid, result.checks
+    misread = parse(["01USA" + TD1[0][5:], TD1[1], TD1[2]], today=TODAY)
+    assert misread.fields["document_code"] == "O1"
+
+
 def test_ambiguous_document_number_is_repaired_by_its_check_digit() -> None:
     # "L898902C3" read as "L8989O2C3": only the 0 reading satisfies check digit 6 and composite.
     noisy = [TD3[0], "L8989O2C36UTO7408122F1204159ZE184226B<<<<<10"]
