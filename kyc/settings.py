@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     # production can run separate pools for orchestration and ML.
     worker_queues: str = "kyc,kyc-ml"
     ml_activity_threads: int = 2  # concurrent ML activities per worker (one per core here)
+    # Cores given to this worker's ML activities (0: all of the machine's). Every native thread
+    # pool (onnxruntime, OpenCV, BLAS, torch) gets cores // ml_activity_threads threads, so
+    # concurrent activities do not oversubscribe the cores (kyc/threads.py).
+    ml_cores: int = Field(default=0, ge=0)
 
     # --- object storage (S3 API) --------------------------------------------------------------
     # S3 endpoint; empty means `kyc dev` starts the embedded SeaweedFS.

@@ -43,6 +43,7 @@ from kyc.db.sealing import ColumnSealer
 from kyc.settings import Settings
 from kyc.status import StatusRecorder
 from kyc.temporal import connect
+from kyc.threads import limit_native_threads, threads_per_activity
 from kyc.types import MonitorInput, ScreeningCheck, ScreenInput
 from workflows.event_delivery import EventDeliveryWorkflow
 from workflows.monitoring import ScreeningMonitorWorkflow
@@ -211,6 +212,9 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings.load()
     os.environ.setdefault("DEEPFACE_HOME", str(settings.deepface_home))
+    if ML_TASK_QUEUE in settings.worker_queues:
+        cores = settings.ml_cores or os.cpu_count() or 1
+        limit_native_threads(threads_per_activity(cores, settings.ml_activity_threads))
     code = 0
     try:
         asyncio.run(run_worker(settings))

@@ -85,7 +85,9 @@ class RapidOcrEngine:
     def __init__(self) -> None:
         from rapidocr import RapidOCR
 
-        self._ocr = RapidOCR(params={"Global.log_level": "error"})
+        from kyc.threads import onnxruntime_threads
+
+        self._ocr = RapidOCR(params={"Global.log_level": "error", **onnxruntime_threads()})
 
     def read(self, img: np.ndarray, *, charset: str | None = None) -> list[TextLine]:
         # PP-OCR's recogniser has no character allow-list; `charset` is ignored.
@@ -159,6 +161,12 @@ class EasyOcrEngine:
         _register_torchvision_ops()
         import easyocr
         import easyocr_en_models
+        import torch
+
+        from kyc.threads import torch_threads
+
+        if (threads := torch_threads()) is not None:
+            torch.set_num_threads(threads)
 
         with _quiet_torch():
             self._reader = easyocr.Reader(
