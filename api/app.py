@@ -94,8 +94,9 @@ def create_app(
         title="kycflow",
         version="0.1.0",
         description=(
-            "Identity verification with a Stripe Identity-compatible API. Secret keys and "
-            "session client_secrets are stored hashed: they are shown once, at creation."
+            "Identity verification with a Stripe Identity-compatible API. Secret keys are "
+            "stored hashed and shown once; a session's client_secret and url are returned to "
+            "the platform while the session requires input."
         ),
         lifespan=lifespan,
     )

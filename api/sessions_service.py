@@ -65,14 +65,27 @@ RPC_TIMEOUT = timedelta(seconds=10)
 
 
 def public_session(
-    state: AppState, db: Session, row: VerificationSessionRow, expand: list[str], **extra: Any
+    state: AppState,
+    db: Session,
+    row: VerificationSessionRow,
+    expand: list[str],
+    *,
+    for_platform: bool = True,
+    **extra: Any,
 ) -> dict[str, Any]:
     """The public session as JSON, with what `expand` names embedded (verified outputs, the last
-    report)."""
+    report). The platform also gets the `client_secret` and `url` while the session requires
+    input, as on Stripe; the applicant (a client_secret caller) never does."""
     report = None
     if "last_verification_report" in expand and row.last_report_id:
         found = db_reports.get_report(db, row.platform_id, row.last_report_id)
         report = report_public(found, row, state.sealer)
+    sealed = row.client_secret_sealed
+    awaiting = row.status == SessionStatus.requires_input.value and not row.redaction_status
+    if for_platform and awaiting and sealed is not None:
+        secret = state.sealer.unseal(f"{row.id}:client_secret", sealed)
+        extra.setdefault("client_secret", secret)
+        extra.setdefault("url", f"{state.settings.resolved_public_url}/verify/{row.id}#{secret}")
     obj = session_public(row, sealer=state.sealer, expand=expand, report=report, **extra)
     return obj.model_dump(mode="json")
 
@@ -113,8 +126,8 @@ def workflow_input(settings: Settings, row: VerificationSessionRow) -> Verificat
 
 async def create_session(
     state: AppState, temporal: Client, db: Session, platform_id: str, params: SessionCreateParams
-) -> tuple[VerificationSessionRow, str]:
-    """Start the session's workflow, then store its row; returns the row and client_secret.
+) -> VerificationSessionRow:
+    """Start the session's workflow, then store its row (its client_secret hashed and sealed).
 
     The workflow starts first so no database lock is held across the Temporal round trip (with
     SQLite that lock would serialise every concurrent create). Nothing is half-stored: when the
@@ -135,6 +148,7 @@ async def create_session(
         expires_after_s=settings.session_expires_after_s,
         client_secret=client_secret,
     )
+    row.client_secret_sealed = state.sealer.seal(f"{row.id}:client_secret", client_secret)
     try:
         await temporal.start_workflow(
             VerificationWorkflow.run,
@@ -161,7 +175,7 @@ async def create_session(
         await _terminate_quietly(temporal.get_workflow_handle(row.id), "session row not stored")
         raise
     await deliver_if_subscribed(temporal, settings, db, event)
-    return row, client_secret
+    return row
 
 
 def _store_created(db: Session, row: VerificationSessionRow) -> EventRow:

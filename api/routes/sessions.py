@@ -4,6 +4,7 @@ submit."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 from typing import Any
 
@@ -52,13 +53,8 @@ async def create_session(
     params = parse(SessionCreateParams, body)
 
     async def work() -> dict[str, Any]:
-        row, client_secret = await service.create_session(
-            state, await temporal(), db, caller.platform_id, params
-        )
-        url = f"{state.settings.resolved_public_url}/verify/{row.id}#{client_secret}"
-        return service.public_session(
-            state, db, row, params.expand, client_secret=client_secret, url=url
-        )
+        row = await service.create_session(state, await temporal(), db, caller.platform_id, params)
+        return service.public_session(state, db, row, params.expand)
 
     return await idem.run(caller.platform_id, body, work)
 
@@ -89,9 +85,16 @@ async def retrieve_session(
     """Secret key, or the session's client_secret (which never sees `verified_outputs`)."""
     params = parse(SessionExpandParams, query)
     expand = [] if actor.by_client_secret else params.expand
+    platform = not actor.by_client_secret
     if "last_verification_report" in expand:  # a database read: off the event loop
-        return await asyncio.to_thread(service.public_session, state, db, actor.session, expand)
-    return service.public_session(state, db, actor.session, expand)
+        return await asyncio.to_thread(
+            functools.partial(service.public_session, for_platform=platform),
+            state,
+            db,
+            actor.session,
+            expand,
+        )
+    return service.public_session(state, db, actor.session, expand, for_platform=platform)
 
 
 @router.post("/{session_id}", summary="Update a verification session", response_model=SessionPublic)
@@ -223,7 +226,7 @@ async def submit_session(
             raise InvalidState("The session was redacted.")
         result = await service.submit(state, await temporal(), db, row)
         expand = [] if actor.by_client_secret else params.expand
-        obj = service.public_session(state, db, row, expand)
+        obj = service.public_session(state, db, row, expand, for_platform=False)
         obj["status"] = result.status.value
         obj["last_error"] = None
         return obj

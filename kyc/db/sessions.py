@@ -68,6 +68,7 @@ def erase_identity(row: VerificationSessionRow) -> None:
     """Redaction of the row itself: identity data, metadata and free text go; ids, statuses and
     codes stay."""
     row.verified_outputs_sealed = None
+    row.client_secret_sealed = None
     row.metadata_ = {}
     row.client_reference_id = None
     row.redaction_status = "redacted"

@@ -49,6 +49,9 @@ class VerificationSessionRow(SQLModel, table=True):
     )
     client_reference_id: str | None = Field(default=None, index=True, max_length=200)
     client_secret_hash: str = Field(max_length=64)
+    # Sealed as well, so the platform can read it back while the session requires input (as on
+    # Stripe); erased on redaction. Lookups use the hash.
+    client_secret_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     return_url: str | None = Field(default=None, max_length=2000)
     created: int
     expires_at: int

@@ -34,10 +34,14 @@ async def test_create_returns_secret_url_and_defaults(
     assert body["review"] == {"pending": False, "reasons": [], "deadline": None}
 
     again = (await client.get(f"{SESSIONS}/{body['id']}", headers=tenant.auth)).json()
-    # The secret is shown once; the stored form is its hash.
-    assert again["client_secret"] is None and again["url"] is None
+    # As on Stripe, the platform reads the secret and url back while the session requires input
+    # (stored sealed; lookups use its hash); the applicant's own reads never show them.
+    assert again["client_secret"] == body["client_secret"] and again["url"] == body["url"]
     assert again["id"] == body["id"] and again["metadata"] == {"order": "42"}
     assert digest(body["client_secret"]) != body["client_secret"]
+    applicant = {"Authorization": f"Bearer {body['client_secret']}"}
+    own = (await client.get(f"{SESSIONS}/{body['id']}", headers=applicant)).json()
+    assert own["client_secret"] is None and own["url"] is None
     unknown = await client.get(
         f"{SESSIONS}/{body['id']}", params={"expand[]": "customer"}, headers=tenant.auth
     )
