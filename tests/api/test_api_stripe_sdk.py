@@ -7,7 +7,9 @@ the SDK, which blocks, runs in a thread.
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, TypeVar
 
@@ -17,6 +19,7 @@ import stripe
 import uvicorn
 from fastapi import FastAPI
 
+from kyc.webhooks import signature_header
 from tests.api.api_helpers import SESSIONS, Tenant, png, wait_status
 
 T = TypeVar("T")
@@ -145,6 +148,33 @@ async def test_sdk_reports_after_verification(
     assert report.document.number == "L898902C3"
     listed = await call(stripe.identity.VerificationReport.list, verification_session=created.id)
     assert [r.id for r in listed.data] == [report.id]
+
+    expanded = await call(vs.retrieve, created.id, expand=["last_verification_report"])
+    embedded = expanded.last_verification_report
+    assert isinstance(embedded, stripe.identity.VerificationReport)
+    assert embedded.id == report.id
+
+    events = await call(stripe.Event.list, types=["identity.verification_session.verified"])
+    assert created.id in {e.data.object["id"] for e in events.data}
+    tomorrow = int(time.time()) + 86400
+    assert (await call(stripe.Event.list, created={"gte": tomorrow})).data == []
+
+
+def test_sdk_verifies_our_webhook_signatures() -> None:
+    """A webhook body signed by kycflow is accepted by the SDK's own `construct_event`."""
+    payload = json.dumps(
+        {
+            "id": "evt_1",
+            "object": "event",
+            "type": "identity.verification_session.verified",
+            "data": {"object": {"id": "vs_1", "object": "identity.verification_session"}},
+        }
+    ).encode()
+    header = signature_header("whsec_test", payload, int(time.time()))
+    event = stripe.Webhook.construct_event(payload, header, "whsec_test")
+    assert event.type == "identity.verification_session.verified"
+    with pytest.raises(stripe.SignatureVerificationError):
+        stripe.Webhook.construct_event(payload, header, "whsec_other")
 
 
 async def test_sdk_bad_key(sdk: None) -> None:
