@@ -8,6 +8,7 @@ bodies are never logged or echoed.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -116,6 +117,18 @@ def temporal_error(exc: Exception) -> KycError:
     return ServiceUnavailable("The workflow service is unavailable; retry later.")
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method the API documents for this path (Starlette names only the first route's)."""
+    path = request.url.path
+    methods = {
+        method.upper()
+        for template, item in request.app.openapi().get("paths", {}).items()
+        if re.fullmatch(re.sub(r"\{[^/]+?\}", "[^/]+", template), path)
+        for method in item
+    }
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on `app` (and on mounted sub-apps that call it)."""
 
@@ -144,7 +157,7 @@ def install(app: FastAPI) -> None:
                     f"{request.method} is not allowed on {request.url.path}.",
                 ),
                 status_code=405,
-                headers=dict(exc.headers or {}),
+                headers={**(exc.headers or {}), "Allow": ", ".join(_allowed_methods(request))},
             )
         kind = "api_error" if exc.status_code >= 500 else "invalid_request_error"
         return JSONResponse(

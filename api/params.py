@@ -47,6 +47,19 @@ class Params(BaseModel):
         return self
 
 
+def _flag(value: Any) -> Any:
+    """A boolean: JSON true/false, or the strings "true"/"false" of the form encoding (never 0,
+    1, "yes" or "on", which lax validation would take)."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise ValueError("must be true or false")
+
+
+Flag = Annotated[bool, BeforeValidator(_flag)]
+
+
 def _as_list(value: Any) -> Any:
     """`expand=x` (no brackets) means `expand[]=x`."""
     return [value] if isinstance(value, str) else value
@@ -79,7 +92,7 @@ def parse(model: type[P], params: dict[str, Any]) -> P:
 
 class DocumentOptionsParams(Params):
     allowed_types: list[DocumentType] | None = Field(default=None, min_length=1)
-    require_id_number: bool | None = None
+    require_id_number: Flag | None = None
 
     @field_validator("require_id_number")
     @classmethod
@@ -89,12 +102,12 @@ class DocumentOptionsParams(Params):
             raise ValueError("ID number checks are not supported; set it to false or leave it out")
         return value
 
-    require_live_capture: bool | None = None
-    require_matching_selfie: bool | None = None
+    require_live_capture: Flag | None = None
+    require_matching_selfie: Flag | None = None
 
 
 class ScreeningOptionsParams(Params):
-    enabled: bool | None = None
+    enabled: Flag | None = None
 
 
 class OptionsParams(Params):
