@@ -29,7 +29,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: $(STAMP) lint
+# The official stripe Node SDK for tests/e2e/test_node_sdk.py (version pinned in package.json).
+NODE_SDK := tests/sdk/node/node_modules/.installed
+$(NODE_SDK): tests/sdk/node/package.json
+	npm install --prefix tests/sdk/node --no-audit --no-fund --no-package-lock --silent
+	touch $(NODE_SDK)
+
+test: $(STAMP) lint $(NODE_SDK)
 	$(BIN)/pytest -q -ra
 
 e2e: $(STAMP)  # only the runs through the real embedded stack and the browser
