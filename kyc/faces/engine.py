@@ -21,6 +21,11 @@ from kyc.faces.detect import DetectedFace, Role, SelfieRejected, choose_face, de
 from kyc.faces.liveness import LivenessChecker, liveness_checker
 from kyc.faces.models import SelfieCheck
 from kyc.faces.portrait import crop_portrait
+from kyc.faces.presentation import (
+    check_not_document_copy,
+    check_not_document_image,
+    check_not_framed,
+)
 from kyc.faces.weights import no_downloads, provision_weights, weights_dir
 
 if TYPE_CHECKING:
@@ -134,14 +139,23 @@ class FaceEngine:
         return check
 
     def compare_document_selfie(self, document: np.ndarray, selfie: np.ndarray) -> FaceMatch:
-        """The document holder's portrait vs the selfie, with the portrait crop kept."""
+        """The document holder's portrait vs the selfie, with the portrait crop kept.
+
+        Raises SelfieAttack (`selfie_manipulated`) when the selfie is the document image, a
+        copy of its portrait, or a face inside a small frame (kyc/faces/presentation.py).
+        """
         start = time.perf_counter()
+        document, selfie = _as_bgr(document), _as_bgr(selfie)
+        check_not_document_image(document, selfie)
         reference = self.embed(document, "document")
-        portrait = crop_portrait(_as_bgr(document), reference.face)
+        portrait = crop_portrait(document, reference.face)
         probe = self.embed(selfie, "selfie")
+        check_not_framed(selfie, probe.face)
         check = self.compare(reference, probe)
+        if check.distance is not None:
+            check_not_document_copy(check.distance)
         with self._lock:
-            check.liveness = self.liveness.check(_as_bgr(selfie), probe.face).status
+            check.liveness = self.liveness.check(selfie, probe.face).status
         timings = {f"document_{k}": v for k, v in reference.timings_ms.items()}
         timings |= {f"selfie_{k}": v for k, v in probe.timings_ms.items()}
         timings["total"] = (time.perf_counter() - start) * 1000
