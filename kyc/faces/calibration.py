@@ -28,7 +28,7 @@ from kyc.faces.crossval import FoldReport, Pair, choose_band, cross_validate, ha
 
 # Bump when detection, alignment, quality gates or the forward pass change: cached vectors
 # of another pipeline must not be reused.
-PIPELINE_VERSION = "hog640-5pt-chip150-mirror-gates1"
+PIPELINE_VERSION = "hog640-5pt-chip150-mirror-gates2"
 CACHE_DIR = Path("/tmp/kyc-faces-cache")
 
 

@@ -26,6 +26,7 @@ from kyc.faces.presentation import (
     check_not_document_image,
     check_not_framed,
 )
+from kyc.faces.quality import Pose, pose_from_landmarks, turned_reason
 from kyc.faces.weights import no_downloads, provision_weights, weights_dir
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ class FaceEmbedding:
     faces_found: int  # confident faces detected before the choice
     sharpness: float  # variance of the Laplacian on the aligned chip
     role: Role
+    pose: Pose | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -83,7 +85,8 @@ class FaceEngine:
         """Detect, choose, align and embed the one face of a BGR uint8 image.
 
         Raises SelfieDocumentMissingPhoto (document) or SelfieRejected, a SelfieUnverified
-        with `reason` (selfie: no_face, multiple_faces, face_too_small, face_too_blurry).
+        with `reason` (selfie: no_face, multiple_faces, face_too_small, face_too_blurry,
+        face_turned).
         """
         image = _as_bgr(image)
         with self._lock:
@@ -91,13 +94,17 @@ class FaceEngine:
             faces = detect_faces(image, self._detector)
             detected = time.perf_counter()
             face = choose_face(faces, role)
-            chip = align_face(image, face, self._shape_predictor, self._chip_size)
+            chip, points = align_face(image, face, self._shape_predictor, self._chip_size)
             aligned = time.perf_counter()
             sharp = sharpness(chip)
+            pose = pose_from_landmarks(points)
             if role == "selfie" and sharp < MIN_SHARPNESS:
                 raise SelfieRejected(
                     "face_too_blurry", f"face sharpness {sharp:.1f} below {MIN_SHARPNESS}"
                 )
+            turned = turned_reason(pose)
+            if role == "selfie" and turned is not None:
+                raise SelfieRejected("face_turned", turned)
             vector = self._forward(chip)
             done = time.perf_counter()
         return FaceEmbedding(
@@ -106,6 +113,7 @@ class FaceEngine:
             faces_found=len(faces),
             sharpness=sharp,
             role=role,
+            pose=pose,
             timings_ms={
                 "detect": (detected - start) * 1000,
                 "align": (aligned - detected) * 1000,
