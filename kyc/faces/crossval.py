@@ -184,3 +184,45 @@ def cross_validate(
     """Every fold of `identity_folds`, scored."""
     folds = identity_folds(list(identity_of.values()), repeats, seed)
     return [score_fold(f, pairs, identity_of) for f in folds]
+
+
+@dataclass(frozen=True)
+class Separation:
+    """How well a score separates a fold's validation pairs (lower score = more alike)."""
+
+    gap_over_spread: float  # (nearest impostor - farthest genuine) / std of genuine scores
+    tar_at_zero_far: float
+
+
+def separation(pairs: Sequence[Pair]) -> Separation:
+    """Separation of scored pairs (`distance` holds the score)."""
+    genuine = [p.distance for p in pairs if p.same]
+    impostor = [p.distance for p in pairs if not p.same]
+    mean = sum(genuine) / len(genuine)
+    spread = math.sqrt(sum((g - mean) ** 2 for g in genuine) / len(genuine)) or 1.0
+    return Separation(
+        gap_over_spread=(min(impostor) - max(genuine)) / spread,
+        tar_at_zero_far=tar_at_far(genuine, impostor, 0.0),
+    )
+
+
+def cohort_normalised(
+    pairs: Sequence[Pair], cohort_distances: Mapping[str, Sequence[float]], k: int = 10
+) -> list[Pair]:
+    """T-norm-style scores: (d - mean cohort distance) / std, averaged over both images.
+
+    `cohort_distances[name]` are the image's distances to a background set of other
+    identities (for a fold: the tuning identities' images); its k nearest are used.
+    """
+
+    def stats(name: str) -> tuple[float, float]:
+        near = sorted(cohort_distances[name])[:k]
+        mean = sum(near) / len(near)
+        std = math.sqrt(sum((x - mean) ** 2 for x in near) / len(near)) or 1e-6
+        return mean, std
+
+    result = []
+    for p in pairs:
+        (ma, sa), (mb, sb) = stats(p.a), stats(p.b)
+        result.append(Pair(p.a, p.b, p.same, (p.distance - (ma + mb) / 2) / ((sa + sb) / 2)))
+    return result

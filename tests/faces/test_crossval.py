@@ -91,3 +91,17 @@ def test_hard_impostors_are_each_images_nearest_other_identity() -> None:
         Pair("a1", "a2", True, 0.1),
     ]
     assert [(p.a, p.b) for p in hard_impostors(pairs)] == [("a1", "b1"), ("b1", "c1")]
+
+
+def test_cohort_normalisation_and_separation_arithmetic() -> None:
+    from kyc.faces.crossval import cohort_normalised, separation
+
+    pairs = [Pair("a", "b", True, 0.3), Pair("a", "c", False, 0.7), Pair("b", "c", False, 0.9)]
+    cohort = {"a": [0.6, 0.8], "b": [0.6, 0.8], "c": [1.0, 1.0, 5.0]}
+    normed = cohort_normalised(pairs, cohort, k=2)
+    # a, b: cohort mean 0.7, std 0.1; c: mean 1.0, std 0 -> clamped to 1e-6.
+    assert normed[0].distance == pytest.approx((0.3 - 0.7) / 0.1)
+    assert normed[1].distance == pytest.approx((0.7 - 0.85) / ((0.1 + 1e-6) / 2))
+    sep = separation(pairs)
+    assert sep.tar_at_zero_far == 1.0
+    assert sep.gap_over_spread == pytest.approx(0.4)  # one genuine pair: spread falls back to 1
