@@ -20,6 +20,7 @@ from kyc import images
 from kyc.contracts import ActivityName
 from kyc.crypto import SealedStore
 from kyc.errors import ImageRejected
+from kyc.faces.presentation import SelfieAttack
 from kyc.types import (
     CapturedImage,
     CaptureInput,
@@ -86,6 +87,12 @@ class ImageActivities:
     @domain_errors
     def match(self, input: MatchInput) -> SelfieCheck:
         """Compare the document portrait with the selfie; keep the portrait crop for reviewers."""
+        if input.document.sha256 == input.selfie.sha256:
+            # The same file uploaded twice: refused before any model runs.
+            raise SelfieAttack(
+                "selfie_is_document",
+                "the selfie is the document image itself; take a photo of your face",
+            )
         document = self._load(input.session_id, input.document)
         selfie = self._load(input.session_id, input.selfie)
         activity.heartbeat("matching")

@@ -107,6 +107,7 @@ REVIEWER_REASON_CODES = (
     "under_supported_age",
     "selfie_face_mismatch",
     "selfie_unverified_other",
+    "selfie_manipulated",
     "screening_match_confirmed",
     "consent_declined",
 )

@@ -148,3 +148,13 @@ class ListUnavailable(KycError):
     """A sanctions list could not be read or downloaded."""
 
     code = "list_unavailable"
+
+
+# --- selfie presentation and quality (issue 16) ---------------------------------------------------
+
+
+class SelfieManipulated(VerificationError):
+    """The selfie is not a live capture of a person: the document image, a crop of it, or a
+    photo of a photo or screen. `reason` says which (kyc/faces/presentation.py)."""
+
+    code = "selfie_manipulated"

@@ -21,14 +21,16 @@ MIN_SHARPNESS = 15.0
 
 def align_face(
     image: np.ndarray, face: DetectedFace, shape_predictor: Any, size: int
-) -> np.ndarray:
-    """The face chip (BGR uint8, size x size) aligned on five landmarks."""
+) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """The face chip (BGR uint8, size x size) aligned on five landmarks, and the landmarks
+    (source-image pixels) for the pose gate."""
     import dlib
 
     rect = dlib.rectangle(face.left, face.top, face.right, face.bottom)
     landmarks = shape_predictor(image, rect)
     chip: np.ndarray = dlib.get_face_chip(image, landmarks, size=size, padding=CHIP_PADDING)
-    return chip
+    points = [(float(landmarks.part(i).x), float(landmarks.part(i).y)) for i in range(5)]
+    return chip, points
 
 
 def sharpness(chip: np.ndarray) -> float:

@@ -16,7 +16,9 @@ if TYPE_CHECKING:
     import numpy as np
 
 Role = Literal["selfie", "document"]
-SelfieReason = Literal["no_face", "multiple_faces", "face_too_small", "face_too_blurry"]
+SelfieReason = Literal[
+    "no_face", "multiple_faces", "face_too_small", "face_too_blurry", "face_turned"
+]
 
 DETECT_MAX_SIDE = 640  # px; detection cost grows with area, 640 finds every face in the data
 # Second pass when the first finds no confident face in a downscaled image: a document
@@ -35,10 +37,11 @@ MIN_FACE_PX = 60  # detector box side in source pixels; below it the 150 px chip
 
 
 class SelfieRejected(SelfieUnverified):
-    """`selfie_unverified_other` with a machine-readable `reason` (no_face, multiple_faces...)."""
+    """`selfie_unverified_other` with a machine-readable `reason` (no_face, multiple_faces...);
+    the message starts with the reason, so `last_error.reason` carries it."""
 
     def __init__(self, reason: SelfieReason, message: str) -> None:
-        super().__init__(message, param="selfie")
+        super().__init__(f"{reason}: {message}", param="selfie")
         self.reason: SelfieReason = reason
 
 

@@ -21,6 +21,12 @@ from kyc.faces.detect import DetectedFace, Role, SelfieRejected, choose_face, de
 from kyc.faces.liveness import LivenessChecker, liveness_checker
 from kyc.faces.models import SelfieCheck
 from kyc.faces.portrait import crop_portrait
+from kyc.faces.presentation import (
+    check_not_document_copy,
+    check_not_document_image,
+    check_not_framed,
+)
+from kyc.faces.quality import Pose, pose_from_landmarks, turned_reason
 from kyc.faces.weights import no_downloads, provision_weights, weights_dir
 
 if TYPE_CHECKING:
@@ -38,6 +44,7 @@ class FaceEmbedding:
     faces_found: int  # confident faces detected before the choice
     sharpness: float  # variance of the Laplacian on the aligned chip
     role: Role
+    pose: Pose | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -78,7 +85,8 @@ class FaceEngine:
         """Detect, choose, align and embed the one face of a BGR uint8 image.
 
         Raises SelfieDocumentMissingPhoto (document) or SelfieRejected, a SelfieUnverified
-        with `reason` (selfie: no_face, multiple_faces, face_too_small, face_too_blurry).
+        with `reason` (selfie: no_face, multiple_faces, face_too_small, face_too_blurry,
+        face_turned).
         """
         image = _as_bgr(image)
         with self._lock:
@@ -86,13 +94,17 @@ class FaceEngine:
             faces = detect_faces(image, self._detector)
             detected = time.perf_counter()
             face = choose_face(faces, role)
-            chip = align_face(image, face, self._shape_predictor, self._chip_size)
+            chip, points = align_face(image, face, self._shape_predictor, self._chip_size)
             aligned = time.perf_counter()
             sharp = sharpness(chip)
+            pose = pose_from_landmarks(points)
             if role == "selfie" and sharp < MIN_SHARPNESS:
                 raise SelfieRejected(
                     "face_too_blurry", f"face sharpness {sharp:.1f} below {MIN_SHARPNESS}"
                 )
+            turned = turned_reason(pose)
+            if role == "selfie" and turned is not None:
+                raise SelfieRejected("face_turned", turned)
             vector = self._forward(chip)
             done = time.perf_counter()
         return FaceEmbedding(
@@ -101,6 +113,7 @@ class FaceEngine:
             faces_found=len(faces),
             sharpness=sharp,
             role=role,
+            pose=pose,
             timings_ms={
                 "detect": (detected - start) * 1000,
                 "align": (aligned - detected) * 1000,
@@ -134,14 +147,23 @@ class FaceEngine:
         return check
 
     def compare_document_selfie(self, document: np.ndarray, selfie: np.ndarray) -> FaceMatch:
-        """The document holder's portrait vs the selfie, with the portrait crop kept."""
+        """The document holder's portrait vs the selfie, with the portrait crop kept.
+
+        Raises SelfieAttack (`selfie_manipulated`) when the selfie is the document image, a
+        copy of its portrait, or a face inside a small frame (kyc/faces/presentation.py).
+        """
         start = time.perf_counter()
+        document, selfie = _as_bgr(document), _as_bgr(selfie)
+        check_not_document_image(document, selfie)
         reference = self.embed(document, "document")
-        portrait = crop_portrait(_as_bgr(document), reference.face)
+        portrait = crop_portrait(document, reference.face)
         probe = self.embed(selfie, "selfie")
+        check_not_framed(selfie, probe.face)
         check = self.compare(reference, probe)
+        if check.distance is not None:
+            check_not_document_copy(check.distance)
         with self._lock:
-            check.liveness = self.liveness.check(_as_bgr(selfie), probe.face).status
+            check.liveness = self.liveness.check(selfie, probe.face).status
         timings = {f"document_{k}": v for k, v in reference.timings_ms.items()}
         timings |= {f"selfie_{k}": v for k, v in probe.timings_ms.items()}
         timings["total"] = (time.perf_counter() - start) * 1000

@@ -34,9 +34,10 @@ def test_zero_false_accepts_and_true_accept_rate_at_threshold(
     false_accepts = sum(d < DLIB_THRESHOLD for d in impostor)
     true_accept_rate = sum(d < DLIB_THRESHOLD for d in genuine) / len(genuine)
     assert false_accepts == 0
-    assert true_accept_rate >= 0.99
-    # The margin the threshold was chosen with (docs/faces.md): nearest impostor >= 0.64.
-    assert min(impostor) >= DLIB_THRESHOLD + 0.04
+    # Auto-accepted without a reviewer (docs/faces.md: 94.5 % on the whole set at 0.50).
+    assert true_accept_rate >= 0.93
+    # The look-alike margin the band was chosen with (kyc.faces.crossval.IMPOSTOR_MARGIN).
+    assert min(impostor) >= DLIB_THRESHOLD + 0.14
 
 
 def test_review_band_never_reverses_a_label(
@@ -53,4 +54,4 @@ def test_review_band_never_reverses_a_label(
     # Most genuine pairs are settled without a reviewer; few impostors reach one.
     assert results[True].count("match") >= 120
     assert results[False].count("inconclusive") <= 5
-    assert DLIB_REVIEW_BAND[0] < DLIB_THRESHOLD < DLIB_REVIEW_BAND[1]
+    assert DLIB_REVIEW_BAND[0] == DLIB_THRESHOLD < DLIB_REVIEW_BAND[1]

@@ -39,7 +39,7 @@ def test_match_two_images_as_json(
     line = json.loads(capsys.readouterr().out)
     assert line["result"] == "match"
     assert line["error"] is None
-    assert line["threshold"] == 0.60
+    assert line["threshold"] == 0.50
     assert 0 < line["distance"] < 0.45
     assert set(line["timings_ms"]) == {"embed_a", "embed_b", "compare"}
 

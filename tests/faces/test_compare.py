@@ -35,17 +35,17 @@ def test_distance_refuses_mismatched_or_unknown_inputs() -> None:
 
 
 def test_band_edges() -> None:
-    assert DLIB.classify(0.5499) == "match"
-    assert DLIB.classify(0.55) == "inconclusive"
+    assert DLIB.classify(0.4999) == "match"
+    assert DLIB.classify(0.50) == "inconclusive"
     assert DLIB.classify(0.6499) == "inconclusive"
     assert DLIB.classify(0.65) == "no_match"
     assert calibration_for("Dlib") is DLIB
 
 
-def test_duplicate_threshold_is_the_match_threshold() -> None:
-    assert DUPLICATE_THRESHOLD == DLIB.threshold == 0.60
-    assert is_duplicate([0.0] * 128, [0.05] * 128)  # distance 0.566
-    assert not is_duplicate([0.0] * 128, [0.06] * 128)  # distance 0.679
+def test_duplicate_threshold_is_the_reject_bound() -> None:
+    assert DUPLICATE_THRESHOLD == DLIB.review_band[1] == 0.65
+    assert is_duplicate([0.0] * 128, [0.057] * 128)  # distance 0.645
+    assert not is_duplicate([0.0] * 128, [0.058] * 128)  # distance 0.656
 
 
 def test_roc_arithmetic() -> None:

@@ -29,7 +29,7 @@ def test_astronaut_document_matches_astronaut_selfie(
     assert match.check.status == "verified"
     assert match.check.error_code is None
     assert match.check.distance is not None and match.check.distance < 0.45
-    assert match.check.threshold == 0.60
+    assert match.check.threshold == 0.50
     assert match.check.portrait_key is None
     assert match.check.liveness == "not_available"
     assert len(match.selfie_embedding) == 128
