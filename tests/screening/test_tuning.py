@@ -21,7 +21,9 @@ def test_folds_are_seeded_balanced_and_independent_of_input_order() -> None:
 
 
 def _rows(per_case: list[list[tuple[float, bool]]]) -> FeatureRows:
-    rows, starts, expected = [], [], []
+    rows: list[list[float]] = []
+    starts: list[int] = []
+    expected: list[bool] = []
     for candidates in per_case:
         starts.append(len(rows))
         for name_score, is_expected in candidates:
