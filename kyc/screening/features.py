@@ -15,7 +15,11 @@ from kyc.screening.entities import BirthDate
 from kyc.screening.phonetic import consonant_key
 
 INITIAL_SCORE = 0.75  # "j" vs "john": an initial agrees with the name
-PHONETIC_SCORE = 0.85  # same consonant skeleton ("mohammed" / "muhammad" / "mhmd")
+PHONETIC_SCORE = 0.85  # same consonant skeleton ("mohammed" / "muhammad")
+# A vowel-less token comes from an abjad script (Arabic, Hebrew): its skeleton is all the
+# transliteration can know, so a same-skeleton Latin name is nearly as good as exact. Not when
+# it spells long vowels (w, y: "hsyn" is Husayn, not Ehsan): those the skeleton drops.
+ABJAD_SCORE = 0.9
 ABJAD_SHORT_SCORE = 0.8  # two-consonant skeleton against a vowel-less transliteration ("msh")
 EXTRA_EDIT_PENALTY = 0.05  # x edits x (edits - 1): 2 edits -0.1, 3 edits -0.3
 MIN_TOKEN_SCORE = 0.6  # below this two tokens do not correspond at all
@@ -66,6 +70,9 @@ def token_phonetic(a: str, b: str) -> tuple[float, str]:
     if key != consonant_key(b):
         return 0.0, ""
     if len(key) >= 3:
+        abjad = a if _vowelless(a) else b
+        if _vowelless(a) != _vowelless(b) and not any(ch in "wy" for ch in abjad):
+            return ABJAD_SCORE, "same consonants"
         return PHONETIC_SCORE, "sounds alike"
     if len(key) == 2 and (_vowelless(a) or _vowelless(b)):
         return ABJAD_SHORT_SCORE, "same consonants"

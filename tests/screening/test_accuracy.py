@@ -66,13 +66,18 @@ def test_us_congress_positives_all_found(
 
 
 def test_name_pairs_f1() -> None:
-    scores = name_pairs_f1(shared_path("names", "name_pairs_nomenklatura.csv"), REVIEW_THRESHOLD)
-    assert scores.f1 >= 0.82, scores
+    path = shared_path("names", "name_pairs_nomenklatura.csv")
+    by_name = name_pairs_f1(path, REVIEW_THRESHOLD, name_only=True)
+    assert by_name.f1 >= 0.85, by_name
+    # Every feature: pairs of common names alone are held below the threshold by design.
+    screened = name_pairs_f1(path, REVIEW_THRESHOLD)
+    assert screened.f1 >= 0.80, screened
 
 
 def test_cross_script_pairs() -> None:
-    matched, total = cross_script_matches(
-        shared_path("names", "cross_script_pairs_watchman.csv"), REVIEW_THRESHOLD
-    )
+    path = shared_path("names", "cross_script_pairs_watchman.csv")
+    matched, total = cross_script_matches(path, REVIEW_THRESHOLD, name_only=True)
     assert total == 15
-    assert matched >= 11
+    assert matched >= 13
+    # One-token names (Moshe, David, Somchai) are common-only matches: below the threshold.
+    assert cross_script_matches(path, REVIEW_THRESHOLD)[0] >= 11
