@@ -49,11 +49,22 @@ def token_edit(a: str, b: str) -> tuple[float, str]:
         return 0.0, ""
     longer = max(len(a), len(b))
     edits = OSA.distance(a, b, score_cutoff=longer // 2)
-    if edits > longer // 2:
+    if edits > longer // 2 or _particle_absorbed(a, b):
         return 0.0, ""
     # Each further edit costs more: two typos in a short token are another name.
     score = 1.0 - edits / (longer + 1) - EXTRA_EDIT_PENALTY * edits * (edits - 1)
     return score, f"{edits} edit{'s' if edits > 1 else ''}"
+
+
+# Particles that get glued to a name ("alamin", "elhassan", "abubakar", "binladen"): a token
+# that is another token plus one of these is a different token, not a typo of it (the
+# joined-token logic pairs "al amin" with "alamin" where the list splits them).
+_GLUED_PARTICLES = ("al", "el", "ul", "bin", "ibn", "abu", "abd", "ben", "bn")
+
+
+def _particle_absorbed(a: str, b: str) -> bool:
+    short, long = sorted((a, b), key=len)
+    return any(long.startswith(p) and long[len(p) :] == short for p in _GLUED_PARTICLES)
 
 
 def _vowelless(token: str) -> bool:

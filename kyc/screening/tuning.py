@@ -228,21 +228,31 @@ class CrossValidation:
     choices: list[Choice]
     validation: Counts  # summed over the held-out folds
     shipped: Choice  # per-parameter medians of the per-fold choices
+    # Per case, decided by its held-out fold's choice: found (positives), flagged (negatives).
+    found: np.ndarray
+    found_names_only: np.ndarray
+    flagged: np.ndarray
+    flagged_names_only: np.ndarray
 
 
 def cross_validate(data: TuningData, k: int = FOLDS) -> CrossValidation:
     choices: list[Choice] = []
     total = Counts()
+    sizes = (len(data.pos_fold),) * 2 + (len(data.neg_fold),) * 2
+    decided = [np.zeros(n, dtype=bool) for n in sizes]
     for fold in range(k):
         choice = choose(data, data.pos_fold != fold, data.neg_fold != fold)
         choices.append(choice)
         maxima = _maxima(data, _weights(choice.weights))
-        total.add(_counts(maxima, data.pos_fold == fold, data.neg_fold == fold, choice.threshold))
+        pos, neg = data.pos_fold == fold, data.neg_fold == fold
+        total.add(_counts(maxima, pos, neg, choice.threshold))
+        for out, best, held in zip(decided, maxima, (pos, pos, neg, neg), strict=True):
+            out[held] = best[held] >= choice.threshold
     shipped = Choice(
         {n: float(np.median([c.weights[n] for c in choices])) for n in TUNED_WEIGHTS},
         float(np.median([c.threshold for c in choices])),
     )
-    return CrossValidation(choices, total, shipped)
+    return CrossValidation(choices, total, shipped, *decided)
 
 
 def evaluate(data: TuningData, choice: Choice) -> Counts:

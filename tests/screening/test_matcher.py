@@ -176,3 +176,9 @@ def test_token_frequency_uses_the_lists_and_the_census_reference() -> None:
 def test_explanations_give_each_matched_token_its_weight_and_rarity() -> None:
     reason = compare_names(name_tokens("Afiz Salek"), name_tokens("FAIZ SALEK")).describe()
     assert "afiz~faiz (1 edit) [weight " in reason and "rarity " in reason
+
+
+def test_a_glued_particle_is_not_a_typo() -> None:
+    assert token_similarity("alamin", "amin") == (0.0, "")
+    assert token_similarity("elhassan", "hassan") == (0.0, "")
+    assert _score("Al Amin Khan", "ALAMIN KHAN") == 1.0  # split where the list joins: same
