@@ -30,6 +30,20 @@ def token_exact(a: str, b: str) -> tuple[float, str]:
     return (1.0, "exact") if a == b else (0.0, "")
 
 
+ROMANISATION_SCORE = 0.95  # the same Korean syllable in two romanisation systems
+_RR_TO_MR = (("eo", "o"), ("eu", "u"))
+
+
+def token_romanisation(a: str, b: str) -> tuple[float, str]:
+    """A Korean syllable in Revised Romanisation against McCune-Reischauer spelling, as names
+    are mostly written ("jeong" ~ "jong", "eun" ~ "un"): syllables only (up to 6 letters)."""
+    if a == b or max(len(a), len(b)) > 6:
+        return 0.0, ""
+    for old, new in _RR_TO_MR:
+        a, b = a.replace(old, new), b.replace(old, new)
+    return (ROMANISATION_SCORE, "romanisation") if a == b else (0.0, "")
+
+
 def token_initial(a: str, b: str) -> tuple[float, str]:
     """An initial against a name starting with that letter ("j" ~ "john")."""
     if (len(a) == 1) != (len(b) == 1) and a[0] == b[0]:
@@ -90,7 +104,7 @@ def token_phonetic(a: str, b: str) -> tuple[float, str]:
     return 0.0, ""
 
 
-TOKEN_FEATURES = (token_exact, token_edit, token_phonetic, token_initial)
+TOKEN_FEATURES = (token_exact, token_edit, token_phonetic, token_romanisation, token_initial)
 
 
 @lru_cache(maxsize=262144)

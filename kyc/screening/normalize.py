@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 
 from kyc.screening.japanese import japanese_reading
-from kyc.screening.translit import script_of, to_latin
+from kyc.screening.translit import to_latin
 
 
 def _words(text: str) -> frozenset[str]:
@@ -42,7 +42,6 @@ PARTICLES = _words(
     """
 )
 
-_MR_VOWELS = re.compile(r"eo|eu")
 _APOSTROPHES = re.compile(r"(?<=\w)['’`ʼ‘](?=\w)")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
@@ -70,8 +69,4 @@ def name_variants(name: str, entity_type: str = "person") -> tuple[tuple[str, ..
     reading = japanese_reading(name)
     if reading:
         variants.append(name_tokens(reading, entity_type))
-    if script_of(name) == "hangul":
-        # Revised Romanisation writes 정/은 "jeong"/"eun"; the names people write (and lists
-        # hold) mostly follow McCune-Reischauer: "jong"/"un".
-        variants.append(tuple(_MR_VOWELS.sub(lambda m: m.group()[1], t) for t in variants[0]))
     return tuple(dict.fromkeys(v for v in variants if v))

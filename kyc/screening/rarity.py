@@ -55,6 +55,9 @@ class TokenStats:
         self._df = document_frequency
         self._names = max(names, 1)
         self._census = census_frequencies()
+        # Per-token results, filled on first use (a query touches a few hundred tokens).
+        self._information: dict[str, float] = {}
+        self._rarity: dict[str, float] = {}
 
     def frequency(self, token: str) -> float:
         in_lists = (self._df.get(token, 0) - 1) / self._names
@@ -62,6 +65,12 @@ class TokenStats:
 
     def information(self, token: str) -> float:
         """-log10(frequency), capped; initials and particles carry a fixed small amount."""
+        found = self._information.get(token)
+        if found is None:
+            found = self._information[token] = self._compute_information(token)
+        return found
+
+    def _compute_information(self, token: str) -> float:
         if len(token) == 1:
             return INITIAL_INFO
         if token in PARTICLES:
@@ -71,7 +80,12 @@ class TokenStats:
 
     def rarity(self, token: str) -> float:
         """Alignment weight multiplier: 1 for rare tokens, down to MIN_RARITY for the commonest."""
-        return max(MIN_RARITY, min(1.0, self.information(token) / RARE_INFO))
+        found = self._rarity.get(token)
+        if found is None:
+            found = self._rarity[token] = max(
+                MIN_RARITY, min(1.0, self.information(token) / RARE_INFO)
+            )
+        return found
 
 
 REFERENCE = TokenStats({}, 1)  # census only: for comparisons made outside an index

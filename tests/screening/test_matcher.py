@@ -159,8 +159,9 @@ def test_cjk_syllables_are_compared_as_a_whole() -> None:
     assert script_rule(inexact, "cjk")[0] == -1.0
     whole = compare_names(name_tokens("李明"), name_tokens("LI Ming"))
     assert script_rule(whole, "cjk")[0] == 0.0
-    # Hangul: McCune-Reischauer spellings are a variant ("jeong eun" -> "jong un").
-    assert ("kim", "jong", "un") in name_variants("김정은")
+    # Hangul: Revised Romanisation against the McCune-Reischauer spellings lists hold.
+    assert token_similarity("jeong", "jong") == (0.95, "romanisation")
+    assert token_similarity("eun", "un") == (0.95, "romanisation")
 
 
 def test_token_frequency_uses_the_lists_and_the_census_reference() -> None:
