@@ -19,9 +19,9 @@ from kyc.screening.translit import script_of
 Similarity = Callable[[str, str], tuple[float, str]]
 
 # The algorithm: feature -> (weight, what it measures). The name decides; the others move it.
-# The weights of birth_date, nationality, rarity, contradiction, surname_only and script were
-# chosen by 5-fold cross-validation on the shared cases (kyc/screening/tuning.py,
-# docs/screening.md): the per-parameter medians of the choices made on the tuning folds.
+# The weights of every feature but the name were chosen by 5-fold cross-validation on the
+# shared cases (kyc/screening/tuning.py, docs/screening.md): the per-parameter medians of the
+# choices made on the tuning folds.
 ALGORITHM: dict[str, tuple[float, str]] = {
     "name": (1.0, "best token alignment of the query name with one listed name, 0..1"),
     "birth_date": (0.3, "graded birth-date evidence, -1..1 (a year off is -0.2, not a veto)"),

@@ -122,7 +122,7 @@ def test_kanji_names_are_also_read_as_japanese() -> None:
     assert name_variants("Li Ming") == (("li", "ming"),)
 
 
-def _features(query: str, listed: str, entity_type: str = "person") -> dict[str, float]:
+def _features(query: str, listed: str) -> dict[str, float]:
     entity = ListedEntity("un", "1", "person", [ListedName(listed)])
     names = [(entity.names[0], name_tokens(listed))]
     match = score_entity(name_tokens(query), None, None, entity, names, query_script=None)
