@@ -54,14 +54,13 @@ class TokenStats:
     def __init__(self, document_frequency: Mapping[str, int], names: int) -> None:
         self._df = document_frequency
         self._names = max(names, 1)
-        self._census = census_frequencies()
         # Per-token results, filled on first use (a query touches a few hundred tokens).
         self._information: dict[str, float] = {}
         self._rarity: dict[str, float] = {}
 
     def frequency(self, token: str) -> float:
         in_lists = (self._df.get(token, 0) - 1) / self._names
-        return max(in_lists, self._census.get(token, 0.0))
+        return max(in_lists, census_frequencies().get(token, 0.0))  # read on first use
 
     def information(self, token: str) -> float:
         """-log10(frequency), capped; initials and particles carry a fixed small amount."""
