@@ -12,10 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kyc.screening.entities import EntityType, ListedEntity, ListedName
 from kyc.screening.index import ScreeningIndex
-from kyc.screening.matcher import compare_names
+from kyc.screening.matcher import EntityMatch, score_entity
 from kyc.screening.models import ScreeningQuery
 from kyc.screening.normalize import name_variants
+from kyc.screening.translit import script_of
 
 
 @dataclass
@@ -127,24 +129,36 @@ class PairScores:
         return 2 * tp / denominator if denominator else 0.0
 
 
-def pair_score(name1: str, name2: str, schema: str = "Person") -> float:
-    """Name similarity of two names as the matcher sees them (FtM schema names)."""
-    entity_type = "person" if schema == "Person" else "organization"
+def pair_score(name1: str, name2: str, schema: str = "Person", name_only: bool = False) -> float:
+    """The score of `name1` screened against an entity named `name2` and nothing else known
+    (FtM schema names): every name feature counts (rarity, common_only, contradiction, script),
+    with token frequencies from the census reference only (no list is loaded). `name_only`:
+    the name feature alone (transliteration and token alignment)."""
+    entity_type: EntityType = "person" if schema == "Person" else "organization"
+    entity = ListedEntity("pairs", "1", entity_type, [ListedName(name2)])
+    listed = [(entity.names[0], tokens) for tokens in name_variants(name2, entity_type)]
+    if not listed:
+        return 0.0
+    script = script_of(name1)
     return max(
         (
-            compare_names(a, b).score
+            _value(score_entity(a, None, None, entity, listed, query_script=script), name_only)
             for a in name_variants(name1, entity_type)
-            for b in name_variants(name2, entity_type)
         ),
         default=0.0,
     )
 
 
-def name_pairs_f1(path: Path, threshold: float) -> PairScores:
+def _value(match: EntityMatch, name_only: bool) -> float:
+    return match.features[0].score if name_only else match.score
+
+
+def name_pairs_f1(path: Path, threshold: float, name_only: bool = False) -> PairScores:
     """F1 on name_pairs_nomenklatura.csv (`is_match` is the label)."""
     tp = fp = fn = 0
     for row in _read(path):
-        predicted = pair_score(row["name1"], row["name2"], row["schema"]) >= threshold
+        score = pair_score(row["name1"], row["name2"], row["schema"], name_only)
+        predicted = score >= threshold
         actual = row["is_match"].strip().lower() == "true"
         tp += predicted and actual
         fp += predicted and not actual
@@ -152,10 +166,12 @@ def name_pairs_f1(path: Path, threshold: float) -> PairScores:
     return PairScores(tp, fp, fn)
 
 
-def cross_script_matches(path: Path, threshold: float) -> tuple[int, int]:
+def cross_script_matches(path: Path, threshold: float, name_only: bool = False) -> tuple[int, int]:
     """(pairs scoring >= threshold, pairs) on cross_script_pairs_watchman.csv."""
     rows = _read(path)
-    matched = sum(pair_score(r["query"], r["expected_match"]) >= threshold for r in rows)
+    matched = sum(
+        pair_score(r["query"], r["expected_match"], name_only=name_only) >= threshold for r in rows
+    )
     return matched, len(rows)
 
 

@@ -15,7 +15,11 @@ from kyc.screening.entities import BirthDate
 from kyc.screening.phonetic import consonant_key
 
 INITIAL_SCORE = 0.75  # "j" vs "john": an initial agrees with the name
-PHONETIC_SCORE = 0.85  # same consonant skeleton ("mohammed" / "muhammad" / "mhmd")
+PHONETIC_SCORE = 0.85  # same consonant skeleton ("mohammed" / "muhammad")
+# A vowel-less token comes from an abjad script (Arabic, Hebrew): its skeleton is all the
+# transliteration can know, so a same-skeleton Latin name is nearly as good as exact. Not when
+# it spells long vowels (w, y: "hsyn" is Husayn, not Ehsan): those the skeleton drops.
+ABJAD_SCORE = 0.9
 ABJAD_SHORT_SCORE = 0.8  # two-consonant skeleton against a vowel-less transliteration ("msh")
 EXTRA_EDIT_PENALTY = 0.05  # x edits x (edits - 1): 2 edits -0.1, 3 edits -0.3
 MIN_TOKEN_SCORE = 0.6  # below this two tokens do not correspond at all
@@ -24,6 +28,20 @@ MIN_TOKEN_SCORE = 0.6  # below this two tokens do not correspond at all
 def token_exact(a: str, b: str) -> tuple[float, str]:
     """1.0 when the tokens are identical."""
     return (1.0, "exact") if a == b else (0.0, "")
+
+
+ROMANISATION_SCORE = 0.95  # the same Korean syllable in two romanisation systems
+_RR_TO_MR = (("eo", "o"), ("eu", "u"))
+
+
+def token_romanisation(a: str, b: str) -> tuple[float, str]:
+    """A Korean syllable in Revised Romanisation against McCune-Reischauer spelling, as names
+    are mostly written ("jeong" ~ "jong", "eun" ~ "un"): syllables only (up to 6 letters)."""
+    if a == b or max(len(a), len(b)) > 6:
+        return 0.0, ""
+    for old, new in _RR_TO_MR:
+        a, b = a.replace(old, new), b.replace(old, new)
+    return (ROMANISATION_SCORE, "romanisation") if a == b else (0.0, "")
 
 
 def token_initial(a: str, b: str) -> tuple[float, str]:
@@ -45,11 +63,22 @@ def token_edit(a: str, b: str) -> tuple[float, str]:
         return 0.0, ""
     longer = max(len(a), len(b))
     edits = OSA.distance(a, b, score_cutoff=longer // 2)
-    if edits > longer // 2:
+    if edits > longer // 2 or _particle_absorbed(a, b):
         return 0.0, ""
     # Each further edit costs more: two typos in a short token are another name.
     score = 1.0 - edits / (longer + 1) - EXTRA_EDIT_PENALTY * edits * (edits - 1)
     return score, f"{edits} edit{'s' if edits > 1 else ''}"
+
+
+# Particles that get glued to a name ("alamin", "elhassan", "abubakar", "binladen"): a token
+# that is another token plus one of these is a different token, not a typo of it (the
+# joined-token logic pairs "al amin" with "alamin" where the list splits them).
+_GLUED_PARTICLES = ("al", "el", "ul", "bin", "ibn", "abu", "abd", "ben", "bn")
+
+
+def _particle_absorbed(a: str, b: str) -> bool:
+    short, long = sorted((a, b), key=len)
+    return any(long.startswith(p) and long[len(p) :] == short for p in _GLUED_PARTICLES)
 
 
 def _vowelless(token: str) -> bool:
@@ -66,13 +95,16 @@ def token_phonetic(a: str, b: str) -> tuple[float, str]:
     if key != consonant_key(b):
         return 0.0, ""
     if len(key) >= 3:
+        abjad = a if _vowelless(a) else b
+        if _vowelless(a) != _vowelless(b) and not any(ch in "wy" for ch in abjad):
+            return ABJAD_SCORE, "same consonants"
         return PHONETIC_SCORE, "sounds alike"
     if len(key) == 2 and (_vowelless(a) or _vowelless(b)):
         return ABJAD_SHORT_SCORE, "same consonants"
     return 0.0, ""
 
 
-TOKEN_FEATURES = (token_exact, token_edit, token_phonetic, token_initial)
+TOKEN_FEATURES = (token_exact, token_edit, token_phonetic, token_romanisation, token_initial)
 
 
 @lru_cache(maxsize=262144)

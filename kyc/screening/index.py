@@ -11,7 +11,6 @@ their postings give candidate names, and only the best candidates are scored in 
 from __future__ import annotations
 
 import itertools
-import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -28,19 +27,17 @@ from kyc.screening.matcher import EntityMatch, Similarity, score_entity, token_w
 from kyc.screening.models import FeatureScore, ScreeningHit, ScreeningQuery
 from kyc.screening.normalize import name_variants
 from kyc.screening.phonetic import consonant_key
+from kyc.screening.rarity import TokenStats
+from kyc.screening.translit import script_of
 
-# Shipped review threshold: hits scoring at or above it go to review. Chosen by sweeping
-# 0.78 / 0.80 / 0.82 on the shared cases, screening against OFAC SDN + UN
-# (bench/screening.py): at 0.82 recall on the UN positives is 99.79% (475/476) with 0.14%
-# false positives on the negatives (2/1400) and name-pair F1 0.886; at 0.80 the F1 is 0.892
-# but false positives rise to 0.21%.
-REVIEW_THRESHOLD = 0.82
+# Shipped review threshold: hits scoring at or above it go to review. The median of the
+# thresholds chosen on the tuning folds of a 5-fold cross-validation on the shared cases, with
+# the feature weights (kyc/screening/tuning.py; validation figures in docs/screening.md).
+REVIEW_THRESHOLD = 0.86
 MAX_CANDIDATES = 20  # entities scored in full per query
 MAX_CANDIDATE_NAMES = 80  # names considered for them
 CANDIDATE_FLOOR = 0.12  # a candidate must cover this share of the query's (rarity) weight
 RELATIVE_FLOOR = 0.4  # ... and reach this share of the best candidate's coverage
-MIN_RARITY = 0.35  # weight multiplier of the commonest tokens
-RARITY_SLOPE = 0.91  # how fast a token's weight falls with log(document frequency)
 _PERSON_TYPES = frozenset({"person", "unknown"})
 _ORG_TYPES = frozenset({"organization", "vessel", "aircraft", "unknown"})
 
@@ -99,7 +96,7 @@ class ScreeningIndex:
         for token in postings:
             for key in _keys(token):
                 self._blocks[key].add(token)
-        self._log_n = math.log(len(self._names) + 2)
+        self.stats = TokenStats(self._df, len(self._names))
         self._postings = {token: np.array(ids, dtype=np.int32) for token, ids in postings.items()}
         self._type_masks: dict[frozenset[str], np.ndarray] = {}
 
@@ -112,12 +109,8 @@ class ScreeningIndex:
         return len(self.entities)
 
     def rarity(self, token: str) -> float:
-        """1 for a token found in one name, falling with the log of how many names hold it,
-        to MIN_RARITY for the commonest ("mohammed", "al")."""
-        df = self._df.get(token, 0)
-        if df <= 1:
-            return 1.0
-        return max(MIN_RARITY, 1.0 - RARITY_SLOPE * math.log(df) / self._log_n)
+        """The alignment weight multiplier of `token` (rarity.TokenStats.rarity)."""
+        return self.stats.rarity(token)
 
     def _similar_tokens(self, token: str) -> dict[str, float]:
         """Vocabulary tokens similar to `token`, with their similarity."""
@@ -162,7 +155,7 @@ class ScreeningIndex:
             for other, similarity in similar.items():
                 posting = self._postings[other]
                 gains[posting] = np.maximum(
-                    gains[posting], similarity * weight * self.rarity(other)
+                    gains[posting], similarity * weight * self.stats.rarity(other)
                 )
             scores += gains
         scores[~self._type_mask(allowed)] = 0.0
@@ -206,6 +199,7 @@ class ScreeningIndex:
         birth = parse_birth_dates(query.birth_date)
         birth_date: BirthDate | None = birth[0] if birth else None
         nationality = country_code(query.nationality)
+        script = script_of(query.name)
         by_entity: dict[int, list[tuple[ListedName, Sequence[str]]]] = defaultdict(list)
         listed_tokens: set[str] = set()
         seen: set[int] = set()
@@ -228,8 +222,9 @@ class ScreeningIndex:
                     nationality,
                     self.entities[e],
                     names,
-                    self.rarity,
+                    self.stats,
                     similarity,
+                    script,
                 )
                 for tokens in variants
             ]

@@ -13,17 +13,31 @@ from dataclasses import dataclass
 from kyc.screening.entities import BirthDate, ListedEntity, ListedName
 from kyc.screening.features import birth_date_evidence, nationality_evidence, token_similarity
 from kyc.screening.normalize import PARTICLES
+from kyc.screening.rarity import REFERENCE, TokenStats
+from kyc.screening.translit import script_of
 
-Rarity = Callable[[str], float]
 Similarity = Callable[[str, str], tuple[float, str]]
 
-# The algorithm: feature -> (weight, what it measures). Weights chosen on the shared screening
-# cases (see docs/screening.md): the name decides; a birth date or nationality alone cannot.
+# The algorithm: feature -> (weight, what it measures). The name decides; the others move it.
+# The weights of every feature but the name were chosen by 5-fold cross-validation on the
+# shared cases (kyc/screening/tuning.py, docs/screening.md): the per-parameter medians of the
+# choices made on the tuning folds.
 ALGORITHM: dict[str, tuple[float, str]] = {
     "name": (1.0, "best token alignment of the query name with one listed name, 0..1"),
-    "birth_date": (0.15, "graded birth-date evidence, -1..1 (a year off is -0.2, not a veto)"),
-    "nationality": (0.05, "nationality evidence, -1..1"),
+    "birth_date": (0.3, "graded birth-date evidence, -1..1 (a year off is -0.2, not a veto)"),
+    "nationality": (0.1, "nationality evidence, -1..1"),
+    "rarity": (0.1, "-(1 - information of the matched tokens / INFO_REQUIRED), -1..0"),
+    "common_only": (0.15, "-1 when the matched tokens carry < COMMON_INFO: common names only"),
+    "contradiction": (0.05, "-1 when names differ on both sides (another given name)"),
+    "surname_only": (0.05, "-1 when a one-token listed person name meets a longer query"),
+    "script": (0.2, "-1 when CJK / Hangul syllables are not all paired (CJK: exactly)"),
 }
+# A name match must carry this much information (sum of -log10 frequency of the matched
+# tokens, x their similarity) to escape the rarity penalty: two tokens of 1 in 3,000 each.
+INFO_REQUIRED = 7.0
+# Matched tokens carrying less than this in all are common names only: "john lee" (1.8 + 2.7),
+# "ali ibrahim" (1.6 + 2.0); two tokens of 1 in 300 each carry 5.
+COMMON_INFO = 5.0
 WEAK_ALIAS_FACTOR = 0.9  # names the list itself calls low quality count a little less
 UNMATCHED_WEIGHT = 1.5  # how much tokens differing on both sides dilute the name score
 EXTRA_NAME_WEIGHT = 0.3  # how much tokens present on one side only dilute it
@@ -36,6 +50,9 @@ class TokenPair:
     listed: str
     score: float
     reason: str
+    weight: float = 1.0  # in the alignment: length weights of both tokens x rarity
+    rarity: float = 1.0  # the listed token's rarity multiplier (rarity.TokenStats.rarity)
+    information: float = 0.0  # -log10 frequency the pair contributes (x its score)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +62,23 @@ class NameComparison:
     unmatched_query: tuple[str, ...]
     unmatched_listed: tuple[str, ...]
 
+    @property
+    def information(self) -> float:
+        return sum(p.information for p in self.pairs)
+
+    @property
+    def contradicted(self) -> bool:
+        """Full tokens left over on both sides: the names differ (not just one is longer)."""
+        return _full(self.unmatched_query) and _full(self.unmatched_listed)
+
     def describe(self) -> str:
         parts = [
-            f"{p.query}={p.listed}" if p.reason == "exact" else f"{p.query}~{p.listed} ({p.reason})"
+            (
+                f"{p.query}={p.listed}"
+                if p.reason == "exact"
+                else f"{p.query}~{p.listed} ({p.reason})"
+            )
+            + f" [weight {p.weight:.2f}, rarity {p.rarity:.2f}, info {p.information:.1f}]"
             for p in self.pairs
         ]
         if self.unmatched_query:
@@ -57,6 +88,10 @@ class NameComparison:
         return "; ".join(parts)
 
 
+def _full(tokens: Sequence[str]) -> bool:
+    return any(len(t) > 1 and t not in PARTICLES for t in tokens)
+
+
 def token_weight(token: str) -> float:
     """Longer tokens say more about identity; particles ("al", "bin") and initials little."""
     if token in PARTICLES or len(token) == 1:
@@ -64,14 +99,10 @@ def token_weight(token: str) -> float:
     return float(min(len(token), 8)) ** 0.5
 
 
-def _no_rarity(token: str) -> float:
-    return 1.0
-
-
 def align(
     query: Sequence[str],
     listed: Sequence[str],
-    rarity: Rarity = _no_rarity,
+    stats: TokenStats = REFERENCE,
     similarity: Similarity = token_similarity,
 ) -> NameComparison:
     """Greedy best-first alignment of tokens, in any order; weighted coverage of both sides."""
@@ -92,13 +123,16 @@ def align(
         used_q.add(i)
         used_c.add(j)
         q, c = query[i], listed[j]
-        weight = (token_weight(q) + token_weight(c)) * rarity(c)
+        rarity = stats.rarity(c)
+        weight = (token_weight(q) + token_weight(c)) * rarity
         matched += score * weight
         total += weight
-        pairs.append(TokenPair(q, c, score, reason))
+        # An initial says as much as an initial, whatever it is paired with.
+        information = stats.information(q if len(q) == 1 else c) * score
+        pairs.append(TokenPair(q, c, score, reason, weight, rarity, information))
     unmatched_q = tuple(t for i, t in enumerate(query) if i not in used_q)
     unmatched_c = tuple(t for j, t in enumerate(listed) if j not in used_c)
-    unmatched = sum(token_weight(t) * rarity(t) for t in unmatched_q + unmatched_c)
+    unmatched = sum(token_weight(t) * stats.rarity(t) for t in unmatched_q + unmatched_c)
     # A token missing on one side only is an extra name (a patronymic, a second given name);
     # tokens left over on both sides are names that differ, which counts fully.
     total += unmatched * (UNMATCHED_WEIGHT if unmatched_q and unmatched_c else EXTRA_NAME_WEIGHT)
@@ -127,14 +161,14 @@ def _merges(
 def compare_names(
     query: Sequence[str],
     listed: Sequence[str],
-    rarity: Rarity = _no_rarity,
+    stats: TokenStats = REFERENCE,
     similarity: Similarity = token_similarity,
 ) -> NameComparison:
     """Name score of two token sequences, trying joined tokens ("abdul rahman" ~ "abdulrahman").
 
     Symmetric coverage: tokens without a counterpart on either side dilute the score.
     """
-    best = align(query, listed, rarity, similarity)
+    best = align(query, listed, stats, similarity)
     if best.score >= 0.999 or not query or not listed:
         return best
     # Joining two query tokens can only help where a listed token was left over, and the
@@ -145,7 +179,7 @@ def compare_names(
     if best.unmatched_query:
         variants += [(query, v) for v in _merges(listed, best.unmatched_query, similarity, False)]
     for q_variant, l_variant in variants:
-        candidate = align(q_variant, l_variant, rarity, similarity)
+        candidate = align(q_variant, l_variant, stats, similarity)
         if candidate.score > best.score:
             best = candidate
     return best
@@ -167,21 +201,42 @@ class EntityMatch:
     features: tuple[FeatureResult, ...]
 
 
+def script_rule(comparison: NameComparison, script: str | None) -> tuple[float, str]:
+    """A name written in CJK or Hangul is a sequence of syllables, compared as a whole.
+
+    Every syllable must pair with a listed token (joined syllables count: "jong un" ~ "jongun")
+    and nothing may be left over on the other side; CJK syllables (pinyin, one per character)
+    must pair exactly, since one changed letter is another character. Hangul romanisations
+    vary ("jeong" / "jong"), so they may pair by spelling or sound.
+    """
+    if script is None:
+        return 0.0, "no CJK or Hangul name"
+    if comparison.unmatched_query or comparison.unmatched_listed:
+        return -1.0, f"{script} syllables not all paired"
+    if script == "cjk" and any(p.reason != "exact" for p in comparison.pairs):
+        return -1.0, "cjk syllables paired inexactly"
+    return 0.0, f"{script} syllables all paired"
+
+
 def score_entity(
     query_tokens: Sequence[str],
     birth_date: BirthDate | None,
     nationality: str | None,
     entity: ListedEntity,
     names: Sequence[tuple[ListedName, Sequence[str]]],
-    rarity: Rarity = _no_rarity,
+    stats: TokenStats = REFERENCE,
     similarity: Similarity = token_similarity,
+    query_script: str | None = None,
 ) -> EntityMatch:
-    """Score one entity: the best of its `names` (already tokenised), then the evidence."""
+    """Score one entity: the best of its `names` (already tokenised), then the evidence.
+
+    `query_script` is translit.script_of(the query's name): "cjk", "hangul" or None.
+    """
     best_name = names[0][0]
     best: NameComparison | None = None
     best_score = -1.0
     for listed_name, tokens in names:
-        comparison = compare_names(query_tokens, tokens, rarity, similarity)
+        comparison = compare_names(query_tokens, tokens, stats, similarity)
         score = comparison.score * (WEAK_ALIAS_FACTOR if listed_name.kind == "weak_alias" else 1.0)
         if score > best_score:
             best_name, best, best_score = listed_name, comparison, score
@@ -191,10 +246,44 @@ def score_entity(
         name_reason += f"; weak alias x{WEAK_ALIAS_FACTOR}"
     dob_score, dob_reason = birth_date_evidence(birth_date, entity.birth_dates)
     nat_score, nat_reason = nationality_evidence(nationality, entity.nationalities)
+    information = best.information
+    rarity = -max(0.0, 1.0 - information / INFO_REQUIRED)
+    rarity_reason = f"matched tokens carry {information:.1f} of {INFO_REQUIRED:.1f} required"
+    contradiction, contradiction_reason = (
+        (-1.0, "names differ on both sides: " + " / ".join(
+            [" ".join(best.unmatched_query), " ".join(best.unmatched_listed)]
+        ))
+        if best.contradicted
+        else (0.0, "no differing names")
+    )  # fmt: skip
+    common_only = information < COMMON_INFO
+    listed_tokens = len(best.pairs) + len(best.unmatched_listed)
+    surname_only = (
+        entity.entity_type in ("person", "unknown") and listed_tokens == 1 and len(query_tokens) > 1
+    )
+    script, script_reason = script_rule(best, query_script or script_of(best_name.name))
+    weights = {name: weight for name, (weight, _) in ALGORITHM.items()}
     features = (
-        FeatureResult("name", round(best_score, 4), ALGORITHM["name"][0], name_reason),
-        FeatureResult("birth_date", dob_score, ALGORITHM["birth_date"][0], dob_reason),
-        FeatureResult("nationality", nat_score, ALGORITHM["nationality"][0], nat_reason),
+        FeatureResult("name", round(best_score, 4), weights["name"], name_reason),
+        FeatureResult("birth_date", dob_score, weights["birth_date"], dob_reason),
+        FeatureResult("nationality", nat_score, weights["nationality"], nat_reason),
+        FeatureResult("rarity", round(rarity, 4), weights["rarity"], rarity_reason),
+        FeatureResult(
+            "common_only",
+            -1.0 if common_only else 0.0,
+            weights["common_only"],
+            "every matched token is common" if common_only else "a matched token is not common",
+        ),
+        FeatureResult(
+            "contradiction", contradiction, weights["contradiction"], contradiction_reason
+        ),
+        FeatureResult(
+            "surname_only",
+            -1.0 if surname_only else 0.0,
+            weights["surname_only"],
+            "one-token listed name, longer query" if surname_only else "not a one-token name",
+        ),
+        FeatureResult("script", script, weights["script"], script_reason),
     )
     total = sum(f.score * f.weight for f in features)
     return EntityMatch(entity, best_name, max(0.0, min(1.0, total)), features)

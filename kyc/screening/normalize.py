@@ -38,7 +38,7 @@ LEGAL_FORMS = _words(
 # Common words that carry little identity in names (kept, but weighted low by the matcher).
 PARTICLES = _words(
     """
-    al el ul bin ibn bint ben abu abd abdul de del der la le van von da di
+    al el ul bin ibn bint ben abu abd abdul de del der la le van von da di bn
     """
 )
 

@@ -73,3 +73,16 @@ def to_latin(text: str) -> str:
         else:
             out.append(anyascii(word))
     return " ".join(out)
+
+
+@lru_cache(maxsize=65536)
+def script_of(text: str) -> str | None:
+    """ "hangul" or "cjk" (ideographs) when `text` is written in that script: syllables to
+    compare as a whole. Kana words come out of anyascii as whole words: not syllables."""
+    if text.isascii():
+        return None
+    if any(_is_hangul(ch) for ch in text):
+        return "hangul"
+    if any(_is_cjk(ch) for ch in text):
+        return "cjk"
+    return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kyc.screening import tuning
 from kyc.screening.entities import ListedEntity
 from kyc.screening.evaluation import (
     cross_script_matches,
@@ -14,6 +15,7 @@ from kyc.screening.evaluation import (
     un_positive_cases,
 )
 from kyc.screening.index import REVIEW_THRESHOLD, ScreeningIndex
+from kyc.screening.matcher import ALGORITHM
 from kyc.screening.normalize import name_tokens
 from tests.conftest import shared_path
 
@@ -66,13 +68,40 @@ def test_us_congress_positives_all_found(
 
 
 def test_name_pairs_f1() -> None:
-    scores = name_pairs_f1(shared_path("names", "name_pairs_nomenklatura.csv"), REVIEW_THRESHOLD)
-    assert scores.f1 >= 0.82, scores
+    path = shared_path("names", "name_pairs_nomenklatura.csv")
+    by_name = name_pairs_f1(path, REVIEW_THRESHOLD, name_only=True)
+    assert by_name.f1 >= 0.85, by_name
+    # Every feature: pairs of common names alone are held below the threshold by design.
+    screened = name_pairs_f1(path, REVIEW_THRESHOLD)
+    assert screened.f1 >= 0.80, screened
 
 
 def test_cross_script_pairs() -> None:
-    matched, total = cross_script_matches(
-        shared_path("names", "cross_script_pairs_watchman.csv"), REVIEW_THRESHOLD
-    )
+    path = shared_path("names", "cross_script_pairs_watchman.csv")
+    matched, total = cross_script_matches(path, REVIEW_THRESHOLD, name_only=True)
     assert total == 15
-    assert matched >= 11
+    assert matched >= 13
+    # One-token names (Moshe, David, Somchai) are common-only matches: below the threshold.
+    assert cross_script_matches(path, REVIEW_THRESHOLD)[0] >= 11
+
+
+def test_shipped_weights_and_threshold_are_the_cross_validated_choice(
+    ofac_un_index: ScreeningIndex, sanctions_dir: Path
+) -> None:
+    """The shipped values must be what tuning.py chooses on the tuning folds (~1 minute)."""
+    positives = un_positive_cases(sanctions_dir / "screening_un_positives.csv")
+    negatives = person_cases(sanctions_dir / "screening_negatives.csv")
+    data = tuning.prepare(
+        ofac_un_index,
+        positives,
+        negatives,
+        lambda case, list_name, entity_id: list_name == "un" and entity_id in case.expected_ids,
+    )
+    cv = tuning.cross_validate(data)
+    assert cv.shipped.threshold == REVIEW_THRESHOLD
+    assert cv.shipped.weights == {name: ALGORITHM[name][0] for name in tuning.TUNED_WEIGHTS}
+    # Floors on the held-out folds (docs/screening.md has the figures).
+    v = cv.validation
+    assert v.found / v.positives >= 0.99
+    assert v.flagged_names_only / v.negatives <= 0.002
+    assert v.flagged / v.negatives <= 0.0005

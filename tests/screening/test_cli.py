@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from kyc.screening import cli
+from kyc.screening.matcher import ALGORITHM
 
 
 def _run(argv: list[str]) -> int:
@@ -34,7 +35,9 @@ def test_screen_queries_file_prints_one_json_line_per_query(
     hit = lines[0]["hits"][0]
     assert (hit["list"], hit["entity_id"], hit["name"]) == ("un", "TAi.108", "ABDULHAI SALEK")
     assert hit["score"] == 1.0
-    assert [f["feature"] for f in hit["explanation"]] == ["name", "birth_date", "nationality"]
+    # Same shape as before: one FeatureScore per feature of matcher.ALGORITHM (issue 10 added some).
+    assert [f["feature"] for f in hit["explanation"]] == list(ALGORITHM)
+    assert all(set(f) == {"feature", "score", "weight", "reason"} for f in hit["explanation"])
     assert set(lines[0]["timings_ms"]) == {"screen", "index_build"}
     assert lines[1]["hits"] == []
 
