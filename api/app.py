@@ -19,7 +19,6 @@ from api.deps import AppState, connect_temporal
 from api.routes import events, health, pages, reports, reviews, sessions, webhooks
 from kyc.capture import CapturePrecheck
 from kyc.db.engine import make_engine
-from kyc.db.migrate import upgrade
 from kyc.db.sealing import ColumnSealer
 from kyc.settings import Settings
 from kyc.storage import ObjectStore
@@ -75,7 +74,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await asyncio.to_thread(upgrade, settings.resolved_database_url)
+        # No migrations here: replicas would race (`kyc migrate` runs once, before them).
         if state.store is None:
             state.store = settings.object_store()
             try:
