@@ -16,7 +16,9 @@ from temporalio.client import Client
 from api import errors
 from api.codec import codec_app
 from api.deps import AppState, connect_temporal
+from api.metrics import ApiMetrics, MetricsMiddleware, metrics_router
 from api.routes import events, health, pages, reports, reviews, sessions, webhooks
+from kyc import observability
 from kyc.capture import CapturePrecheck
 from kyc.db.engine import make_engine
 from kyc.db.sealing import ColumnSealer
@@ -38,13 +40,21 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
 
+        rid = f"req_{secrets.token_urlsafe(12)}"
+        # Log lines of this request carry its id (and session id): kyc.observability.
+        tokens = (observability.request_id.set(rid), observability.request_scope.set(scope))
+
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers.append("Request-Id", f"req_{secrets.token_urlsafe(12)}")
+                headers.append("Request-Id", rid)
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            observability.request_id.reset(tokens[0])
+            observability.request_scope.reset(tokens[1])
 
 
 def create_app(
@@ -54,6 +64,8 @@ def create_app(
     store: ObjectStore | None = None,
 ) -> FastAPI:
     settings = settings or Settings.load()
+    if settings.log_format == "json":
+        observability.configure_logging("json")
     if not settings.master_key:
         raise RuntimeError(
             "KYC_MASTER_KEY is not set (nor in <state_dir>/secrets.json): the API cannot seal "
@@ -102,6 +114,10 @@ def create_app(
     errors.install(app)
 
     app.add_middleware(RequestIdMiddleware)
+    if settings.api_metrics:
+        metrics = ApiMetrics()
+        app.add_middleware(MetricsMiddleware, metrics=metrics)
+        app.include_router(metrics_router(metrics))
 
     for module in (sessions, reports, reviews, events, webhooks, health, pages):
         app.include_router(module.router)
