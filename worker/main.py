@@ -45,7 +45,7 @@ from kyc.metrics import BusinessCollector, MetricsServer, free_loopback_port
 from kyc.observability import configure_logging
 from kyc.settings import Settings
 from kyc.status import StatusRecorder
-from kyc.temporal import connect
+from kyc.temporal import connect_settings
 from kyc.types import MonitorInput, ScreeningCheck, ScreenInput
 from workflows.event_delivery import EventDeliveryWorkflow
 from workflows.monitoring import ScreeningMonitorWorkflow
@@ -180,9 +180,7 @@ async def run_worker(settings: Settings) -> None:
         BusinessCollector(engine, snapshot_created_at(current)) if current is not None else None
     )
     metrics = start_metrics(settings, business)
-    client = await connect(
-        settings.resolved_temporal_address, settings.temporal_namespace, settings.payload_key
-    )
+    client = await connect_settings(settings)
     workers: list[Worker] = []
     # SIGTERM: stop polling, let running activities finish this long, then cancel them.
     grace = timedelta(seconds=settings.worker_shutdown_grace_s)
