@@ -66,6 +66,7 @@ def create_app(
     settings = settings or Settings.load()
     if settings.log_format == "json":
         observability.configure_logging("json")
+    observability.setup_tracing(settings.otlp_traces_endpoint, "kycflow-api")
     if not settings.master_key:
         raise RuntimeError(
             "KYC_MASTER_KEY is not set (nor in <state_dir>/secrets.json): the API cannot seal "

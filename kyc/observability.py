@@ -64,3 +64,21 @@ def configure_logging(log_format: str, level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+
+
+def setup_tracing(otlp_endpoint: str, service_name: str) -> bool:
+    """OpenTelemetry traces to an OTLP/HTTP collector (`KYC_OTLP_TRACES_ENDPOINT`, off when
+    empty). Spans come from Temporal's TracingInterceptor (kyc.temporal.connect): client
+    start -> workflow -> activities, tagged with workflow ids only, never payloads."""
+    if not otlp_endpoint:
+        return False
+    from opentelemetry import trace
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=otlp_endpoint)))
+    trace.set_tracer_provider(provider)
+    return True

@@ -122,6 +122,9 @@ class Settings(BaseSettings):
     temporal_tls: bool = False  # TLS without a client certificate (implied by the two below)
     temporal_tls_cert_path: str = ""
     temporal_tls_key_path: str = ""
+    # OpenTelemetry traces (API -> workflow -> activities) to this OTLP/HTTP endpoint, e.g.
+    # http://otel-collector:4318/v1/traces; empty turns tracing off.
+    otlp_traces_endpoint: str = ""
 
     # --- derived ------------------------------------------------------------------------------
     @property

@@ -83,13 +83,20 @@ async def connect(
     *,
     api_key: str = "",
     tls: TLSConfig | bool = False,
+    tracing: bool = False,
 ) -> Client:
+    interceptors = []
+    if tracing:  # spans for client calls, and (as a worker interceptor) workflows, activities
+        from temporalio.contrib.opentelemetry import TracingInterceptor
+
+        interceptors.append(TracingInterceptor())
     return await Client.connect(
         address,
         namespace=namespace,
         data_converter=data_converter(payload_key),
         api_key=api_key or None,
         tls=True if api_key and tls is False else tls,  # an API key is only sent over TLS
+        interceptors=interceptors,
     )
 
 
@@ -103,4 +110,5 @@ async def connect_settings(settings: Settings) -> Client:
         tls=tls_config(
             settings.temporal_tls, settings.temporal_tls_cert_path, settings.temporal_tls_key_path
         ),
+        tracing=bool(settings.otlp_traces_endpoint),
     )

@@ -42,7 +42,7 @@ from kyc.crypto import SealedStore
 from kyc.db.engine import make_engine
 from kyc.db.sealing import ColumnSealer
 from kyc.metrics import BusinessCollector, MetricsServer, free_loopback_port
-from kyc.observability import configure_logging
+from kyc.observability import configure_logging, setup_tracing
 from kyc.settings import Settings
 from kyc.status import StatusRecorder
 from kyc.temporal import connect_settings
@@ -257,6 +257,7 @@ async def run_worker(settings: Settings) -> None:
 def main() -> None:
     settings = Settings.load()
     configure_logging(settings.log_format)
+    setup_tracing(settings.otlp_traces_endpoint, "kycflow-worker")
     os.environ.setdefault("DEEPFACE_HOME", str(settings.deepface_home))
     code = 0
     try:
