@@ -271,7 +271,12 @@ def test_optional_objects(manifests: tuple[str, list[dict[str, Any]]]) -> None:
     (rule,) = by_kind(docs, "PrometheusRule").values()
     alerts = {r["alert"] for g in rule["spec"]["groups"] for r in g["rules"]}
     assert {"KycMlBacklog", "KycReviewQueueAging", "KycApiErrors"} <= alerts
-    assert len(by_kind(docs, "NetworkPolicy")) == 2
+    policies = by_kind(docs, "NetworkPolicy")
+    assert len(policies) == 2
+    api_sources = [rule["from"] for rule in policies["kyc-kycflow-api"]["spec"]["ingress"]]
+    assert {"namespaceSelector": {"matchLabels": {"name": "ingress"}}} in api_sources[0]
+    monitoring = {"kubernetes.io/metadata.name": "monitoring"}
+    assert api_sources[1][0]["namespaceSelector"]["matchLabels"] == monitoring
     assert by_kind(docs, "ServiceMonitor")
 
 
