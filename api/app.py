@@ -16,10 +16,11 @@ from temporalio.client import Client
 from api import errors, openapi
 from api.codec import codec_app
 from api.deps import AppState, connect_temporal
+from api.metrics import ApiMetrics, MetricsMiddleware, metrics_router
 from api.routes import events, health, pages, reports, reviews, sessions, webhooks
+from kyc import observability
 from kyc.capture import CapturePrecheck
 from kyc.db.engine import make_engine
-from kyc.db.migrate import upgrade
 from kyc.db.sealing import ColumnSealer
 from kyc.settings import Settings
 from kyc.storage import ObjectStore
@@ -39,13 +40,21 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
 
+        rid = f"req_{secrets.token_urlsafe(12)}"
+        # Log lines of this request carry its id (and session id): kyc.observability.
+        tokens = (observability.request_id.set(rid), observability.request_scope.set(scope))
+
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers.append("Request-Id", f"req_{secrets.token_urlsafe(12)}")
+                headers.append("Request-Id", rid)
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            observability.request_id.reset(tokens[0])
+            observability.request_scope.reset(tokens[1])
 
 
 def create_app(
@@ -55,6 +64,9 @@ def create_app(
     store: ObjectStore | None = None,
 ) -> FastAPI:
     settings = settings or Settings.load()
+    if settings.log_format == "json":
+        observability.configure_logging("json")
+    observability.setup_tracing(settings.otlp_traces_endpoint, "kycflow-api")
     if not settings.master_key:
         raise RuntimeError(
             "KYC_MASTER_KEY is not set (nor in <state_dir>/secrets.json): the API cannot seal "
@@ -75,7 +87,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await asyncio.to_thread(upgrade, settings.resolved_database_url)
+        # No migrations here: replicas would race (`kyc migrate` runs once, before them).
         if state.store is None:
             state.store = settings.object_store()
             try:
@@ -105,6 +117,10 @@ def create_app(
     openapi.install(app)
 
     app.add_middleware(RequestIdMiddleware)
+    if settings.api_metrics:
+        metrics = ApiMetrics()
+        app.add_middleware(MetricsMiddleware, metrics=metrics)
+        app.include_router(metrics_router(metrics))
 
     for module in (sessions, reports, reviews, events, webhooks, health, pages):
         app.include_router(module.router)

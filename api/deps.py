@@ -111,9 +111,7 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
 async def connect_temporal(settings: Settings, timeout_s: float) -> Client:
     """The API's Temporal client (the one data converter), or an error after `timeout_s`."""
     return await asyncio.wait_for(
-        kyc_temporal.connect(
-            settings.resolved_temporal_address, settings.temporal_namespace, settings.payload_key
-        ),
+        kyc_temporal.connect_settings(settings),
         timeout=timeout_s,
     )
 

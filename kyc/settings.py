@@ -108,6 +108,28 @@ class Settings(BaseSettings):
     # --- webhooks -----------------------------------------------------------------------------
     webhook_timeout_s: float = 5.0
 
+    # --- operations: metrics, logs, shutdown, versioning (deploy/, README "Production") --------
+    # Worker /metrics port (Temporal SDK `temporal_*` series + business gauges on `kyc` workers);
+    # 0 turns it off. On by default so `kyc dev` shows them; a port already taken (a second
+    # stack on one machine) only logs a warning.
+    worker_metrics_port: int = Field(default=9464, ge=0, le=65535)
+    worker_metrics_host: str = "127.0.0.1"  # 0.0.0.0 in a pod, so Prometheus can scrape it
+    api_metrics: bool = True  # `GET /metrics` on the API (latency and status by route)
+    # "json": one object per line with request and session ids, never personal data.
+    log_format: Literal["text", "json"] = "text"
+    # SIGTERM lets running activities finish this long before they are cancelled: above the ML
+    # activity p99 (a few seconds on 2 cores, DESIGN); the chart's terminationGracePeriodSeconds
+    # is larger still.
+    worker_shutdown_grace_s: float = Field(default=60.0, ge=0)
+    # Temporal Cloud (or any TLS frontend): an API key, or client certificate and key files (mTLS).
+    temporal_api_key: str = ""
+    temporal_tls: bool = False  # TLS without a client certificate (implied by the two below)
+    temporal_tls_cert_path: str = ""
+    temporal_tls_key_path: str = ""
+    # OpenTelemetry traces (API -> workflow -> activities) to this OTLP/HTTP endpoint, e.g.
+    # http://otel-collector:4318/v1/traces; empty turns tracing off.
+    otlp_traces_endpoint: str = ""
+
     # --- derived ------------------------------------------------------------------------------
     @property
     def resolved_database_url(self) -> str:

@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from temporalio.client import (
@@ -28,6 +28,7 @@ from temporalio.client import (
     ScheduleSpec,
     ScheduleUpdate,
 )
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
 from activities.duplicates import DuplicateFaces
@@ -40,9 +41,11 @@ from kyc.contracts import ML_TASK_QUEUE, MONITOR_SCHEDULE_ID, TASK_QUEUE, TASK_Q
 from kyc.crypto import SealedStore
 from kyc.db.engine import make_engine
 from kyc.db.sealing import ColumnSealer
+from kyc.metrics import BusinessCollector, MetricsServer, free_loopback_port
+from kyc.observability import configure_logging, setup_tracing
 from kyc.settings import Settings
 from kyc.status import StatusRecorder
-from kyc.temporal import connect
+from kyc.temporal import connect_settings
 from kyc.threads import limit_native_threads, threads_per_activity
 from kyc.types import MonitorInput, ScreeningCheck, ScreenInput
 from workflows.event_delivery import EventDeliveryWorkflow
@@ -131,18 +134,58 @@ async def ensure_monitor_schedule(client: Client, settings: Settings) -> None:
         )
 
 
+def start_metrics(
+    settings: Settings, business: BusinessCollector | None
+) -> tuple[MetricsServer, int] | None:
+    """The SDK runtime's Prometheus endpoint on a loopback port, merged with the business
+    gauges into one `/metrics` on `worker_metrics_port` (must run before the client connects:
+    the default runtime is what clients and workers use)."""
+    from prometheus_client import CollectorRegistry
+
+    if not settings.worker_metrics_port:
+        return None
+    sdk_port = free_loopback_port()
+    prometheus = PrometheusConfig(bind_address=f"127.0.0.1:{sdk_port}")
+    Runtime.set_default(
+        Runtime(telemetry=TelemetryConfig(metrics=prometheus)), error_if_already_set=False
+    )
+    registry = CollectorRegistry()
+    if business is not None:
+        registry.register(business)
+    server = MetricsServer(registry, f"http://127.0.0.1:{sdk_port}/metrics")
+    try:
+        port = server.start(settings.worker_metrics_host, settings.worker_metrics_port)
+    except OSError as exc:  # a second stack on this machine: run on without /metrics
+        log.warning("worker /metrics not served on port %s: %s", settings.worker_metrics_port, exc)
+        return None
+    _progress(f"metrics on http://{settings.worker_metrics_host}:{port}/metrics")
+    return server, port
+
+
+def snapshot_created_at(current: CurrentIndex) -> Callable[[], float | None]:
+    def created() -> float | None:
+        info = current.snapshots.current()
+        return datetime.fromisoformat(info.created_at).timestamp() if info else None
+
+    return created
+
+
 async def run_worker(settings: Settings) -> None:
     queues = {q.strip() for q in settings.worker_queues.split(",") if q.strip()}
     unknown = queues - set(TASK_QUEUES)
     if unknown:
         raise SystemExit(f"KYC_WORKER_QUEUES has unknown queue(s): {', '.join(sorted(unknown))}")
-    client = await connect(
-        settings.resolved_temporal_address, settings.temporal_namespace, settings.payload_key
-    )
     engine = make_engine(settings.resolved_database_url)
+    current = build_current_index(settings) if TASK_QUEUE in queues else None
+    business = (
+        BusinessCollector(engine, snapshot_created_at(current)) if current is not None else None
+    )
+    metrics = start_metrics(settings, business)
+    client = await connect_settings(settings)
     workers: list[Worker] = []
-    if TASK_QUEUE in queues:
-        current = build_current_index(settings)
+    # SIGTERM: stop polling, let running activities finish this long, then cancel them.
+    grace = timedelta(seconds=settings.worker_shutdown_grace_s)
+    if current is not None:
         status = StatusActivities(
             StatusRecorder(engine, ColumnSealer(settings.master_key), settings.master_key)
         )
@@ -176,6 +219,7 @@ async def run_worker(settings: Settings) -> None:
                     monitoring.start_alert_reviews,
                     monitoring.complete_monitoring,
                 ],
+                graceful_shutdown_timeout=grace,
             )
         )
         await ensure_monitor_schedule(client, settings)
@@ -193,6 +237,7 @@ async def run_worker(settings: Settings) -> None:
                 activities=[images.capture, images.extract, images.match],
                 activity_executor=ThreadPoolExecutor(settings.ml_activity_threads),
                 max_concurrent_activities=settings.ml_activity_threads,
+                graceful_shutdown_timeout=grace,
             )
         )
     _progress(f"polling {', '.join(sorted(queues))} on {settings.resolved_temporal_address}")
@@ -206,11 +251,14 @@ async def run_worker(settings: Settings) -> None:
     _progress("shutting down (finishing running activities)")
     await asyncio.gather(*(w.shutdown() for w in workers))
     await asyncio.gather(*runs, return_exceptions=True)
+    if metrics is not None:
+        metrics[0].stop()
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings.load()
+    configure_logging(settings.log_format)
+    setup_tracing(settings.otlp_traces_endpoint, "kycflow-worker")
     os.environ.setdefault("DEEPFACE_HOME", str(settings.deepface_home))
     if ML_TASK_QUEUE in settings.worker_queues:
         cores = settings.ml_cores or os.cpu_count() or 1

@@ -1,4 +1,4 @@
-"""`kyc dev`, `kyc api`, `kyc worker` and `kyc demo`.
+"""`kyc dev`, `kyc api`, `kyc worker`, `kyc migrate` and `kyc demo`.
 
 `kyc api` and `kyc worker` replace this process with uvicorn / `python -m worker` (exec): `kyc/`
 never imports `api` or `worker` (DESIGN §2), and deploy/ runs one component per container.
@@ -50,10 +50,10 @@ def cmd_api(args: argparse.Namespace) -> int:
     from kyc.dev.components import api_command
 
     settings = apply_flags(args)
-    if not args.no_migrate:
-        from kyc.db.migrate import upgrade
+    if not args.no_migrate:  # deployments run `kyc migrate` once, then `kyc api --no-migrate`
+        from kyc.db.migrate import migrate
 
-        upgrade(settings.resolved_database_url)
+        migrate(settings.resolved_database_url)
     argv = api_command(settings)
     sys.stdout.flush()
     os.execv(argv[0], argv)
@@ -68,6 +68,18 @@ def cmd_worker(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     os.execv(argv[0], argv)
     return 1  # not reached
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from kyc.db.migrate import current_revision, head_revision, migrate
+
+    url = apply_flags(args).resolved_database_url
+    before = current_revision(url)
+    migrate(url)
+    after = current_revision(url)
+    # The URL is never printed: it may hold a password.
+    print(f"database schema: {before or 'empty'} -> {after} (head {head_revision()})")
+    return 0 if after == head_revision() else 1
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -106,6 +118,15 @@ def register(subparsers: Any) -> None:
         "--queues", help="task queues to poll, comma-separated (KYC_WORKER_QUEUES; default both)"
     )
     worker.set_defaults(func=cmd_worker)
+
+    migrate = subparsers.add_parser(
+        "migrate",
+        help="bring the database (KYC_DATABASE_URL) to the newest schema, once, under a lock",
+        description="Run by one job per deployment before the API starts; concurrent runs wait "
+        "for each other (PostgreSQL advisory lock) and the later ones find nothing to do.",
+    )
+    _state_dir_flag(migrate)
+    migrate.set_defaults(func=cmd_migrate)
 
     demo = subparsers.add_parser(
         "demo", help="verify a generated specimen passport and selfie against the running stack"
