@@ -85,7 +85,9 @@ async def retrieve_session(state: State, actor: SessionActor, query: Query) -> S
     """Secret key, or the session's client_secret (which never sees `verified_outputs`)."""
     params = parse(SessionExpandParams, query)
     expand = [] if actor.by_client_secret else params.expand
-    return session_public(actor.session, sealer=state.sealer, expand=expand)
+    return session_public(
+        actor.session, sealer=state.sealer, expand=expand, applicant=actor.by_client_secret
+    )
 
 
 @router.post("/{session_id}", summary="Update a verification session", response_model=SessionPublic)
@@ -216,7 +218,10 @@ async def submit_session(
             raise InvalidState("The session was redacted.")
         result = await service.submit(state, await temporal(), db, row)
         obj = session_public(
-            row, sealer=state.sealer, expand=[] if actor.by_client_secret else params.expand
+            row,
+            sealer=state.sealer,
+            expand=[] if actor.by_client_secret else params.expand,
+            applicant=actor.by_client_secret,
         ).model_dump(mode="json")
         obj["status"] = result.status.value
         obj["last_error"] = None
