@@ -17,6 +17,7 @@ from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import FaceTemplateRow
 from kyc.faces.compare import is_duplicate
 from kyc.identity import identity_key_of
+from kyc.redaction import fenced_row
 from kyc.types import DocumentFields, MatchInput
 
 
@@ -32,6 +33,7 @@ class DuplicateFaces:
         face matches, or None."""
         key = identity_key_of(self.master_key, input.identity or DocumentFields())
         with session_scope(self.engine) as db:
+            fenced_row(db, input.session_id)  # SessionRedacted once a redaction began
             template = FaceTemplateRow(
                 session_id=input.session_id,
                 platform_id=input.platform_id,

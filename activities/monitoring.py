@@ -29,8 +29,9 @@ from kyc.db import monitoring as monitoring_db
 from kyc.db.engine import session_scope
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import VerificationSessionRow
-from kyc.errors import InfrastructureError
+from kyc.errors import InfrastructureError, SessionRedacted
 from kyc.identity import identity_key_of
+from kyc.redaction import fenced_row
 from kyc.status import add_session_event
 from kyc.types import (
     CompleteMonitoringInput,
@@ -99,6 +100,10 @@ class MonitoringActivities:
             return result
         with self._db() as db:
             for item in screened:
+                try:
+                    fenced_row(db, item.row.id)
+                except SessionRedacted:
+                    continue  # redacted since the batch was read: nothing is raised for it
                 alert = self._raise_alert(db, item, input.snapshot_id)
                 if alert is None:
                     continue

@@ -25,6 +25,7 @@ from kyc.db import sessions as db_sessions
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import VerificationSessionRow
 from kyc.errors import AuthenticationFailed, NotFound, PermissionDenied
+from kyc.redaction import database_fence
 from kyc.settings import Settings
 from kyc.storage import ObjectStore
 
@@ -152,7 +153,7 @@ async def get_sealed_store(request: Request) -> SealedStore:
     state = app_state(request)
     if state.store is None:
         state.store = state.settings.object_store()
-    return SealedStore(state.store, state.settings.master_key)
+    return SealedStore(state.store, state.settings.master_key, fence=database_fence(state.engine))
 
 
 def bearer_token(request: Request) -> str:

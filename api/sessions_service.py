@@ -31,11 +31,12 @@ from kyc.crypto import SealedStore
 from kyc.db import files as db_files
 from kyc.db import sessions as db_sessions
 from kyc.db import webhooks as db_webhooks
+from kyc.db.engine import purge_freed_pages
 from kyc.db.ids import new_id, now
 from kyc.db.tables import EventRow, FileRow, VerificationSessionRow
 from kyc.errors import InvalidRequest, InvalidState, KycError, MissingParameter
 from kyc.objects.file import FilePublic
-from kyc.redaction import erase_session_data
+from kyc.redaction import begin_redaction, erase_session_data
 from kyc.settings import Settings
 from kyc.status import add_session_event
 from kyc.types import (
@@ -302,8 +303,10 @@ async def review(
 async def redact(
     state: AppState, temporal: Client, sealed: SealedStore, db: Session, row: VerificationSessionRow
 ) -> VerificationState | None:
-    """Cancel a running verification, shred its objects, scrub its row; returns the live state
-    when a cancel happened."""
+    """Close the redaction fence (`processing`), cancel a running verification, shred its
+    objects, scrub the database, then mark it `redacted` and emit the event; returns the live
+    state when a cancel happened. Safe to call again after a failure part-way."""
+    await state.write(_begin, db, row)
     live: VerificationState | None = None
     if not SessionStatus(row.status).is_final:
         try:
@@ -314,13 +317,22 @@ async def redact(
             live = None  # it finished in the meantime: nothing left to stop
     await asyncio.to_thread(sealed.shred, row.id)
     event = await state.write(_scrub, db, row, live)
+    await asyncio.to_thread(purge_freed_pages, state.engine)
     await deliver_if_subscribed(temporal, state.settings, db, event)
     return live
 
 
+def _begin(db: Session, row: VerificationSessionRow) -> None:
+    begin_redaction(db, row)
+    db.commit()
+
+
 def _scrub(db: Session, row: VerificationSessionRow, live: VerificationState | None) -> EventRow:
+    if live is not None:  # the workflow's own record of the cancel is refused by the fence
+        row.status = live.status.value
+        row.last_error_code = live.last_error.code if live.last_error else None
     erase_session_data(db, row)
     db.flush()
-    event = add_session_event(db, row, EventType.REDACTED, f"redacted:{row.id}", live)
+    event = add_session_event(db, row, EventType.REDACTED, f"redacted:{row.id}")
     db.commit()
     return event

@@ -11,11 +11,12 @@ import base64
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from kyc.errors import InfrastructureError, NotFound
+from kyc.errors import InfrastructureError, KycError, NotFound
 from kyc.storage import ObjectStore
 
 NONCE_BYTES = 12
@@ -59,8 +60,16 @@ def unseal(key: bytes, blob: bytes, context: bytes = b"") -> bytes:
 class SealedStore:
     """Per-session encrypted objects on top of an `ObjectStore`."""
 
-    def __init__(self, store: ObjectStore, master_key: str, cache_size: int = 256) -> None:
+    def __init__(
+        self,
+        store: ObjectStore,
+        master_key: str,
+        cache_size: int = 256,
+        fence: Callable[[str], None] | None = None,
+    ) -> None:
         self.store = store
+        # Raises (SessionRedacted) once a redaction of the session began: kyc.redaction.
+        self._fence = fence
         self._master = decode_key(master_key)
         self._keys: OrderedDict[str, bytes] = OrderedDict()
         self._cache_size = cache_size
@@ -91,10 +100,20 @@ class SealedStore:
         return key
 
     def put(self, session_id: str, name: str, data: bytes) -> str:
-        """Encrypt `data` with the session's key; returns the object key."""
+        """Encrypt `data` with the session's key; returns the object key. Fenced: refused once
+        the session's redaction began, and undone when it began during the write (the redaction
+        may have shredded the prefix before this object, or a new data key, landed)."""
+        if self._fence is not None:
+            self._fence(session_id)
         key = self.prefix(session_id) + name
         sealed = seal(self._data_key(session_id, create=True), data, key.encode())
         self.store.put(key, sealed)
+        if self._fence is not None:
+            try:
+                self._fence(session_id)
+            except KycError:
+                self.shred(session_id)
+                raise
         return key
 
     def get(self, session_id: str, key: str) -> bytes:

@@ -40,6 +40,7 @@ from kyc.contracts import ML_TASK_QUEUE, MONITOR_SCHEDULE_ID, TASK_QUEUE, TASK_Q
 from kyc.crypto import SealedStore
 from kyc.db.engine import make_engine
 from kyc.db.sealing import ColumnSealer
+from kyc.redaction import database_fence
 from kyc.settings import Settings
 from kyc.status import StatusRecorder
 from kyc.temporal import connect
@@ -182,7 +183,7 @@ async def run_worker(settings: Settings) -> None:
         store = settings.object_store()
         images = build_image_activities(
             settings,
-            SealedStore(store, settings.master_key),
+            SealedStore(store, settings.master_key, fence=database_fence(engine)),
             DuplicateFaces(engine, ColumnSealer(settings.master_key), settings.master_key, "Dlib"),
         )
         workers.append(

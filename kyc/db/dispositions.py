@@ -51,3 +51,13 @@ def judged_hits(
 def cleared_hits(db: Session, platform_id: str, identity_key: str) -> set[str]:
     """Hits reviewers marked false positive for this identity."""
     return judged_hits(db, platform_id, identity_key, "false_positive")
+
+
+def delete_for_session(db: Session, session_id: str) -> None:
+    """Redaction: verdicts given in this session go with it (their identity key is an HMAC of
+    the person's name and birth date, still personal data); a cleared false positive may be
+    raised again for this identity, which errs on the side of screening."""
+    for row in db.exec(
+        select(ScreeningDispositionRow).where(ScreeningDispositionRow.session_id == session_id)
+    ).all():
+        db.delete(row)

@@ -66,6 +66,9 @@ class VerificationSessionRow(SQLModel, table=True):
     # (a screening alert on a verified session); None means the VerificationWorkflow.
     review_workflow_id: str | None = Field(default=None, max_length=200)
     updated: int
+    # The random salt of the session's payload key (kyc.temporal): deleted on redaction, so the
+    # session's workflow history no longer decrypts (crypto-shredding).
+    payload_salt: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
 
 
 class VerificationReportRow(SQLModel, table=True):
@@ -111,6 +114,8 @@ class EventRow(SQLModel, table=True):
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # Set once per status change so a retried activity does not emit the event twice.
     dedupe_key: str = Field(unique=True, max_length=200)
+    # The session the event is about, so redaction can scrub its events.
+    session_id: str | None = Field(default=None, index=True, max_length=40)
 
 
 class WebhookEndpointRow(SQLModel, table=True):

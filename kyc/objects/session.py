@@ -109,7 +109,7 @@ def session_public(
         last_verification_report=row.last_report_id,
         metadata=row.metadata_,
         options=row.options,
-        redaction=Redaction(status="redacted") if row.redaction_status == "redacted" else None,
+        redaction=Redaction(status=row.redaction_status) if row.redaction_status else None,  # type: ignore[arg-type]
         status=status,
         type=row.type,
         url=url,
