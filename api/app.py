@@ -84,7 +84,7 @@ def create_app(
                 log.warning("object storage unavailable at startup: %s", type(exc).__name__)
         if state.temporal is None:
             try:
-                state.temporal = await connect_temporal(settings, timeout_s=10)
+                state.temporal = await connect_temporal(settings, state.engine, timeout_s=10)
             except Exception as exc:  # connect again on first use; requests answer 503 till then
                 log.warning("Temporal unavailable at startup: %s", type(exc).__name__)
         yield
@@ -106,5 +106,5 @@ def create_app(
 
     for module in (sessions, reports, reviews, events, webhooks, health, pages):
         app.include_router(module.router)
-    app.mount("/codec", codec_app(settings))
+    app.mount("/codec", codec_app(settings, state.engine))
     return app

@@ -22,6 +22,7 @@ from kyc.capture import CapturePrecheck
 from kyc.crypto import SealedStore
 from kyc.db import platforms
 from kyc.db import sessions as db_sessions
+from kyc.db.payload_keys import DatabasePayloadKeys
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import VerificationSessionRow
 from kyc.errors import AuthenticationFailed, NotFound, PermissionDenied
@@ -109,11 +110,15 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
         yield session
 
 
-async def connect_temporal(settings: Settings, timeout_s: float) -> Client:
-    """The API's Temporal client (the one data converter), or an error after `timeout_s`."""
+async def connect_temporal(settings: Settings, engine: Engine, timeout_s: float) -> Client:
+    """The API's Temporal client (the one data converter, with the sessions' payload keys in
+    the database), or an error after `timeout_s`."""
     return await asyncio.wait_for(
         kyc_temporal.connect(
-            settings.resolved_temporal_address, settings.temporal_namespace, settings.payload_key
+            settings.resolved_temporal_address,
+            settings.temporal_namespace,
+            settings.payload_key,
+            DatabasePayloadKeys(engine),
         ),
         timeout=timeout_s,
     )
@@ -129,7 +134,7 @@ async def get_temporal(request: Request) -> Client:
     async with state.temporal_lock:
         if state.temporal is None:
             try:
-                state.temporal = await connect_temporal(state.settings, timeout_s=5)
+                state.temporal = await connect_temporal(state.settings, state.engine, timeout_s=5)
             except Exception as exc:
                 raise ServiceUnavailable(
                     "The workflow service is unavailable; retry later."

@@ -18,6 +18,8 @@ from datetime import timedelta
 from typing import Any
 
 from sqlmodel import Session
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.service import RPCError
@@ -39,6 +41,7 @@ from kyc.objects.file import FilePublic
 from kyc.redaction import begin_redaction, erase_session_data
 from kyc.settings import Settings
 from kyc.status import add_session_event
+from kyc.temporal import EncryptionCodec
 from kyc.types import (
     CancelRequest,
     DeliverEventsInput,
@@ -316,10 +319,31 @@ async def redact(
                 raise
             live = None  # it finished in the meantime: nothing left to stop
     await asyncio.to_thread(sealed.shred, row.id)
+    workflows = [row.id, *([row.review_workflow_id] if row.review_workflow_id else [])]
     event = await state.write(_scrub, db, row, live)
     await asyncio.to_thread(purge_freed_pages, state.engine)
+    codec = temporal.data_converter.payload_codec
+    if isinstance(codec, EncryptionCodec):
+        codec.forget(row.id)  # this process's cached salt; others' expire within seconds
+    await _delete_histories(temporal, workflows)
     await deliver_if_subscribed(temporal, state.settings, db, event)
     return live
+
+
+async def _delete_histories(temporal: Client, workflow_ids: list[str]) -> None:
+    """Delete the session's workflows from Temporal where the server allows (their payloads
+    no longer decrypt anyway: this also ends whatever they were still running)."""
+    for workflow_id in workflow_ids:
+        try:
+            await temporal.workflow_service.delete_workflow_execution(
+                DeleteWorkflowExecutionRequest(
+                    namespace=temporal.namespace,
+                    workflow_execution=WorkflowExecution(workflow_id=workflow_id),
+                ),
+                timeout=RPC_TIMEOUT,
+            )
+        except RPCError as exc:  # not found, or a server that refuses: the shred stands
+            log.info("workflow history not deleted: %s", exc.status.name)
 
 
 def _begin(db: Session, row: VerificationSessionRow) -> None:

@@ -14,7 +14,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from kyc.errors import InfrastructureError, KycError, NotFound
 from kyc.storage import ObjectStore
@@ -38,6 +40,14 @@ def decode_key(value: str) -> bytes:
     if len(key) != 32:
         raise ValueError("keys must be 32 bytes, base64-encoded")
     return key
+
+
+def derive_key(master: bytes, purpose: str, salt: bytes | None = None) -> bytes:
+    """A 256-bit subkey of `master` for one purpose (HKDF-SHA256, RFC 5869), so no key serves
+    two purposes and a purpose's key can be destroyed (its salt deleted) on its own."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=purpose.encode()).derive(
+        master
+    )
 
 
 def seal(key: bytes, plaintext: bytes, context: bytes = b"") -> bytes:

@@ -21,7 +21,16 @@ from collections.abc import Callable
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from kyc.db import dispositions, events, face_templates, files, monitoring, reports, reviews
+from kyc.db import (
+    dispositions,
+    events,
+    face_templates,
+    files,
+    monitoring,
+    payload_keys,
+    reports,
+    reviews,
+)
 from kyc.db import sessions as db_sessions
 from kyc.db.engine import session_scope
 from kyc.db.tables import VerificationSessionRow
@@ -72,7 +81,7 @@ def begin_redaction(db: Session, session: VerificationSessionRow) -> None:
 
 def erase_session_data(db: Session, session: VerificationSessionRow) -> None:
     db_sessions.erase_identity(session)
-    session.payload_salt = None
+    payload_keys.shred(db, session.id)
     reviews.set_review(session, pending=False, reasons=[], since=None, deadline=None)
     reports.erase_bodies(db, session.id)
     files.delete_files(db, session.id)

@@ -39,6 +39,7 @@ from activities.webhooks import WebhookActivities
 from kyc.contracts import ML_TASK_QUEUE, MONITOR_SCHEDULE_ID, TASK_QUEUE, TASK_QUEUES
 from kyc.crypto import SealedStore
 from kyc.db.engine import make_engine
+from kyc.db.payload_keys import DatabasePayloadKeys
 from kyc.db.sealing import ColumnSealer
 from kyc.redaction import database_fence
 from kyc.settings import Settings
@@ -136,10 +137,13 @@ async def run_worker(settings: Settings) -> None:
     unknown = queues - set(TASK_QUEUES)
     if unknown:
         raise SystemExit(f"KYC_WORKER_QUEUES has unknown queue(s): {', '.join(sorted(unknown))}")
-    client = await connect(
-        settings.resolved_temporal_address, settings.temporal_namespace, settings.payload_key
-    )
     engine = make_engine(settings.resolved_database_url)
+    client = await connect(
+        settings.resolved_temporal_address,
+        settings.temporal_namespace,
+        settings.payload_key,
+        DatabasePayloadKeys(engine),
+    )
     workers: list[Worker] = []
     if TASK_QUEUE in queues:
         current = build_current_index(settings)

@@ -66,9 +66,6 @@ class VerificationSessionRow(SQLModel, table=True):
     # (a screening alert on a verified session); None means the VerificationWorkflow.
     review_workflow_id: str | None = Field(default=None, max_length=200)
     updated: int
-    # The random salt of the session's payload key (kyc.temporal): deleted on redaction, so the
-    # session's workflow history no longer decrypts (crypto-shredding).
-    payload_salt: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
 
 
 class VerificationReportRow(SQLModel, table=True):
@@ -228,4 +225,16 @@ class ScreeningAlertRow(SQLModel, table=True):
     snapshot_id: str = Field(max_length=100)
     # The full ScreeningHit (its explanation quotes the customer's name), sealed.
     hit_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    created: int
+
+
+class PayloadKeyRow(SQLModel, table=True):
+    """The random salt from which a session's Temporal payload key is derived (kyc.temporal).
+    Redaction sets it to None and keeps the row as a tombstone, so the key is never re-made:
+    the session's workflow history, and any export of it, no longer decrypts."""
+
+    __tablename__ = "payload_keys"
+
+    session_id: str = Field(primary_key=True, max_length=40)  # no FK: made before the session row
+    salt: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     created: int

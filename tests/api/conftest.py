@@ -23,6 +23,7 @@ from activities.webhooks import WebhookActivities
 from api.app import create_app
 from kyc.crypto import generate_key
 from kyc.db.engine import make_engine
+from kyc.db.payload_keys import DatabasePayloadKeys
 from kyc.db.sealing import ColumnSealer
 from kyc.settings import Settings
 from kyc.status import StatusRecorder
@@ -131,9 +132,10 @@ class Activities:
 
 
 @pytest.fixture(scope="session")
-async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+async def temporal_env(database_url: str) -> AsyncIterator[WorkflowEnvironment]:  # noqa: F811
+    keys = DatabasePayloadKeys(make_engine(database_url))  # per-session payload keys, as in prod
     env = await WorkflowEnvironment.start_local(
-        data_converter=data_converter(PAYLOAD_KEY),
+        data_converter=data_converter(PAYLOAD_KEY, keys),
         dev_server_existing_path=venv_binary("temporal"),
         ui=False,
         dev_server_extra_args=[

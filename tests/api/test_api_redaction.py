@@ -3,13 +3,59 @@ free pages and write-ahead log included), object storage."""
 
 from __future__ import annotations
 
+import base64
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
+from google.protobuf import json_format
+from temporalio.api.common.v1 import Payload, Payloads
+from temporalio.testing import WorkflowEnvironment
 
 from kyc.settings import Settings
-from tests.api.api_helpers import SESSIONS, Tenant, create_session, upload, wait_status
+from kyc.temporal import SESSION_META
+from tests.api.api_helpers import (
+    OPERATOR_TOKEN,
+    SESSIONS,
+    Tenant,
+    create_session,
+    upload,
+    wait_status,
+)
+
+OPERATOR = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+
+
+def history_payloads(message: Any) -> list[Payload]:
+    """Every encrypted Payload anywhere inside a history event (inputs, results, failures...);
+    search attributes stay plain by design (statuses only)."""
+    if isinstance(message, Payload):
+        return [message] if message.metadata.get("encoding") == b"binary/kyc-encrypted" else []
+    found: list[Payload] = []
+    for field, value in message.ListFields():
+        if field.message_type is None:
+            continue
+        if hasattr(value, "ListFields"):
+            items = [value]
+        elif hasattr(value, "values"):
+            items = list(value.values())
+        else:
+            items = list(value)
+        for item in items:
+            found += history_payloads(item)
+    return found
+
+
+async def codec_decode(client: httpx.AsyncClient, payloads: list[Payload]) -> list[dict[str, Any]]:
+    body = json_format.MessageToDict(Payloads(payloads=payloads))
+    response = await client.post("/codec/decode", json=body, headers=OPERATOR)
+    assert response.status_code == 200, response.text
+    return list(response.json()["payloads"])
+
+
+def texts(decoded: list[dict[str, Any]]) -> str:
+    return " ".join(base64.b64decode(p.get("data", "")).decode(errors="replace") for p in decoded)
 
 
 def database_bytes(settings: Settings) -> bytes:
@@ -22,7 +68,11 @@ def database_bytes(settings: Settings) -> bytes:
 
 
 async def test_redacted_verified_session_is_gone_everywhere(
-    client: httpx.AsyncClient, tenant: Tenant, settings: Settings, store: object
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    settings: Settings,
+    store: object,
+    temporal_env: WorkflowEnvironment,
 ) -> None:
     marker = uuid.uuid4().hex
     account, reference = f"acct-{marker}", f"ref-{marker}"
@@ -35,6 +85,13 @@ async def test_redacted_verified_session_is_gone_everywhere(
     verified = await wait_status(client, tenant, sid, "verified")
     if settings.resolved_database_url.startswith("sqlite"):
         assert marker.encode() in database_bytes(settings)  # the probe can see it before
+
+    # The history as an export or archive would keep it: per-session payloads, readable now.
+    history = await temporal_env.client.get_workflow_handle(sid).fetch_history()
+    payloads = [p for e in history.events for p in history_payloads(e)]
+    assert payloads and all(p.metadata[SESSION_META] == sid.encode() for p in payloads)
+    assert all(b"ERIKSSON" not in p.data for p in payloads)
+    assert "ERIKSSON" in texts(await codec_decode(client, payloads))
 
     redacted = await client.post(f"{SESSIONS}/{sid}/redact", headers=tenant.auth)
     assert redacted.status_code == 200, redacted.text
@@ -65,3 +122,6 @@ async def test_redacted_verified_session_is_gone_everywhere(
     assert "ERIKSSON" not in report.text and "L898902C3" not in report.text
     assert not any(k.startswith(f"sessions/{sid}/") for k in store.objects)  # type: ignore[attr-defined]
     assert marker.encode() not in database_bytes(settings)
+    # The exported history no longer decodes: every payload is the redacted marker.
+    decoded = await codec_decode(client, payloads)
+    assert {texts([p]) for p in decoded} == {'{"redacted": true}'}

@@ -1,4 +1,4 @@
-"""events.session_id (to scrub a session's events on redaction), per-session payload salts
+"""events.session_id (to scrub a session's events on redaction), payload_keys (per-session salts)
 
 Revision ID: 0004
 Revises: 0003
@@ -20,8 +20,12 @@ def upgrade() -> None:
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('session_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True))
         batch_op.create_index(batch_op.f('ix_events_session_id'), ['session_id'], unique=False)
-    with op.batch_alter_table('verification_sessions', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('payload_salt', sa.LargeBinary(), nullable=True))
+    op.create_table('payload_keys',
+    sa.Column('session_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('salt', sa.LargeBinary(), nullable=True),
+    sa.Column('created', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('session_id')
+    )
     # Every event so far embeds its session as `data.object`: backfill from there.
     bind = op.get_bind()
     events = sa.table('events', sa.column('id', sa.String), sa.column('data', sa.JSON), sa.column('session_id', sa.String))
@@ -32,8 +36,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('verification_sessions', schema=None) as batch_op:
-        batch_op.drop_column('payload_salt')
+    op.drop_table('payload_keys')
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_events_session_id'))
         batch_op.drop_column('session_id')
