@@ -60,6 +60,7 @@ def create_app(
             "KYC_MASTER_KEY is not set (nor in <state_dir>/secrets.json): the API cannot seal "
             "or read personal data without it. `kyc dev` generates one."
         )
+    settings.check_secrets()
     state = AppState(
         settings=settings,
         engine=make_engine(settings.resolved_database_url),

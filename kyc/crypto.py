@@ -1,5 +1,10 @@
 """Encryption at rest: AES-256-GCM with per-session data keys, envelope-wrapped by a master key.
 
+The master key is never used directly: HKDF derives one subkey per purpose (column sealing,
+key wrapping, payload encryption), and every envelope sealed with a subkey names the master
+key it came from (`k2` + key id), so keys can rotate. `k1` envelopes (the master key itself,
+the format before subkeys) are still read.
+
 Each session's data key lives (wrapped) beside its objects at `sessions/<id>/data-key`, so
 deleting the session's prefix on redaction also destroys the only key that could read any copy
 left behind (crypto-shredding).
@@ -23,6 +28,12 @@ from kyc.storage import ObjectStore
 
 NONCE_BYTES = 12
 VERSION = b"k1"  # format tag in front of every sealed blob, so the format can evolve
+# k2: the tag, the 8-character id of the master key, then as k1 under that key's purpose subkey.
+KEYED_VERSION = b"k2"
+KEY_ID_BYTES = 8
+# Purposes of the master key's subkeys: no key serves two purposes.
+PURPOSE_COLUMNS = "kyc column sealing"
+PURPOSE_KEY_WRAPPING = "kyc key wrapping"
 
 
 class DecryptionFailed(InfrastructureError):
@@ -67,6 +78,35 @@ def unseal(key: bytes, blob: bytes, context: bytes = b"") -> bytes:
         raise DecryptionFailed("sealed data failed authentication") from exc
 
 
+def key_id(master: bytes) -> bytes:
+    """A master key's public id (8 hex characters), written in every envelope it seals, so a
+    reader knows which key to use once keys rotate."""
+    return derive_key(master, "kyc key id")[:4].hex().encode()
+
+
+class PurposeSealer:
+    """Seal with one purpose's subkey of the master key, in k2 envelopes carrying the master
+    key's id; still opens k1 envelopes sealed with the master key itself (the format before)."""
+
+    def __init__(self, master_key: str, purpose: str) -> None:
+        self._master = decode_key(master_key)
+        self._subkey = derive_key(self._master, purpose)
+        self.key_id = key_id(self._master)
+
+    def seal(self, plaintext: bytes, context: bytes = b"") -> bytes:
+        return KEYED_VERSION + self.key_id + seal(self._subkey, plaintext, context)
+
+    def unseal(self, blob: bytes, context: bytes = b"") -> bytes:
+        if blob.startswith(VERSION):
+            return unseal(self._master, blob, context)
+        if not blob.startswith(KEYED_VERSION):
+            raise DecryptionFailed("not a sealed blob")
+        kid = blob[len(KEYED_VERSION) : len(KEYED_VERSION) + KEY_ID_BYTES]
+        if kid != self.key_id:
+            raise DecryptionFailed(f"sealed under master key {kid.decode(errors='replace')}")
+        return unseal(self._subkey, blob[len(KEYED_VERSION) + KEY_ID_BYTES :], context)
+
+
 class SealedStore:
     """Per-session encrypted objects on top of an `ObjectStore`."""
 
@@ -78,9 +118,9 @@ class SealedStore:
         fence: Callable[[str], None] | None = None,
     ) -> None:
         self.store = store
+        self._wrapping = PurposeSealer(master_key, PURPOSE_KEY_WRAPPING)
         # Raises (SessionRedacted) once a redaction of the session began: kyc.redaction.
         self._fence = fence
-        self._master = decode_key(master_key)
         self._keys: OrderedDict[str, bytes] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -97,12 +137,12 @@ class SealedStore:
         key_name = self.prefix(session_id) + "data-key"
         context = session_id.encode()
         try:
-            key = unseal(self._master, self.store.get(key_name), context)
+            key = self._wrapping.unseal(self.store.get(key_name), context)
         except NotFound:
             if not create:
                 raise
             key = AESGCM.generate_key(bit_length=256)
-            self.store.put(key_name, seal(self._master, key, context))
+            self.store.put(key_name, self._wrapping.seal(key, context))
         with self._lock:
             self._keys[session_id] = key
             while len(self._keys) > self._cache_size:

@@ -15,7 +15,11 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kyc.contracts import ML_TASK_QUEUE, TASK_QUEUE
+from kyc.crypto import decode_key
 from kyc.storage import ObjectStore, S3Config
+
+# Values people paste while setting up; refused outside development (`check_secrets`).
+PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "placeholder", "secret", "todo", "xxx"}
 
 
 class Settings(BaseSettings):
@@ -142,6 +146,24 @@ class Settings(BaseSettings):
 
     def object_store(self) -> ObjectStore:
         return ObjectStore(self.s3_config())
+
+    def check_secrets(self) -> None:
+        """Outside development, refuse a missing or placeholder master or payload key: an
+        empty payload key would silently turn history encryption off."""
+        if self.environment == "development":
+            return
+        for name in ("master_key", "payload_key"):
+            value = getattr(self, name)
+            if value.strip().lower() in PLACEHOLDER_SECRETS:
+                raise ValueError(
+                    f"KYC_{name.upper()} is missing or a placeholder ({self.environment})"
+                )
+            try:
+                key = decode_key(value)
+            except ValueError as exc:
+                raise ValueError(f"KYC_{name.upper()} is not a base64 32-byte key") from exc
+            if len(set(key)) < 8:
+                raise ValueError(f"KYC_{name.upper()} looks like a placeholder, not a random key")
 
     @classmethod
     def load(cls, state_dir: Path | None = None) -> Settings:

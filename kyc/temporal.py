@@ -39,11 +39,11 @@ from temporalio.converter import (
     WorkflowSerializationContext,
 )
 
-from kyc.crypto import DecryptionFailed, decode_key, derive_key, seal, unseal
+from kyc.crypto import DecryptionFailed, decode_key, derive_key, key_id, seal, unseal
 from kyc.db.payload_keys import Shredded
 
 ENCODING = b"binary/kyc-encrypted"
-KEY_ID = b"k1"  # the payload master key's id (the only one until `kyc keys rotate`)
+LEGACY_KEY_ID = b"k1"  # payloads sealed before key ids: the payload key (or its global subkey)
 SESSION_META = "kyc-session-id"
 PURPOSE_GLOBAL = "kyc payload global"
 PURPOSE_SESSION = "kyc payload session"
@@ -109,6 +109,7 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
     ) -> None:
         self._master = decode_key(key)
         self._global = derive_key(self._master, PURPOSE_GLOBAL)
+        self._key_id = key_id(self._master)
         self._cache = _SaltCache(keys, salt_ttl_s) if keys is not None else None
         self._session_id = session_id
 
@@ -141,7 +142,7 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         session_id = self._session_id if self._cache is not None else None
-        metadata = {"encoding": ENCODING, "encryption-key-id": KEY_ID}
+        metadata = {"encoding": ENCODING, "encryption-key-id": self._key_id}
         key = self._global
         if session_id is not None:
             try:
@@ -162,7 +163,7 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
             if p.metadata.get("encoding", b"") != ENCODING:
                 decoded.append(p)  # written before encryption was on, or by another codec
                 continue
-            if p.metadata.get("encryption-key-id", b"") != KEY_ID:
+            if p.metadata.get("encryption-key-id", b"") not in (self._key_id, LEGACY_KEY_ID):
                 raise DecryptionFailed("payload was encrypted with an unknown key id")
             session = p.metadata.get(SESSION_META, b"")
             if session:

@@ -137,6 +137,7 @@ async def run_worker(settings: Settings) -> None:
     unknown = queues - set(TASK_QUEUES)
     if unknown:
         raise SystemExit(f"KYC_WORKER_QUEUES has unknown queue(s): {', '.join(sorted(unknown))}")
+    settings.check_secrets()
     engine = make_engine(settings.resolved_database_url)
     client = await connect(
         settings.resolved_temporal_address,
