@@ -3,6 +3,7 @@ in-memory object store, and the app under test served through httpx's ASGI trans
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import sys
 import uuid
@@ -74,6 +75,7 @@ class Activities:
         )
         self.webhooks = WebhookActivities(self.engine)
         self.scenario: dict[str, str] = {}
+        self.held: set[str] = set()  # sessions whose extract waits until removed ("slow")
 
     @activity.defn(name="capture")
     async def capture(self, input: CaptureInput) -> CaptureResult:
@@ -87,6 +89,10 @@ class Activities:
     @activity.defn(name="extract")
     async def extract(self, input: ExtractInput) -> DocumentCheck:
         scenario = self.scenario.get(input.session_id, "verified")
+        if scenario == "slow":  # a slow fake: the test redacts while it runs
+            self.held.add(input.session_id)
+            while input.session_id in self.held:
+                await asyncio.sleep(0.02)
         if scenario == "unreadable":
             raise ApplicationError(
                 "The document could not be read.", type="document_unreadable", non_retryable=True

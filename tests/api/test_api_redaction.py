@@ -3,6 +3,7 @@ free pages and write-ahead log included), object storage."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import uuid
 from pathlib import Path
@@ -125,3 +126,35 @@ async def test_redacted_verified_session_is_gone_everywhere(
     # The exported history no longer decodes: every payload is the redacted marker.
     decoded = await codec_decode(client, payloads)
     assert {texts([p]) for p in decoded} == {'{"redacted": true}'}
+
+
+async def test_redaction_during_an_activity_leaves_nothing_written_afterwards(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    activities: Any,
+    temporal_env: WorkflowEnvironment,
+) -> None:
+    session = await create_session(client, tenant, metadata={"account": "acct-slow"})
+    sid = session["id"]
+    activities.scenario[sid] = "slow"
+    assert (await upload(client, sid, tenant.auth)).status_code == 200
+    assert (await client.post(f"{SESSIONS}/{sid}/submit", headers=tenant.auth)).is_success
+    for _ in range(500):
+        if sid in activities.held:
+            break
+        await asyncio.sleep(0.02)
+    assert sid in activities.held, "extract never started"
+
+    redacted = await client.post(f"{SESSIONS}/{sid}/redact", headers=tenant.auth)
+    assert redacted.status_code == 200, redacted.text
+    assert redacted.json()["status"] == "canceled"
+    activities.held.discard(sid)  # the abandoned extract finishes now
+    await asyncio.sleep(1.0)  # time for anything late to (try to) write
+
+    events = (await client.get("/v1/events", params={"limit": 100}, headers=tenant.auth)).json()
+    mine = sorted(
+        e["type"].rsplit(".", 1)[1] for e in events["data"] if e["data"]["object"]["id"] == sid
+    )
+    assert mine == ["created", "processing", "redacted"]  # no canceled event after the fence
+    after = (await client.get(f"{SESSIONS}/{sid}", headers=tenant.auth)).json()
+    assert after["status"] == "canceled" and after["redaction"] == {"status": "redacted"}
