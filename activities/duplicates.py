@@ -16,7 +16,7 @@ from kyc.db.ids import now
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import FaceTemplateRow
 from kyc.faces.compare import is_duplicate
-from kyc.identity import identity_key_of
+from kyc.identity import identity_keys_of
 from kyc.redaction import fenced_row
 from kyc.types import DocumentFields, MatchInput
 
@@ -31,7 +31,7 @@ class DuplicateFaces:
     def __call__(self, input: MatchInput, embedding: list[float]) -> str | None:
         """Store this selfie's template; return a verified session of another identity whose
         face matches, or None."""
-        key = identity_key_of(self.master_key, input.identity or DocumentFields())
+        key, legacy = identity_keys_of(self.master_key, input.identity or DocumentFields())
         with session_scope(self.engine) as db:
             fenced_row(db, input.session_id)  # SessionRedacted once a redaction began
             template = FaceTemplateRow(
@@ -46,7 +46,7 @@ class DuplicateFaces:
             for row in face_templates.verified_face_templates(
                 db, input.platform_id, self.model, exclude_session=input.session_id
             ):
-                if row.identity_key == key:
+                if row.identity_key in (key, legacy):
                     continue  # the same person verifying again is not a duplicate
                 other = self.sealer.unseal(f"{row.session_id}:face", row.embedding_sealed)
                 if is_duplicate(other, embedding):
