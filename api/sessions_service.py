@@ -317,7 +317,9 @@ async def redact(
         except KycError as exc:
             if exc.code != InvalidState.code:
                 raise
-            live = None  # it finished in the meantime: nothing left to stop
+            # It finished in the meantime, and the fence may have refused its last record:
+            # the redaction records the final status it reached.
+            live = await _final_state(temporal, row.id)
     await asyncio.to_thread(sealed.shred, row.id)
     workflows = [row.id, *([row.review_workflow_id] if row.review_workflow_id else [])]
     event = await state.write(_scrub, db, row, live)
@@ -344,6 +346,13 @@ async def _delete_histories(temporal: Client, workflow_ids: list[str]) -> None:
             )
         except RPCError as exc:  # not found, or a server that refuses: the shred stands
             log.info("workflow history not deleted: %s", exc.status.name)
+
+
+async def _final_state(temporal: Client, session_id: str) -> VerificationState | None:
+    try:
+        return await _handle(temporal, session_id).query(VerificationWorkflow.state)
+    except Exception:  # gone or unreachable: the row's status stands
+        return None
 
 
 def _begin(db: Session, row: VerificationSessionRow) -> None:
