@@ -64,7 +64,7 @@ def create_app(
     state = AppState(
         settings=settings,
         engine=make_engine(settings.resolved_database_url),
-        sealer=ColumnSealer(settings.master_key),
+        sealer=ColumnSealer(settings.master_keys),
         prechecks=CapturePrecheck(
             max_bytes=settings.max_upload_bytes,
             max_pixels=settings.max_image_pixels,

@@ -158,7 +158,7 @@ async def get_sealed_store(request: Request) -> SealedStore:
     state = app_state(request)
     if state.store is None:
         state.store = state.settings.object_store()
-    return SealedStore(state.store, state.settings.master_key, fence=database_fence(state.engine))
+    return SealedStore(state.store, state.settings.master_keys, fence=database_fence(state.engine))
 
 
 def bearer_token(request: Request) -> str:

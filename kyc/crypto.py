@@ -13,10 +13,11 @@ left behind (crypto-shredding).
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -84,27 +85,42 @@ def key_id(master: bytes) -> bytes:
     return derive_key(master, "kyc key id")[:4].hex().encode()
 
 
-class PurposeSealer:
-    """Seal with one purpose's subkey of the master key, in k2 envelopes carrying the master
-    key's id; still opens k1 envelopes sealed with the master key itself (the format before)."""
+MasterKeys = str | Sequence[str]  # the current master key, then retired ones (still read)
 
-    def __init__(self, master_key: str, purpose: str) -> None:
-        self._master = decode_key(master_key)
-        self._subkey = derive_key(self._master, purpose)
-        self.key_id = key_id(self._master)
+
+class PurposeSealer:
+    """Seal with one purpose's subkey of the current master key, in k2 envelopes carrying the
+    master key's id; open envelopes of any key of the ring (retired keys stay readable until
+    `kyc keys rewrap` has resealed their data), and k1 envelopes sealed with a master key
+    itself (the format before subkeys)."""
+
+    def __init__(self, master_keys: MasterKeys, purpose: str) -> None:
+        ring = [master_keys] if isinstance(master_keys, str) else list(master_keys)
+        self._masters = [decode_key(k) for k in ring if k]
+        if not self._masters:
+            raise ValueError("no master key")
+        self._subkeys = {key_id(m): derive_key(m, purpose) for m in self._masters}
+        self.key_id = key_id(self._masters[0])
 
     def seal(self, plaintext: bytes, context: bytes = b"") -> bytes:
-        return KEYED_VERSION + self.key_id + seal(self._subkey, plaintext, context)
+        return KEYED_VERSION + self.key_id + seal(self._subkeys[self.key_id], plaintext, context)
 
     def unseal(self, blob: bytes, context: bytes = b"") -> bytes:
         if blob.startswith(VERSION):
-            return unseal(self._master, blob, context)
+            for master in self._masters[:-1]:
+                with contextlib.suppress(DecryptionFailed):
+                    return unseal(master, blob, context)
+            return unseal(self._masters[-1], blob, context)
         if not blob.startswith(KEYED_VERSION):
             raise DecryptionFailed("not a sealed blob")
         kid = blob[len(KEYED_VERSION) : len(KEYED_VERSION) + KEY_ID_BYTES]
-        if kid != self.key_id:
+        if kid not in self._subkeys:
             raise DecryptionFailed(f"sealed under master key {kid.decode(errors='replace')}")
-        return unseal(self._subkey, blob[len(KEYED_VERSION) + KEY_ID_BYTES :], context)
+        return unseal(self._subkeys[kid], blob[len(KEYED_VERSION) + KEY_ID_BYTES :], context)
+
+    def is_current(self, blob: bytes) -> bool:
+        """Whether `blob` is sealed under the current master key (nothing to rewrap)."""
+        return blob.startswith(KEYED_VERSION + self.key_id)
 
 
 class SealedStore:
@@ -113,7 +129,7 @@ class SealedStore:
     def __init__(
         self,
         store: ObjectStore,
-        master_key: str,
+        master_key: MasterKeys,
         cache_size: int = 256,
         fence: Callable[[str], None] | None = None,
     ) -> None:

@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     # --- secrets ------------------------------------------------------------------------------
     # Base64 32-byte key that wraps every per-session data key (envelope encryption).
     master_key: str = ""
+    # Earlier master keys, comma-separated: still read, never written (`kyc keys rotate` moves
+    # the old key here; `kyc keys rewrap` reseals their data under the current one).
+    retired_master_keys: str = ""
     # Base64 32-byte key of the Temporal payload codec.
     payload_key: str = ""
     # Operator token for the Temporal codec endpoint (the UI sends it as a bearer token).
@@ -146,6 +149,12 @@ class Settings(BaseSettings):
 
     def object_store(self) -> ObjectStore:
         return ObjectStore(self.s3_config())
+
+    @property
+    def master_keys(self) -> list[str]:
+        """The key ring: the current master key first, then the retired ones."""
+        retired = [k.strip() for k in self.retired_master_keys.split(",") if k.strip()]
+        return [self.master_key, *retired]
 
     def check_secrets(self) -> None:
         """Outside development, refuse a missing or placeholder master or payload key: an

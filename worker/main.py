@@ -149,13 +149,13 @@ async def run_worker(settings: Settings) -> None:
     if TASK_QUEUE in queues:
         current = build_current_index(settings)
         status = StatusActivities(
-            StatusRecorder(engine, ColumnSealer(settings.master_key), settings.master_key)
+            StatusRecorder(engine, ColumnSealer(settings.master_keys), settings.master_key)
         )
         screening = ScreeningActivities(engine, settings.master_key, build_screener(current))
         webhooks = WebhookActivities(engine, timeout_s=settings.webhook_timeout_s)
         monitoring = MonitoringActivities(
             engine,
-            ColumnSealer(settings.master_key),
+            ColumnSealer(settings.master_keys),
             settings.master_key,
             screen=current.check,
             current_snapshot=current.snapshots.current_id,
@@ -188,8 +188,8 @@ async def run_worker(settings: Settings) -> None:
         store = settings.object_store()
         images = build_image_activities(
             settings,
-            SealedStore(store, settings.master_key, fence=database_fence(engine)),
-            DuplicateFaces(engine, ColumnSealer(settings.master_key), settings.master_key, "Dlib"),
+            SealedStore(store, settings.master_keys, fence=database_fence(engine)),
+            DuplicateFaces(engine, ColumnSealer(settings.master_keys), settings.master_key, "Dlib"),
         )
         workers.append(
             Worker(

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kyc.crypto import PURPOSE_COLUMNS, PurposeSealer
+from kyc.crypto import PURPOSE_COLUMNS, MasterKeys, PurposeSealer
 
 
 class ColumnSealer:
     """The column-sealing subkey of the master key (k2 envelopes; k1 ones still open)."""
 
-    def __init__(self, master_key: str) -> None:
+    def __init__(self, master_key: MasterKeys) -> None:
         self._sealer = PurposeSealer(master_key, PURPOSE_COLUMNS)
 
     def seal(self, context: str, value: Any) -> bytes:
