@@ -24,6 +24,7 @@ from temporalio.service import RPCError
 
 from activities.errors import async_domain_errors
 from kyc.contracts import ActivityName, EventType, WorkflowName, alert_workflow_id
+from kyc.crypto import MasterKeys
 from kyc.db import dispositions
 from kyc.db import monitoring as monitoring_db
 from kyc.db.engine import session_scope
@@ -53,7 +54,7 @@ from kyc.types import (
 @dataclass
 class _Screened:
     row: VerificationSessionRow
-    identity_keys: tuple[str, str]  # current, and the one from before subkeys
+    identity_keys: tuple[str, ...]  # current first, then older forms (still matched)
     hits: list[ScreeningHit]
 
 
@@ -61,7 +62,7 @@ class _Screened:
 class MonitoringActivities:
     engine: Engine
     sealer: ColumnSealer
-    master_key: str
+    master_key: MasterKeys
     _: KW_ONLY
     screen: Callable[[ScreeningQuery], ScreeningCheck]
     current_snapshot: Callable[[], str | None]

@@ -11,6 +11,7 @@ from temporalio import activity
 
 from activities.errors import async_domain_errors
 from kyc.contracts import ActivityName
+from kyc.crypto import MasterKeys
 from kyc.db import dispositions
 from kyc.db.engine import session_scope
 from kyc.identity import identity_keys
@@ -20,7 +21,7 @@ from kyc.types import ScreeningCheck, ScreenInput
 @dataclass(eq=False)  # identity hash: the worker registers bound methods
 class ScreeningActivities:
     engine: Engine
-    master_key: str
+    master_key: MasterKeys
     screen_identity: Callable[[ScreenInput], ScreeningCheck] | None
 
     @activity.defn(name=ActivityName.SCREEN)

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import unicodedata
 
-from kyc.crypto import decode_key, derive_key
+from kyc.crypto import MasterKeys, decode_key, derive_key
 from kyc.documents.models import DocumentFields
 
 
@@ -31,17 +31,28 @@ def _hmac(key: bytes, name: str, birth_date: str | None) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def identity_key(master_key: str, name: str, birth_date: str | None) -> str:
+def _ring(master_keys: MasterKeys) -> list[bytes]:
+    ring = [master_keys] if isinstance(master_keys, str) else list(master_keys)
+    return [decode_key(k) for k in ring if k]
+
+
+def identity_key(master_keys: MasterKeys, name: str, birth_date: str | None) -> str:
     """The identity's key: order-, case- and accent-insensitive in the name; under the
-    identity subkey of the master key (HKDF), never the master key itself."""
-    return _hmac(derive_key(decode_key(master_key), PURPOSE_IDENTITY), name, birth_date)
+    identity subkey of the current master key (HKDF), never a master key itself."""
+    return _hmac(derive_key(_ring(master_keys)[0], PURPOSE_IDENTITY), name, birth_date)
 
 
-def identity_keys(master_key: str, name: str, birth_date: str | None) -> tuple[str, str]:
-    """The keys a stored verdict or template of this identity may carry: the current one, and
-    the one made under the master key itself before subkeys (still matched, never written)."""
-    legacy = _hmac(decode_key(master_key), name, birth_date)
-    return identity_key(master_key, name, birth_date), legacy
+def identity_keys(master_keys: MasterKeys, name: str, birth_date: str | None) -> tuple[str, ...]:
+    """The keys a stored verdict or template of this identity may carry, the current one first:
+    under each master key of the ring (retired ones too), its identity subkey and the master key
+    itself (the format before subkeys). Matched, never written."""
+    keys = [identity_key(master_keys, name, birth_date)]
+    for master in _ring(master_keys):
+        for key in (derive_key(master, PURPOSE_IDENTITY), master):
+            candidate = _hmac(key, name, birth_date)
+            if candidate not in keys:
+                keys.append(candidate)
+    return tuple(keys)
 
 
 def _name_and_birth(identity: DocumentFields) -> tuple[str, str | None]:
@@ -49,11 +60,11 @@ def _name_and_birth(identity: DocumentFields) -> tuple[str, str | None]:
     return identity.full_name, birth
 
 
-def identity_key_of(master_key: str, identity: DocumentFields) -> str:
+def identity_key_of(master_keys: MasterKeys, identity: DocumentFields) -> str:
     """The key of a document identity (the same name and birth date as it is screened with)."""
-    return identity_key(master_key, *_name_and_birth(identity))
+    return identity_key(master_keys, *_name_and_birth(identity))
 
 
-def identity_keys_of(master_key: str, identity: DocumentFields) -> tuple[str, str]:
+def identity_keys_of(master_keys: MasterKeys, identity: DocumentFields) -> tuple[str, ...]:
     """`identity_keys` of a document identity."""
-    return identity_keys(master_key, *_name_and_birth(identity))
+    return identity_keys(master_keys, *_name_and_birth(identity))

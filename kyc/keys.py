@@ -9,9 +9,9 @@
    and object is rewritten on its own, and a concurrent writer seals under a key of the ring).
    Afterwards the retired key can be dropped from `retired_master_keys`.
 
-Identity HMACs and the payload key are not rotated here (an identity key is a lookup key: a
-new master key gives new identity keys, so verdicts recorded before are matched only while
-`kyc.identity.identity_keys` is given the old key; the payload key has its own subkeys).
+Identity HMACs are lookup keys, not envelopes: new ones are made under the current key and
+`kyc.identity.identity_keys` matches those of every key of the ring, so a retired key should
+stay in the ring as long as its screening verdicts matter. The payload key is not rotated.
 """
 
 from __future__ import annotations

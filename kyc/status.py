@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from kyc.crypto import MasterKeys
 from kyc.db import dispositions, events, face_templates, reports, reviews
 from kyc.db.engine import session_scope
 from kyc.db.ids import now
@@ -50,7 +51,7 @@ def add_session_event(
 class StatusRecorder:
     engine: Engine
     sealer: ColumnSealer
-    master_key: str
+    master_key: MasterKeys  # the ring: identity keys are written under the current key
 
     def record(self, change: RecordStatusInput) -> RecordStatusResult:
         """Persist `change`; returns the id of the event it emitted (none when `event_type` is

@@ -149,14 +149,14 @@ async def run_worker(settings: Settings) -> None:
     if TASK_QUEUE in queues:
         current = build_current_index(settings)
         status = StatusActivities(
-            StatusRecorder(engine, ColumnSealer(settings.master_keys), settings.master_key)
+            StatusRecorder(engine, ColumnSealer(settings.master_keys), settings.master_keys)
         )
-        screening = ScreeningActivities(engine, settings.master_key, build_screener(current))
+        screening = ScreeningActivities(engine, settings.master_keys, build_screener(current))
         webhooks = WebhookActivities(engine, timeout_s=settings.webhook_timeout_s)
         monitoring = MonitoringActivities(
             engine,
             ColumnSealer(settings.master_keys),
-            settings.master_key,
+            settings.master_keys,
             screen=current.check,
             current_snapshot=current.snapshots.current_id,
             client=client,
@@ -189,7 +189,9 @@ async def run_worker(settings: Settings) -> None:
         images = build_image_activities(
             settings,
             SealedStore(store, settings.master_keys, fence=database_fence(engine)),
-            DuplicateFaces(engine, ColumnSealer(settings.master_keys), settings.master_key, "Dlib"),
+            DuplicateFaces(
+                engine, ColumnSealer(settings.master_keys), settings.master_keys, "Dlib"
+            ),
         )
         workers.append(
             Worker(

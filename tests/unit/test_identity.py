@@ -50,3 +50,11 @@ def test_a_verdict_stored_under_the_legacy_key_still_clears_the_hit(tmp_path: Pa
         assert dispositions.cleared_hits(db, platform.id, (current, legacy)) == {"un:QDi.1"}
         assert dispositions.cleared_hits(db, platform.id, current) == set()
     engine.dispose()
+
+
+def test_after_a_rotation_keys_under_the_retired_master_key_still_match() -> None:
+    new = generate_key()
+    before = identity_key(MASTER, "ANNA ERIKSSON", "1974-08-12")
+    after = identity_keys([new, MASTER], "ANNA ERIKSSON", "1974-08-12")
+    assert after[0] == identity_key(new, "ANNA ERIKSSON", "1974-08-12") != before
+    assert before in after
