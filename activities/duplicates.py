@@ -10,13 +10,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
+from kyc.crypto import MasterKeys
 from kyc.db import face_templates
 from kyc.db.engine import session_scope
 from kyc.db.ids import now
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import FaceTemplateRow
 from kyc.faces.compare import is_duplicate
-from kyc.identity import identity_key_of
+from kyc.identity import identity_keys_of
+from kyc.redaction import fenced_row
 from kyc.types import DocumentFields, MatchInput
 
 
@@ -24,14 +26,16 @@ from kyc.types import DocumentFields, MatchInput
 class DuplicateFaces:
     engine: Engine
     sealer: ColumnSealer
-    master_key: str
+    master_key: MasterKeys
     model: str
 
     def __call__(self, input: MatchInput, embedding: list[float]) -> str | None:
         """Store this selfie's template; return a verified session of another identity whose
         face matches, or None."""
-        key = identity_key_of(self.master_key, input.identity or DocumentFields())
+        keys = identity_keys_of(self.master_key, input.identity or DocumentFields())
+        key = keys[0]
         with session_scope(self.engine) as db:
+            fenced_row(db, input.session_id)  # SessionRedacted once a redaction began
             template = FaceTemplateRow(
                 session_id=input.session_id,
                 platform_id=input.platform_id,
@@ -44,7 +48,7 @@ class DuplicateFaces:
             for row in face_templates.verified_face_templates(
                 db, input.platform_id, self.model, exclude_session=input.session_id
             ):
-                if row.identity_key == key:
+                if row.identity_key in keys:
                     continue  # the same person verifying again is not a duplicate
                 other = self.sealer.unseal(f"{row.session_id}:face", row.embedding_sealed)
                 if is_duplicate(other, embedding):

@@ -24,13 +24,15 @@ from temporalio.service import RPCError
 
 from activities.errors import async_domain_errors
 from kyc.contracts import ActivityName, EventType, WorkflowName, alert_workflow_id
+from kyc.crypto import MasterKeys
 from kyc.db import dispositions
 from kyc.db import monitoring as monitoring_db
 from kyc.db.engine import session_scope
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import VerificationSessionRow
-from kyc.errors import InfrastructureError
-from kyc.identity import identity_key_of
+from kyc.errors import InfrastructureError, SessionRedacted
+from kyc.identity import identity_keys_of
+from kyc.redaction import fenced_row
 from kyc.status import add_session_event
 from kyc.types import (
     CompleteMonitoringInput,
@@ -52,7 +54,7 @@ from kyc.types import (
 @dataclass
 class _Screened:
     row: VerificationSessionRow
-    identity_key: str
+    identity_keys: tuple[str, ...]  # current first, then older forms (still matched)
     hits: list[ScreeningHit]
 
 
@@ -60,7 +62,7 @@ class _Screened:
 class MonitoringActivities:
     engine: Engine
     sealer: ColumnSealer
-    master_key: str
+    master_key: MasterKeys
     _: KW_ONLY
     screen: Callable[[ScreeningQuery], ScreeningCheck]
     current_snapshot: Callable[[], str | None]
@@ -99,6 +101,10 @@ class MonitoringActivities:
             return result
         with self._db() as db:
             for item in screened:
+                try:
+                    fenced_row(db, item.row.id)
+                except SessionRedacted:
+                    continue  # redacted since the batch was read: nothing is raised for it
                 alert = self._raise_alert(db, item, input.snapshot_id)
                 if alert is None:
                     continue
@@ -128,7 +134,7 @@ class MonitoringActivities:
             self._snapshot_mismatch(snapshot_id, check.snapshot_id)
         if not check.hits:
             return None
-        return _Screened(row, identity_key_of(self.master_key, fields), check.hits)
+        return _Screened(row, identity_keys_of(self.master_key, fields), check.hits)
 
     def _snapshot_mismatch(self, wanted: str, loaded: str | None) -> None:
         if self.current_snapshot() != wanted:
@@ -148,7 +154,7 @@ class MonitoringActivities:
     def _raise_alert(self, db: Session, item: _Screened, snapshot_id: str) -> ScreeningAlert | None:
         """Store the session's new hits; None when every hit was cleared or raised before."""
         row = item.row
-        cleared = dispositions.cleared_hits(db, row.platform_id, item.identity_key)
+        cleared = dispositions.cleared_hits(db, row.platform_id, item.identity_keys)
         raised = monitoring_db.alerts_for(db, row.platform_id, row.id)
         # Hits raised by this same snapshot count as new: a retried batch raises them again.
         new = [
@@ -168,7 +174,7 @@ class MonitoringActivities:
         superseded = None
         if row.review_pending and row.review_workflow_id not in (None, this_review):
             # An earlier alert still awaits its reviewer: this review takes its hits over.
-            decided = dispositions.judged_hits(db, row.platform_id, item.identity_key)
+            decided = dispositions.judged_hits(db, row.platform_id, item.identity_keys)
             keys += sorted(k for k in raised if k not in decided and k not in keys)
             superseded = row.review_workflow_id
         return ScreeningAlert(

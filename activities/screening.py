@@ -11,16 +11,17 @@ from temporalio import activity
 
 from activities.errors import async_domain_errors
 from kyc.contracts import ActivityName
+from kyc.crypto import MasterKeys
 from kyc.db import dispositions
 from kyc.db.engine import session_scope
-from kyc.identity import identity_key
+from kyc.identity import identity_keys
 from kyc.types import ScreeningCheck, ScreenInput
 
 
 @dataclass(eq=False)  # identity hash: the worker registers bound methods
 class ScreeningActivities:
     engine: Engine
-    master_key: str
+    master_key: MasterKeys
     screen_identity: Callable[[ScreenInput], ScreeningCheck] | None
 
     @activity.defn(name=ActivityName.SCREEN)
@@ -32,9 +33,9 @@ class ScreeningActivities:
         check = await asyncio.to_thread(self.screen_identity, input)
         if not check.hits:
             return check
-        key = identity_key(self.master_key, input.query.name, input.query.birth_date)
+        keys = identity_keys(self.master_key, input.query.name, input.query.birth_date)
         with session_scope(self.engine) as db:
-            cleared = dispositions.cleared_hits(db, input.platform_id, key)
+            cleared = dispositions.cleared_hits(db, input.platform_id, keys)
         hits = [h for h in check.hits if f"{h.list}:{h.entity_id}" not in cleared]
         if len(hits) == len(check.hits):
             return check

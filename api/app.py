@@ -72,10 +72,11 @@ def create_app(
             "KYC_MASTER_KEY is not set (nor in <state_dir>/secrets.json): the API cannot seal "
             "or read personal data without it. `kyc dev` generates one."
         )
+    settings.check_secrets()
     state = AppState(
         settings=settings,
         engine=make_engine(settings.resolved_database_url),
-        sealer=ColumnSealer(settings.master_key),
+        sealer=ColumnSealer(settings.master_keys),
         prechecks=CapturePrecheck(
             max_bytes=settings.max_upload_bytes,
             max_pixels=settings.max_image_pixels,
@@ -96,7 +97,7 @@ def create_app(
                 log.warning("object storage unavailable at startup: %s", type(exc).__name__)
         if state.temporal is None:
             try:
-                state.temporal = await connect_temporal(settings, timeout_s=10)
+                state.temporal = await connect_temporal(settings, state.engine, timeout_s=10)
             except Exception as exc:  # connect again on first use; requests answer 503 till then
                 log.warning("Temporal unavailable at startup: %s", type(exc).__name__)
         yield
@@ -124,5 +125,5 @@ def create_app(
 
     for module in (sessions, reports, reviews, events, webhooks, health, pages):
         app.include_router(module.router)
-    app.mount("/codec", codec_app(settings))
+    app.mount("/codec", codec_app(settings, state.engine))
     return app

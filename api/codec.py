@@ -1,9 +1,11 @@
 """The Temporal codec server protocol, so operators can read encrypted histories in the UI.
 
 POST /codec/encode and /codec/decode take `{"payloads": [{"metadata": {k: base64}, "data":
-base64}]}` and answer the same shape, using `kyc.temporal.EncryptionCodec`. Operators
-authenticate with `Authorization: Bearer <operator_token>`; CORS admits only the Temporal UI's
-origin (plus `codec_cors_origins`), and only on this sub-application.
+base64}]}` and answer the same shape, using `kyc.temporal.EncryptionCodec` with the sessions'
+payload keys from the database; a payload of a redacted session decodes to
+`{"redacted": true}`. Operators authenticate with `Authorization: Bearer <operator_token>`;
+CORS admits only the Temporal UI's origin (plus `codec_cors_origins`), and only on this
+sub-application.
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from google.protobuf import json_format
-from temporalio.api.common.v1 import Payloads
+from sqlalchemy.engine import Engine
+from temporalio.api.common.v1 import Payload, Payloads
 
 from api import errors
 from kyc.crypto import DecryptionFailed
+from kyc.db.payload_keys import DatabasePayloadKeys
 from kyc.errors import AuthenticationFailed, InvalidRequest
 from kyc.settings import Settings
-from kyc.temporal import EncryptionCodec
+from kyc.temporal import EncryptionCodec, PayloadKeyShredded, redacted_marker
 
 
 def _authorize(request: Request, token: str, path_token: str | None = None) -> None:
@@ -52,10 +56,23 @@ def _answer(payloads: list[Any]) -> JSONResponse:
     return JSONResponse(body)
 
 
-def codec_app(settings: Settings) -> FastAPI:
+async def _decode_one(codec: EncryptionCodec, payload: Payload) -> Payload:
+    """The decoded payload, or the `redacted` marker when its session's key was shredded."""
+    try:
+        [decoded] = await codec.decode([payload])
+    except PayloadKeyShredded:
+        return redacted_marker()
+    return decoded
+
+
+def codec_app(settings: Settings, engine: Engine) -> FastAPI:
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     errors.install(app)
-    codec = EncryptionCodec(settings.payload_key) if settings.payload_key else None
+    keys = DatabasePayloadKeys(engine)
+    # No salt cache: an operator must see a redaction at once.
+    codec = (
+        EncryptionCodec(settings.payload_key, keys, salt_ttl_s=0) if settings.payload_key else None
+    )
     origins = [settings.resolved_temporal_ui_url.rstrip("/"), *settings.codec_cors_origins]
     app.add_middleware(
         CORSMiddleware,
@@ -83,7 +100,7 @@ def codec_app(settings: Settings) -> FastAPI:
         if codec is None:
             return _answer(list(payloads.payloads))
         try:
-            return _answer(await codec.decode(list(payloads.payloads)))
+            return _answer([await _decode_one(codec, p) for p in payloads.payloads])
         except DecryptionFailed as exc:
             raise InvalidRequest(
                 "A payload could not be decrypted with this server's key.", code="decryption_failed"

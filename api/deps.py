@@ -22,9 +22,11 @@ from kyc.capture import CapturePrecheck
 from kyc.crypto import SealedStore
 from kyc.db import platforms
 from kyc.db import sessions as db_sessions
+from kyc.db.payload_keys import DatabasePayloadKeys
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import VerificationSessionRow
 from kyc.errors import AuthenticationFailed, NotFound, PermissionDenied
+from kyc.redaction import database_fence
 from kyc.settings import Settings
 from kyc.storage import ObjectStore
 
@@ -108,10 +110,11 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
         yield session
 
 
-async def connect_temporal(settings: Settings, timeout_s: float) -> Client:
-    """The API's Temporal client (the one data converter), or an error after `timeout_s`."""
+async def connect_temporal(settings: Settings, engine: Engine, timeout_s: float) -> Client:
+    """The API's Temporal client (the one data converter, with the sessions' payload keys in
+    the database), or an error after `timeout_s`."""
     return await asyncio.wait_for(
-        kyc_temporal.connect_settings(settings),
+        kyc_temporal.connect_settings(settings, DatabasePayloadKeys(engine)),
         timeout=timeout_s,
     )
 
@@ -126,7 +129,7 @@ async def get_temporal(request: Request) -> Client:
     async with state.temporal_lock:
         if state.temporal is None:
             try:
-                state.temporal = await connect_temporal(state.settings, timeout_s=5)
+                state.temporal = await connect_temporal(state.settings, state.engine, timeout_s=5)
             except Exception as exc:
                 raise ServiceUnavailable(
                     "The workflow service is unavailable; retry later."
@@ -150,7 +153,7 @@ async def get_sealed_store(request: Request) -> SealedStore:
     state = app_state(request)
     if state.store is None:
         state.store = state.settings.object_store()
-    return SealedStore(state.store, state.settings.master_key)
+    return SealedStore(state.store, state.settings.master_keys, fence=database_fence(state.engine))
 
 
 def bearer_token(request: Request) -> str:

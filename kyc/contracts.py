@@ -112,6 +112,8 @@ REVIEWER_REASON_CODES = (
     "consent_declined",
 )
 REVIEW_TIMED_OUT = "review_timed_out"
+# The error type of an activity refused by the redaction fence (kyc.errors.SessionRedacted).
+SESSION_REDACTED = "session_redacted"
 SCREENING_MATCH_CONFIRMED = "screening_match_confirmed"
 REJECTED_BY_REVIEWER = "rejected_by_reviewer"
 ABANDONED = "abandoned"

@@ -66,6 +66,13 @@ class InvalidState(KycError):
     http_status = 400
 
 
+class SessionRedacted(InvalidState):
+    """The session is being (or was) redacted: nothing may be written for it any more (the
+    redaction fence, kyc.redaction). Never retryable: the redaction is not undone."""
+
+    code = "session_redacted"
+
+
 class IdempotencyConflict(KycError):
     code = "idempotency_key_in_use"
     http_status = 409

@@ -15,7 +15,11 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kyc.contracts import ML_TASK_QUEUE, TASK_QUEUE
+from kyc.crypto import decode_key
 from kyc.storage import ObjectStore, S3Config
+
+# Values people paste while setting up; refused outside development (`check_secrets`).
+PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "placeholder", "secret", "todo", "xxx"}
 
 
 class Settings(BaseSettings):
@@ -76,6 +80,9 @@ class Settings(BaseSettings):
     # --- secrets ------------------------------------------------------------------------------
     # Base64 32-byte key that wraps every per-session data key (envelope encryption).
     master_key: str = ""
+    # Earlier master keys, comma-separated: still read, never written (`kyc keys rotate` moves
+    # the old key here; `kyc keys rewrap` reseals their data under the current one).
+    retired_master_keys: str = ""
     # Base64 32-byte key of the Temporal payload codec.
     payload_key: str = ""
     # Operator token for the Temporal codec endpoint (the UI sends it as a bearer token).
@@ -168,6 +175,30 @@ class Settings(BaseSettings):
 
     def object_store(self) -> ObjectStore:
         return ObjectStore(self.s3_config())
+
+    @property
+    def master_keys(self) -> list[str]:
+        """The key ring: the current master key first, then the retired ones."""
+        retired = [k.strip() for k in self.retired_master_keys.split(",") if k.strip()]
+        return [self.master_key, *retired]
+
+    def check_secrets(self) -> None:
+        """Outside development, refuse a missing or placeholder master or payload key: an
+        empty payload key would silently turn history encryption off."""
+        if self.environment == "development":
+            return
+        for name in ("master_key", "payload_key"):
+            value = getattr(self, name)
+            if value.strip().lower() in PLACEHOLDER_SECRETS:
+                raise ValueError(
+                    f"KYC_{name.upper()} is missing or a placeholder ({self.environment})"
+                )
+            try:
+                key = decode_key(value)
+            except ValueError as exc:
+                raise ValueError(f"KYC_{name.upper()} is not a base64 32-byte key") from exc
+            if len(set(key)) < 8:
+                raise ValueError(f"KYC_{name.upper()} looks like a placeholder, not a random key")
 
     @classmethod
     def load(cls, state_dir: Path | None = None) -> Settings:

@@ -13,14 +13,16 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from kyc.crypto import MasterKeys
 from kyc.db import dispositions, events, face_templates, reports, reviews
 from kyc.db.engine import session_scope
 from kyc.db.ids import now
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import EventRow, VerificationSessionRow
-from kyc.errors import InfrastructureError, NotFound
+from kyc.errors import InfrastructureError
 from kyc.identity import identity_key_of
 from kyc.objects.session import session_public
+from kyc.redaction import fenced_row
 from kyc.types import (
     DocumentFields,
     RecordStatusInput,
@@ -40,23 +42,23 @@ def add_session_event(
     """The event of a change to the session: it embeds the session as it is now (with the
     workflow's `live` state when the row is a moment behind it)."""
     session = session_public(row, live=live).model_dump(mode="json")
-    return events.add_event(db, row.platform_id, str(event_type), {"object": session}, dedupe_key)
+    return events.add_event(
+        db, row.platform_id, str(event_type), {"object": session}, dedupe_key, session_id=row.id
+    )
 
 
 @dataclass
 class StatusRecorder:
     engine: Engine
     sealer: ColumnSealer
-    master_key: str
+    master_key: MasterKeys  # the ring: identity keys are written under the current key
 
     def record(self, change: RecordStatusInput) -> RecordStatusResult:
         """Persist `change`; returns the id of the event it emitted (none when `event_type` is
         empty: a change that is recorded without an event)."""
         try:
             with session_scope(self.engine) as db:
-                row = db.get(VerificationSessionRow, change.session_id)
-                if row is None:
-                    raise NotFound(f"No such verification_session: '{change.session_id}'")
+                row = fenced_row(db, change.session_id)  # SessionRedacted once redacted
                 at = int(change.occurred_at.timestamp()) if change.occurred_at else now()
                 self._apply_status(db, row, change, at)
                 self._apply_review(row, change, at)
@@ -80,7 +82,7 @@ class StatusRecorder:
         row.last_error_reason = change.last_error.reason if change.last_error else None
         if change.status == SessionStatus.verified:
             face_templates.mark_face_template_verified(db, row.id)
-        if change.verified_identity is not None and row.redaction_status is None:
+        if change.verified_identity is not None:
             row.verified_outputs_sealed = self.sealer.seal(
                 f"{row.id}:verified_outputs", change.verified_identity.model_dump(mode="json")
             )

@@ -40,9 +40,11 @@ from activities.webhooks import WebhookActivities
 from kyc.contracts import ML_TASK_QUEUE, MONITOR_SCHEDULE_ID, TASK_QUEUE, TASK_QUEUES
 from kyc.crypto import SealedStore
 from kyc.db.engine import make_engine
+from kyc.db.payload_keys import DatabasePayloadKeys
 from kyc.db.sealing import ColumnSealer
 from kyc.metrics import BusinessCollector, MetricsServer, free_loopback_port
 from kyc.observability import configure_logging, setup_tracing
+from kyc.redaction import database_fence
 from kyc.settings import Settings
 from kyc.status import StatusRecorder
 from kyc.temporal import connect_settings
@@ -175,26 +177,27 @@ async def run_worker(settings: Settings) -> None:
     unknown = queues - set(TASK_QUEUES)
     if unknown:
         raise SystemExit(f"KYC_WORKER_QUEUES has unknown queue(s): {', '.join(sorted(unknown))}")
+    settings.check_secrets()
     engine = make_engine(settings.resolved_database_url)
     current = build_current_index(settings) if TASK_QUEUE in queues else None
     business = (
         BusinessCollector(engine, snapshot_created_at(current)) if current is not None else None
     )
     metrics = start_metrics(settings, business)
-    client = await connect_settings(settings)
+    client = await connect_settings(settings, DatabasePayloadKeys(engine))
     workers: list[Worker] = []
     # SIGTERM: stop polling, let running activities finish this long, then cancel them.
     grace = timedelta(seconds=settings.worker_shutdown_grace_s)
     if current is not None:
         status = StatusActivities(
-            StatusRecorder(engine, ColumnSealer(settings.master_key), settings.master_key)
+            StatusRecorder(engine, ColumnSealer(settings.master_keys), settings.master_keys)
         )
-        screening = ScreeningActivities(engine, settings.master_key, build_screener(current))
+        screening = ScreeningActivities(engine, settings.master_keys, build_screener(current))
         webhooks = WebhookActivities(engine, timeout_s=settings.webhook_timeout_s)
         monitoring = MonitoringActivities(
             engine,
-            ColumnSealer(settings.master_key),
-            settings.master_key,
+            ColumnSealer(settings.master_keys),
+            settings.master_keys,
             screen=current.check,
             current_snapshot=current.snapshots.current_id,
             client=client,
@@ -227,8 +230,10 @@ async def run_worker(settings: Settings) -> None:
         store = settings.object_store()
         images = build_image_activities(
             settings,
-            SealedStore(store, settings.master_key),
-            DuplicateFaces(engine, ColumnSealer(settings.master_key), settings.master_key, "Dlib"),
+            SealedStore(store, settings.master_keys, fence=database_fence(engine)),
+            DuplicateFaces(
+                engine, ColumnSealer(settings.master_keys), settings.master_keys, "Dlib"
+            ),
         )
         workers.append(
             Worker(

@@ -15,7 +15,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from kyc.contracts import ActivityName
+    from kyc.contracts import SESSION_REDACTED, ActivityName
     from kyc.types import DeliverEventsInput, RecordStatusInput, RecordStatusResult
 
 IO_RETRY = RetryPolicy(
@@ -88,8 +88,16 @@ class Deliveries:
 
 
 async def record_status(change: RecordStatusInput, deliveries: Deliveries) -> None:
-    """Persist a status change (activity `record_status`) and start delivering its event."""
-    result = await workflow.execute_activity(
-        ActivityName.RECORD_STATUS, change, result_type=RecordStatusResult, **io_options()
-    )
+    """Persist a status change (activity `record_status`) and start delivering its event.
+    Once the session is redacted the change is refused (the redaction fence) and dropped: the
+    redaction recorded the final state itself."""
+    try:
+        result = await workflow.execute_activity(
+            ActivityName.RECORD_STATUS, change, result_type=RecordStatusResult, **io_options()
+        )
+    except ActivityError as exc:
+        if getattr(exc.cause, "type", None) != SESSION_REDACTED:
+            raise
+        workflow.logger.info("Status change not recorded: the session was redacted")
+        return
     deliveries.start(result.event_ids)

@@ -36,6 +36,7 @@ from kyc.db import platforms
 from kyc.db import sessions as db_sessions
 from kyc.db.ids import now
 from kyc.errors import KycError, NotFound, PermissionDenied
+from kyc.objects.applicant import applicant_error
 from kyc.types import ReviewDecision, SessionOptions
 
 PAGES = Path(__file__).resolve().parent.parent / "pages"
@@ -98,15 +99,12 @@ def capture_status(db: DbSession, actor: ClientActor) -> JSONResponse:
     """What the capture page needs (no identity data): status, error, capture options."""
     row = actor.session
     options = SessionOptions.model_validate(row.options).document
+    error = applicant_error(row.last_error_code)  # never the stored reason: it may be a note
     body = {
         "object": "capture_status",
         "id": row.id,
         "status": row.status,
-        "last_error": (
-            {"code": row.last_error_code, "reason": row.last_error_reason}
-            if row.last_error_code
-            else None
-        ),
+        "last_error": error.model_dump() if error else None,
         "expired": row.expires_at <= now() and row.status == "requires_input",
         "redacted": bool(row.redaction_status),
         "return_url": row.return_url,

@@ -226,7 +226,9 @@ async def submit_session(
             raise InvalidState("The session was redacted.")
         result = await service.submit(state, await temporal(), db, row)
         expand = [] if actor.by_client_secret else params.expand
-        obj = service.public_session(state, db, row, expand, for_platform=False)
+        obj = service.public_session(
+            state, db, row, expand, for_platform=not actor.by_client_secret
+        )
         obj["status"] = result.status.value
         obj["last_error"] = None
         return obj

@@ -3,7 +3,9 @@ so a cleared false positive is not raised again."""
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, select
 
 from kyc.db.ids import now
 from kyc.db.tables import ScreeningDispositionRow, VerificationSessionRow
@@ -35,19 +37,33 @@ def record_disposition(
 
 
 def judged_hits(
-    db: Session, platform_id: str, identity_key: str, disposition: str | None = None
+    db: Session,
+    platform_id: str,
+    identity_key: str | Sequence[str],
+    disposition: str | None = None,
 ) -> set[str]:
     """`<list>:<entity_id>` of the hits reviewers judged for this identity (with `disposition`
     when given: "false_positive" for the cleared ones)."""
+    keys = [identity_key] if isinstance(identity_key, str) else list(identity_key)
     query = select(ScreeningDispositionRow).where(
         ScreeningDispositionRow.platform_id == platform_id,
-        ScreeningDispositionRow.identity_key == identity_key,
+        col(ScreeningDispositionRow.identity_key).in_(keys),
     )
     if disposition is not None:
         query = query.where(ScreeningDispositionRow.disposition == disposition)
     return {f"{row.list}:{row.entity_id}" for row in db.exec(query).all()}
 
 
-def cleared_hits(db: Session, platform_id: str, identity_key: str) -> set[str]:
+def cleared_hits(db: Session, platform_id: str, identity_key: str | Sequence[str]) -> set[str]:
     """Hits reviewers marked false positive for this identity."""
     return judged_hits(db, platform_id, identity_key, "false_positive")
+
+
+def delete_for_session(db: Session, session_id: str) -> None:
+    """Redaction: verdicts given in this session go with it (their identity key is an HMAC of
+    the person's name and birth date, still personal data); a cleared false positive may be
+    raised again for this identity, which errs on the side of screening."""
+    for row in db.exec(
+        select(ScreeningDispositionRow).where(ScreeningDispositionRow.session_id == session_id)
+    ).all():
+        db.delete(row)

@@ -29,6 +29,9 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
+            # Deleted and overwritten content is zeroed, so a redacted value does not linger in
+            # free pages of the file (with `purge_freed_pages` for the write-ahead log).
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         return engine
@@ -45,3 +48,13 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def purge_freed_pages(engine: Engine) -> None:
+    """After a redaction: SQLite's write-ahead log still holds the pages as they were written
+    before; checkpoint it into the (securely deleting) main file and truncate it. PostgreSQL
+    keeps dead tuples until VACUUM reclaims them; that is the operator's schedule."""
+    if not engine.url.get_backend_name().startswith("sqlite"):
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -14,7 +14,12 @@ from kyc.db.tables import EventRow
 
 
 def add_event(
-    db: Session, platform_id: str, type: str, data: dict[str, Any], dedupe_key: str
+    db: Session,
+    platform_id: str,
+    type: str,
+    data: dict[str, Any],
+    dedupe_key: str,
+    session_id: str | None = None,
 ) -> EventRow:
     """Insert the event unless one with the same dedupe key exists (activity retries)."""
     existing = db.exec(select(EventRow).where(EventRow.dedupe_key == dedupe_key)).first()
@@ -27,6 +32,7 @@ def add_event(
         created=now(),
         data=data,
         dedupe_key=dedupe_key,
+        session_id=session_id,
     )
     db.add(row)
     db.flush()
@@ -46,3 +52,50 @@ def list_events(
 
 def get_event(db: Session, platform_id: str, event_id: str) -> EventRow:
     return owned(db, EventRow, platform_id, event_id, "event")
+
+
+# What a redacted session's events keep of the embedded session: ids, types, statuses, codes.
+KEPT_SESSION_FIELDS = {
+    "id",
+    "object",
+    "created",
+    "expires_at",
+    "last_verification_report",
+    "livemode",
+    "options",
+    "redaction",
+    "status",
+    "type",
+}
+
+
+def scrub_session_events(db: Session, session_id: str) -> int:
+    """Redaction: the session's events lose every personal field (metadata,
+    client_reference_id, return_url, last_error.reason, verified outputs, review reasons);
+    returns how many were scrubbed."""
+    rows = db.exec(select(EventRow).where(EventRow.session_id == session_id)).all()
+    for row in rows:
+        data = dict(row.data)
+        data["object"] = scrubbed_session(data.get("object") or {})
+        row.data = data  # a new dict: the JSON column is not mutation-tracked
+        db.add(row)
+    return len(rows)
+
+
+def scrubbed_session(obj: dict[str, Any]) -> dict[str, Any]:
+    """The embedded session with only its non-personal fields."""
+    kept = {k: v for k, v in obj.items() if k in KEPT_SESSION_FIELDS}
+    error = obj.get("last_error")
+    kept.update(
+        metadata={},
+        client_reference_id=None,
+        client_secret=None,
+        url=None,
+        return_url=None,
+        verified_outputs=None,
+        last_error={"code": error.get("code"), "reason": None} if error else None,
+        redaction={"status": "redacted"},
+    )
+    review = obj.get("review") or {}
+    kept["review"] = {"pending": False, "reasons": [], "deadline": None} if review else review
+    return kept

@@ -79,3 +79,13 @@ def add_alert(
                 created=now(),
             )
         )
+
+
+def erase_alert_hits(db: Session, session_id: str) -> None:
+    """Redaction: the session's alerts keep which list entry was raised, not the sealed hit
+    (whose explanation quotes the person's name)."""
+    for alert in db.exec(
+        select(ScreeningAlertRow).where(ScreeningAlertRow.session_id == session_id)
+    ).all():
+        alert.hit_sealed = None
+        db.add(alert)

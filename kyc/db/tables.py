@@ -114,6 +114,8 @@ class EventRow(SQLModel, table=True):
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # Set once per status change so a retried activity does not emit the event twice.
     dedupe_key: str = Field(unique=True, max_length=200)
+    # The session the event is about, so redaction can scrub its events.
+    session_id: str | None = Field(default=None, index=True, max_length=40)
 
 
 class WebhookEndpointRow(SQLModel, table=True):
@@ -226,4 +228,16 @@ class ScreeningAlertRow(SQLModel, table=True):
     snapshot_id: str = Field(max_length=100)
     # The full ScreeningHit (its explanation quotes the customer's name), sealed.
     hit_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    created: int
+
+
+class PayloadKeyRow(SQLModel, table=True):
+    """The random salt from which a session's Temporal payload key is derived (kyc.temporal).
+    Redaction sets it to None and keeps the row as a tombstone, so the key is never re-made:
+    the session's workflow history, and any export of it, no longer decrypts."""
+
+    __tablename__ = "payload_keys"
+
+    session_id: str = Field(primary_key=True, max_length=40)  # no FK: made before the session row
+    salt: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     created: int

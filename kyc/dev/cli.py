@@ -1,4 +1,4 @@
-"""`kyc dev`, `kyc api`, `kyc worker`, `kyc migrate` and `kyc demo`.
+"""`kyc dev`, `kyc api`, `kyc worker`, `kyc migrate`, `kyc keys` and `kyc demo`.
 
 `kyc api` and `kyc worker` replace this process with uvicorn / `python -m worker` (exec): `kyc/`
 never imports `api` or `worker` (DESIGN §2), and deploy/ runs one component per container.
@@ -88,6 +88,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(apply_flags(args), timeout=args.timeout)
 
 
+def cmd_keys(args: argparse.Namespace) -> int:
+    from kyc import keys
+
+    settings = apply_flags(args)
+    if args.action == "rotate":
+        key_id = keys.rotate_secrets(settings.state_dir)
+        print(f"new master key {key_id} is current; the old one is retired (still read).")
+        print("Restart the API and workers, then run `kyc keys rewrap`.")
+        return 0
+    from kyc.db.engine import make_engine
+
+    engine = make_engine(settings.resolved_database_url)
+    done = keys.rewrap(engine, settings.object_store(), settings.master_keys)
+    engine.dispose()
+    print(f"rewrapped {done.data_keys} data key(s) and {done.columns} sealed column(s)")
+    return 0
+
+
 def register(subparsers: Any) -> None:
     dev = subparsers.add_parser(
         "dev",
@@ -127,6 +145,14 @@ def register(subparsers: Any) -> None:
     )
     _state_dir_flag(migrate)
     migrate.set_defaults(func=cmd_migrate)
+
+    key_cmd = subparsers.add_parser(
+        "keys",
+        help="rotate the master key (rotate), then reseal data under the new one (rewrap)",
+    )
+    _state_dir_flag(key_cmd)
+    key_cmd.add_argument("action", choices=["rotate", "rewrap"])
+    key_cmd.set_defaults(func=cmd_keys)
 
     demo = subparsers.add_parser(
         "demo", help="verify a generated specimen passport and selfie against the running stack"

@@ -8,9 +8,10 @@ from pydantic import BaseModel
 
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import VerificationSessionRow
+from kyc.objects.applicant import applicant_error
 from kyc.objects.common import DateParts, ErrorDetail, Redaction, date_parts, sex_word
 from kyc.objects.report import ReportPublic
-from kyc.types import VerificationState
+from kyc.types import SessionStatus, VerificationState
 
 
 class ReviewInfo(BaseModel):
@@ -78,15 +79,27 @@ def session_public(
     url: str | None = None,
     live: VerificationState | None = None,
     report: ReportPublic | None = None,
+    applicant: bool = False,
 ) -> SessionPublic:
     """The public session. `live` (from an update's result) wins over the row's status, which
-    the workflow's `record_status` activity writes a moment later."""
+    the workflow's `record_status` activity writes a moment later. `applicant` (a client_secret
+    read) shows `last_error` as its neutral public form and no review reasons or deadline."""
     last_error: ErrorDetail | None = None
     if live is not None:
         if live.last_error:
             last_error = ErrorDetail(code=live.last_error.code, reason=live.last_error.reason)
     elif row.last_error_code:
         last_error = ErrorDetail(code=row.last_error_code, reason=row.last_error_reason)
+    status = live.status.value if live else row.status
+    review = ReviewInfo(
+        pending=row.review_pending if live is None else live.review_pending,
+        reasons=row.review_reasons,
+        deadline=row.review_deadline,
+    )
+    if applicant:
+        last_error = applicant_error(last_error.code if last_error else None)
+        # A screening alert puts a *verified* session under review: that must not show either.
+        review = ReviewInfo(pending=status == SessionStatus.needs_review.value, reasons=[])
     outputs = None
     if expand and "verified_outputs" in expand and sealer is not None:
         outputs = verified_outputs(row, sealer)
@@ -99,16 +112,12 @@ def session_public(
         last_verification_report=report or row.last_report_id,
         metadata=row.metadata_,
         options=row.options,
-        redaction=Redaction(status="redacted") if row.redaction_status == "redacted" else None,
-        status=live.status.value if live else row.status,
+        redaction=Redaction(status=row.redaction_status) if row.redaction_status else None,  # type: ignore[arg-type]
+        status=status,
         type=row.type,
         url=url,
         client_reference_id=row.client_reference_id,
         return_url=row.return_url,
         verified_outputs=outputs,
-        review=ReviewInfo(
-            pending=row.review_pending if live is None else live.review_pending,
-            reasons=row.review_reasons,
-            deadline=row.review_deadline,
-        ),
+        review=review,
     )

@@ -3,6 +3,7 @@ in-memory object store, and the app under test served through httpx's ASGI trans
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import sys
 import uuid
@@ -23,6 +24,7 @@ from activities.webhooks import WebhookActivities
 from api.app import create_app
 from kyc.crypto import generate_key
 from kyc.db.engine import make_engine
+from kyc.db.payload_keys import DatabasePayloadKeys
 from kyc.db.sealing import ColumnSealer
 from kyc.settings import Settings
 from kyc.status import StatusRecorder
@@ -73,6 +75,7 @@ class Activities:
         )
         self.webhooks = WebhookActivities(self.engine)
         self.scenario: dict[str, str] = {}
+        self.held: set[str] = set()  # sessions whose extract waits until removed ("slow")
 
     @activity.defn(name="capture")
     async def capture(self, input: CaptureInput) -> CaptureResult:
@@ -86,6 +89,10 @@ class Activities:
     @activity.defn(name="extract")
     async def extract(self, input: ExtractInput) -> DocumentCheck:
         scenario = self.scenario.get(input.session_id, "verified")
+        if scenario == "slow":  # a slow fake: the test redacts while it runs
+            self.held.add(input.session_id)
+            while input.session_id in self.held:
+                await asyncio.sleep(0.02)
         if scenario == "unreadable":
             raise ApplicationError(
                 "The document could not be read.", type="document_unreadable", non_retryable=True
@@ -131,9 +138,10 @@ class Activities:
 
 
 @pytest.fixture(scope="session")
-async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+async def temporal_env(database_url: str) -> AsyncIterator[WorkflowEnvironment]:  # noqa: F811
+    keys = DatabasePayloadKeys(make_engine(database_url))  # per-session payload keys, as in prod
     env = await WorkflowEnvironment.start_local(
-        data_converter=data_converter(PAYLOAD_KEY),
+        data_converter=data_converter(PAYLOAD_KEY, keys),
         dev_server_existing_path=venv_binary("temporal"),
         ui=False,
         dev_server_extra_args=[

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 
 import pytest
 from temporalio.api.common.v1 import Payload
 
-from kyc.crypto import DecryptionFailed, SealedStore, generate_key, seal, unseal
+from kyc.crypto import (
+    PURPOSE_COLUMNS,
+    PURPOSE_KEY_WRAPPING,
+    DecryptionFailed,
+    PurposeSealer,
+    SealedStore,
+    decode_key,
+    generate_key,
+    seal,
+    unseal,
+)
+from kyc.db.sealing import ColumnSealer
 from kyc.errors import NotFound
+from kyc.settings import Settings
 from kyc.temporal import ENCODING, EncryptionCodec
 
 
@@ -85,3 +98,41 @@ async def test_payload_codec_passes_through_unencrypted_and_refuses_wrong_key() 
     [encoded] = await EncryptionCodec(generate_key()).encode([plain])
     with pytest.raises(DecryptionFailed):
         await EncryptionCodec(generate_key()).decode([encoded])
+
+
+def test_purpose_subkeys_with_key_ids_and_the_k1_format_still_read() -> None:
+    master = generate_key()
+    columns = PurposeSealer(master, PURPOSE_COLUMNS)
+    blob = columns.seal(b"ERIKSSON", b"vs_1:verified_outputs")
+    assert blob.startswith(b"k2" + columns.key_id) and len(columns.key_id) == 8
+    # The master key itself does not open it, nor does another purpose's subkey.
+    with pytest.raises(DecryptionFailed):
+        unseal(decode_key(master), blob[2 + 8 :], b"vs_1:verified_outputs")
+    with pytest.raises(DecryptionFailed):
+        PurposeSealer(master, PURPOSE_KEY_WRAPPING).unseal(blob, b"vs_1:verified_outputs")
+    # Another master key is refused by its id before any decryption is tried.
+    with pytest.raises(DecryptionFailed, match="sealed under master key"):
+        PurposeSealer(generate_key(), PURPOSE_COLUMNS).unseal(blob, b"vs_1:verified_outputs")
+    # Columns sealed before subkeys (k1, the master key itself) still open.
+    old = seal(decode_key(master), b'{"surname": "ERIKSSON"}', b"vs_1:verified_outputs")
+    assert ColumnSealer(master).unseal("vs_1:verified_outputs", old) == {"surname": "ERIKSSON"}
+
+
+def test_data_keys_wrapped_before_subkeys_still_unwrap() -> None:
+    memory = MemoryStore()
+    master = generate_key()
+    data_key = bytes(range(32))
+    memory.objects["sessions/vs_1/data-key"] = seal(decode_key(master), data_key, b"vs_1")
+    memory.objects["sessions/vs_1/x"] = seal(data_key, b"data", b"sessions/vs_1/x")
+    assert SealedStore(memory, master).get("vs_1", "sessions/vs_1/x") == b"data"  # type: ignore[arg-type]
+    SealedStore(memory, master).put("vs_2", "y", b"new")  # type: ignore[arg-type]
+    assert memory.objects["sessions/vs_2/data-key"].startswith(b"k2")
+
+
+@pytest.mark.parametrize("value", ["", "change-me", base64.b64encode(bytes(32)).decode(), "short"])
+def test_placeholder_keys_are_refused_outside_development(value: str) -> None:
+    good = generate_key()
+    with pytest.raises(ValueError, match="KYC_PAYLOAD_KEY"):
+        Settings(environment="production", master_key=good, payload_key=value).check_secrets()
+    Settings(environment="development", master_key=good, payload_key=value).check_secrets()
+    Settings(environment="production", master_key=good, payload_key=generate_key()).check_secrets()

@@ -1,0 +1,160 @@
+"""Redaction leaves nothing behind: events, the session and report, the database file (SQLite's
+free pages and write-ahead log included), object storage."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+from google.protobuf import json_format
+from temporalio.api.common.v1 import Payload, Payloads
+from temporalio.testing import WorkflowEnvironment
+
+from kyc.settings import Settings
+from kyc.temporal import SESSION_META
+from tests.api.api_helpers import (
+    OPERATOR_TOKEN,
+    SESSIONS,
+    Tenant,
+    create_session,
+    upload,
+    wait_status,
+)
+
+OPERATOR = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+
+
+def history_payloads(message: Any) -> list[Payload]:
+    """Every encrypted Payload anywhere inside a history event (inputs, results, failures...);
+    search attributes stay plain by design (statuses only)."""
+    if isinstance(message, Payload):
+        return [message] if message.metadata.get("encoding") == b"binary/kyc-encrypted" else []
+    found: list[Payload] = []
+    for field, value in message.ListFields():
+        if field.message_type is None:
+            continue
+        if hasattr(value, "ListFields"):
+            items = [value]
+        elif hasattr(value, "values"):
+            items = list(value.values())
+        else:
+            items = list(value)
+        for item in items:
+            found += history_payloads(item)
+    return found
+
+
+async def codec_decode(client: httpx.AsyncClient, payloads: list[Payload]) -> list[dict[str, Any]]:
+    body = json_format.MessageToDict(Payloads(payloads=payloads))
+    response = await client.post("/codec/decode", json=body, headers=OPERATOR)
+    assert response.status_code == 200, response.text
+    return list(response.json()["payloads"])
+
+
+def texts(decoded: list[dict[str, Any]]) -> str:
+    return " ".join(base64.b64decode(p.get("data", "")).decode(errors="replace") for p in decoded)
+
+
+def database_bytes(settings: Settings) -> bytes:
+    """The SQLite file and its write-ahead log, raw (empty for PostgreSQL)."""
+    url = settings.resolved_database_url
+    if not url.startswith("sqlite"):
+        return b""
+    path = Path(url.removeprefix("sqlite:///"))
+    return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+
+
+async def test_redacted_verified_session_is_gone_everywhere(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    settings: Settings,
+    store: object,
+    temporal_env: WorkflowEnvironment,
+) -> None:
+    marker = uuid.uuid4().hex
+    account, reference = f"acct-{marker}", f"ref-{marker}"
+    session = await create_session(
+        client, tenant, metadata={"account": account}, client_reference_id=reference
+    )
+    sid = session["id"]
+    assert (await upload(client, sid, tenant.auth)).status_code == 200
+    assert (await client.post(f"{SESSIONS}/{sid}/submit", headers=tenant.auth)).is_success
+    verified = await wait_status(client, tenant, sid, "verified")
+    if settings.resolved_database_url.startswith("sqlite"):
+        assert marker.encode() in database_bytes(settings)  # the probe can see it before
+
+    # The history as an export or archive would keep it: per-session payloads, readable now.
+    history = await temporal_env.client.get_workflow_handle(sid).fetch_history()
+    payloads = [p for e in history.events for p in history_payloads(e)]
+    assert payloads and all(p.metadata[SESSION_META] == sid.encode() for p in payloads)
+    assert all(b"ERIKSSON" not in p.data for p in payloads)
+    assert "ERIKSSON" in texts(await codec_decode(client, payloads))
+
+    redacted = await client.post(f"{SESSIONS}/{sid}/redact", headers=tenant.auth)
+    assert redacted.status_code == 200, redacted.text
+    assert redacted.json()["redaction"] == {"status": "redacted"}
+
+    events = (await client.get("/v1/events", params={"limit": 100}, headers=tenant.auth)).json()
+    mine = [e for e in events["data"] if e["data"]["object"]["id"] == sid]
+    assert sorted(e["type"].rsplit(".", 1)[1] for e in mine) == [
+        "created",
+        "processing",
+        "redacted",
+        "verified",
+    ]
+    for event in mine:
+        obj = event["data"]["object"]
+        assert obj["metadata"] == {} and obj["client_reference_id"] is None
+        assert obj["redaction"] == {"status": "redacted"}
+        assert obj["status"] in ("requires_input", "processing", "verified")
+    assert marker not in str(events)
+    after = await client.get(
+        f"{SESSIONS}/{sid}", params={"expand[]": "verified_outputs"}, headers=tenant.auth
+    )
+    assert marker not in after.text and "ERIKSSON" not in after.text
+    report = await client.get(
+        f"/v1/identity/verification_reports/{verified['last_verification_report']}",
+        headers=tenant.auth,
+    )
+    assert "ERIKSSON" not in report.text and "L898902C3" not in report.text
+    assert not any(k.startswith(f"sessions/{sid}/") for k in store.objects)  # type: ignore[attr-defined]
+    assert marker.encode() not in database_bytes(settings)
+    # The exported history no longer decodes: every payload is the redacted marker.
+    decoded = await codec_decode(client, payloads)
+    assert {texts([p]) for p in decoded} == {'{"redacted": true}'}
+
+
+async def test_redaction_during_an_activity_leaves_nothing_written_afterwards(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    activities: Any,
+    temporal_env: WorkflowEnvironment,
+) -> None:
+    session = await create_session(client, tenant, metadata={"account": "acct-slow"})
+    sid = session["id"]
+    activities.scenario[sid] = "slow"
+    assert (await upload(client, sid, tenant.auth)).status_code == 200
+    assert (await client.post(f"{SESSIONS}/{sid}/submit", headers=tenant.auth)).is_success
+    for _ in range(500):
+        if sid in activities.held:
+            break
+        await asyncio.sleep(0.02)
+    assert sid in activities.held, "extract never started"
+
+    redacted = await client.post(f"{SESSIONS}/{sid}/redact", headers=tenant.auth)
+    assert redacted.status_code == 200, redacted.text
+    assert redacted.json()["status"] == "canceled"
+    activities.held.discard(sid)  # the abandoned extract finishes now
+    await asyncio.sleep(1.0)  # time for anything late to (try to) write
+
+    events = (await client.get("/v1/events", params={"limit": 100}, headers=tenant.auth)).json()
+    mine = sorted(
+        e["type"].rsplit(".", 1)[1] for e in events["data"] if e["data"]["object"]["id"] == sid
+    )
+    assert mine == ["created", "processing", "redacted"]  # no canceled event after the fence
+    after = (await client.get(f"{SESSIONS}/{sid}", headers=tenant.auth)).json()
+    assert after["status"] == "canceled" and after["redaction"] == {"status": "redacted"}
