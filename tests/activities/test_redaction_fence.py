@@ -63,8 +63,8 @@ def redact(engine: Engine, sealed: SealedStore, session_id: str) -> None:
         erase_session_data(db, row)
 
 
-def png() -> bytes:
-    pixels = np.random.default_rng(1).integers(0, 255, (64, 64, 3), dtype=np.uint8)
+def png(seed: int = 1) -> bytes:
+    pixels = np.random.default_rng(seed).integers(0, 255, (64, 64, 3), dtype=np.uint8)
     return bytes(cv2.imencode(".png", pixels)[1])
 
 
@@ -127,13 +127,13 @@ def assert_refused(future: Future[Any]) -> None:
 
 
 def stored_pair(sealed: SealedStore, session_id: str) -> tuple[CapturedImage, CapturedImage]:
-    data = png()
-    digest = hashlib.sha256(data).hexdigest()
-    doc = sealed.put(session_id, "attempts/1/document_front.png", data)
-    selfie = sealed.put(session_id, "attempts/1/selfie.png", data)
+    # Two different images: a selfie identical to the document is refused before matching.
+    front, face = png(1), png(2)
+    doc = sealed.put(session_id, "attempts/1/document_front.png", front)
+    selfie = sealed.put(session_id, "attempts/1/selfie.png", face)
     return (
-        CapturedImage(key=doc, sha256=digest, width=64, height=64),
-        CapturedImage(key=selfie, sha256=digest, width=64, height=64),
+        CapturedImage(key=doc, sha256=hashlib.sha256(front).hexdigest(), width=64, height=64),
+        CapturedImage(key=selfie, sha256=hashlib.sha256(face).hexdigest(), width=64, height=64),
     )
 
 
