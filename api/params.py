@@ -128,11 +128,16 @@ class SessionExpandParams(ExpandParams):
     expandable = frozenset({"verified_outputs"})
 
 
+# Unix seconds up to the year 9999: a larger integer overflows the database's INTEGER column.
+Timestamp = Annotated[int, Field(ge=0, le=253_402_300_799)]
+ObjectId = Annotated[str, Field(max_length=255)]
+
+
 class CreatedRange(Params):
-    gt: int | None = None
-    gte: int | None = None
-    lt: int | None = None
-    lte: int | None = None
+    gt: Timestamp | None = None
+    gte: Timestamp | None = None
+    lt: Timestamp | None = None
+    lte: Timestamp | None = None
 
 
 def _exact_created(value: Any) -> Any:
@@ -144,8 +149,8 @@ def _exact_created(value: Any) -> Any:
 
 class CursorParams(Params):
     limit: int = Field(default=10, ge=1, le=100)
-    starting_after: str | None = None
-    ending_before: str | None = None
+    starting_after: ObjectId | None = None
+    ending_before: ObjectId | None = None
 
     def page_request(self) -> PageRequest:
         created = getattr(self, "created", None)
@@ -165,21 +170,21 @@ class ListParams(CursorParams):
 class SessionListParams(ListParams):
     expandable = frozenset({"data.verified_outputs", "verified_outputs"})
     status: Status | None = None
-    client_reference_id: str | None = None
+    client_reference_id: str | None = Field(default=None, max_length=200)
 
 
 class ReportListParams(ListParams):
-    verification_session: str | None = None
+    verification_session: ObjectId | None = None
     type: Literal["document", "id_number"] | None = None
 
 
 class EventListParams(ListParams):
-    type: str | None = None
+    type: str | None = Field(default=None, max_length=100)
 
 
 class ReviewListParams(Params):
     limit: int = Field(default=10, ge=1, le=100)
-    reason: str | None = None
+    reason: str | None = Field(default=None, max_length=64)
 
 
 class ReviewDecisionParams(Params):
