@@ -148,3 +148,18 @@ class ListUnavailable(KycError):
     """A sanctions list could not be read or downloaded."""
 
     code = "list_unavailable"
+
+
+# --- webhooks -------------------------------------------------------------------------------------
+
+
+class UnsafeWebhookUrl(InvalidRequest):
+    """A webhook URL that is not a public https endpoint, or resolves to a non-public address."""
+
+    code = "url_invalid"
+
+
+class WebhookEndpointLimit(KycError):
+    """The platform already has the maximum number of webhook endpoints."""
+
+    code = "webhook_endpoint_limit_reached"

@@ -103,6 +103,10 @@ class Settings(BaseSettings):
 
     # --- webhooks -----------------------------------------------------------------------------
     webhook_timeout_s: float = 5.0
+    # Admit http and loopback/private receivers (a local test endpoint). Never in production:
+    # the worker would POST events wherever a platform points it (SSRF), kyc/netguard.py.
+    webhook_allow_local_receivers: bool = False
+    webhook_max_endpoints: int = Field(default=16, ge=1)  # per platform, like Stripe
 
     # --- derived ------------------------------------------------------------------------------
     @property

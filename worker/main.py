@@ -40,6 +40,7 @@ from kyc.contracts import ML_TASK_QUEUE, MONITOR_SCHEDULE_ID, TASK_QUEUE, TASK_Q
 from kyc.crypto import SealedStore
 from kyc.db.engine import make_engine
 from kyc.db.sealing import ColumnSealer
+from kyc.netguard import UrlPolicy
 from kyc.settings import Settings
 from kyc.status import StatusRecorder
 from kyc.temporal import connect
@@ -146,7 +147,11 @@ async def run_worker(settings: Settings) -> None:
             StatusRecorder(engine, ColumnSealer(settings.master_key), settings.master_key)
         )
         screening = ScreeningActivities(engine, settings.master_key, build_screener(current))
-        webhooks = WebhookActivities(engine, timeout_s=settings.webhook_timeout_s)
+        webhooks = WebhookActivities(
+            engine,
+            timeout_s=settings.webhook_timeout_s,
+            policy=UrlPolicy.of(settings.environment, settings.webhook_allow_local_receivers),
+        )
         monitoring = MonitoringActivities(
             engine,
             ColumnSealer(settings.master_key),

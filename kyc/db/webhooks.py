@@ -32,6 +32,10 @@ def list_webhook_endpoints(
     return page(db, WebhookEndpointRow, request, platform_id=platform_id)
 
 
+def count_webhook_endpoints(db: Session, platform_id: str) -> int:
+    return len(_all_endpoints(db, platform_id))
+
+
 def _all_endpoints(db: Session, platform_id: str) -> list[WebhookEndpointRow]:
     return list(
         db.exec(select(WebhookEndpointRow).where(WebhookEndpointRow.platform_id == platform_id))

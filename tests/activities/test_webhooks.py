@@ -17,10 +17,12 @@ from kyc.db import webhooks
 from kyc.db.engine import make_engine, session_scope
 from kyc.db.platforms import create_platform
 from kyc.db.tables import WebhookDeliveryRow
+from kyc.netguard import UrlPolicy
 from kyc.types import DeliverEventsInput
 from tests.webhook_receiver import webhook_receiver
 
 MASTER = generate_key()
+LOCAL = UrlPolicy(allow_local=True)  # the receiver listens on loopback
 
 
 @pytest.fixture
@@ -56,7 +58,7 @@ def deliveries(engine: Engine, event_id: str) -> list[WebhookDeliveryRow]:
 
 
 async def test_delivery_is_signed_recorded_and_not_repeated(engine: Engine) -> None:
-    activity = WebhookActivities(engine)
+    activity = WebhookActivities(engine, policy=LOCAL)
     with webhook_receiver() as receiver:
         event_id, _, secret = setup(engine, receiver.url, ["*"])
         await activity.deliver_events(DeliverEventsInput(event_ids=[event_id]))
@@ -78,7 +80,7 @@ async def test_delivery_is_signed_recorded_and_not_repeated(engine: Engine) -> N
 
 
 async def test_failed_delivery_raises_to_retry_then_succeeds(engine: Engine) -> None:
-    activity = WebhookActivities(engine)
+    activity = WebhookActivities(engine, policy=LOCAL)
     with webhook_receiver() as receiver:
         event_id, _, _ = setup(engine, receiver.url, ["identity.verification_session.verified"])
         receiver.status = 500
@@ -94,9 +96,36 @@ async def test_failed_delivery_raises_to_retry_then_succeeds(engine: Engine) -> 
 
 
 async def test_unsubscribed_endpoint_receives_nothing(engine: Engine) -> None:
-    activity = WebhookActivities(engine)
+    activity = WebhookActivities(engine, policy=LOCAL)
     with webhook_receiver() as receiver:
         event_id, _, _ = setup(engine, receiver.url, ["identity.verification_session.canceled"])
         await activity.deliver_events(DeliverEventsInput(event_ids=[event_id]))
         assert receiver.received == []
     assert deliveries(engine, event_id) == []
+
+
+async def test_default_policy_refuses_a_loopback_endpoint_at_delivery(engine: Engine) -> None:
+    # An endpoint row that points inside (registered before the check existed, or a name that
+    # resolved elsewhere at registration) is checked again at send time and never contacted.
+    activity = WebhookActivities(engine)
+    with webhook_receiver() as receiver:
+        event_id, _, _ = setup(engine, receiver.url, ["*"])
+        with pytest.raises(ApplicationError):
+            await activity.deliver_events(DeliverEventsInput(event_ids=[event_id]))
+        assert receiver.received == []
+    [row] = deliveries(engine, event_id)
+    assert (row.delivered, row.status_code) == (False, None)
+
+
+async def test_redirects_are_not_followed(engine: Engine) -> None:
+    activity = WebhookActivities(engine, policy=LOCAL)
+    with webhook_receiver() as receiver:
+        event_id, _, _ = setup(engine, receiver.url, ["*"])
+        # A redirect to itself: followed, the receiver would see a second POST.
+        receiver.status = 307
+        receiver.location = receiver.url
+        with pytest.raises(ApplicationError):
+            await activity.deliver_events(DeliverEventsInput(event_ids=[event_id]))
+        assert len(receiver.received) == 1
+    [row] = deliveries(engine, event_id)
+    assert (row.delivered, row.status_code) == (False, 307)
