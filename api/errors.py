@@ -13,13 +13,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from kyc.db.errors import database_error
 from kyc.errors import (
     IdempotencyConflict,
     InfrastructureError,
@@ -151,15 +151,20 @@ def install(app: FastAPI) -> None:
             error_body(kind, "request_failed", str(exc.detail)), status_code=exc.status_code
         )
 
-    @app.exception_handler(OperationalError)
-    @app.exception_handler(PoolTimeout)
+    @app.exception_handler(SQLAlchemyError)
     async def _database(request: Request, exc: Exception) -> JSONResponse:
-        # The database is down, stayed locked past its busy timeout (SQLite), or every pooled
-        # connection stayed busy past the pool timeout: all retryable.
-        log.warning("%s %s: database unavailable", request.method, request.url.path)
-        return kyc_error_response(
-            ServiceUnavailable("The database is unavailable or busy; retry later.")
+        # Every class through kyc/db/errors.py: down, locked or out of pooled connections ->
+        # 503 (retry later); a refused value -> 400; a broken constraint -> 409.
+        error = database_error(exc) if isinstance(exc, SQLAlchemyError) else None
+        if error is None or error.http_status >= 500:
+            log.warning("%s %s: database unavailable", request.method, request.url.path)
+            return kyc_error_response(
+                ServiceUnavailable("The database is unavailable or busy; retry later.")
+            )
+        log.warning(
+            "%s %s: database refused the write (%s)", request.method, request.url.path, error.code
         )
+        return kyc_error_response(error)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

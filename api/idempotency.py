@@ -16,11 +16,12 @@ from sqlmodel import Session
 
 from api.deps import AppState, app_state
 from api.errors import IdempotencyMismatch
+from kyc import limits
 from kyc.db import idempotency
 from kyc.db.engine import session_scope
 from kyc.errors import IdempotencyConflict, InvalidRequest
 
-MAX_KEY_LENGTH = 255
+MAX_KEY_LENGTH = limits.IDEMPOTENCY_KEY_LENGTH
 REPLAYED = "Idempotent-Replayed"
 
 

@@ -18,11 +18,14 @@ with workflow.unsafe.imports_passed_through():
     from kyc.contracts import ActivityName
     from kyc.types import DeliverEventsInput, RecordStatusInput, RecordStatusResult
 
+# Without a limit (0): a database or storage outage of any length delays verifications and
+# fails none; domain errors are non-retryable and stop at once. The activities log an alert once
+# an outage lasts (activities/status.py).
 IO_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
-    maximum_interval=timedelta(seconds=30),
-    maximum_attempts=20,
+    maximum_interval=timedelta(seconds=60),
+    maximum_attempts=0,
 )
 ML_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=2),
