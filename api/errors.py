@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -43,6 +43,14 @@ class IdempotencyMismatch(IdempotencyConflict):
 
 class ServiceUnavailable(InfrastructureError):
     """Temporal (or another backing service) cannot be reached right now."""
+
+
+class SessionBusy(KycError):
+    """The workflow took the request but did not answer in time (it is busy, or a backing
+    service is down): the change may still happen. Stripe's `lock_timeout`."""
+
+    code = "lock_timeout"
+    http_status = 409
 
 
 class UpdateRefused(KycError):
@@ -100,6 +108,11 @@ def validation_error(errors: list[Any]) -> KycError:
 
 def temporal_error(exc: Exception) -> KycError:
     """Translate a Temporal client failure into the public error it means."""
+    if isinstance(exc, (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError)):
+        return SessionBusy(
+            "The session did not answer in time; read it again, or retry with the same "
+            "Idempotency-Key."
+        )
     if isinstance(exc, WorkflowUpdateFailedError):
         cause = exc.cause
         if isinstance(cause, ApplicationError):
