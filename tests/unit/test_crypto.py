@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -20,6 +22,9 @@ class MemoryStore:
 
     def put(self, key: str, data: bytes, content_type: str = "") -> None:
         self.objects[key] = data
+
+    def put_if_absent(self, key: str, data: bytes) -> bool:
+        return self.objects.setdefault(key, data) is data  # atomic under the GIL, like S3's
 
     def get(self, key: str) -> bytes:
         if key not in self.objects:
@@ -85,3 +90,37 @@ async def test_payload_codec_passes_through_unencrypted_and_refuses_wrong_key() 
     [encoded] = await EncryptionCodec(generate_key()).encode([plain])
     with pytest.raises(DecryptionFailed):
         await EncryptionCodec(generate_key()).decode([encoded])
+
+
+class SlowFirstReads(MemoryStore):
+    """Every read waits at a barrier first, so concurrent first uploads all miss the key."""
+
+    def __init__(self, parties: int) -> None:
+        super().__init__()
+        self.barrier = threading.Barrier(parties, timeout=5)
+
+    def get(self, key: str) -> bytes:
+        if key.endswith("data-key"):
+            with contextlib.suppress(threading.BrokenBarrierError):
+                self.barrier.wait()
+        return super().get(key)
+
+
+def test_concurrent_first_uploads_share_one_data_key() -> None:
+    # Two API processes (two SealedStores on one bucket) upload a session's first files at
+    # once: both miss the key; the conditional write lets one create it, the other re-reads it.
+    master = generate_key()
+    store = SlowFirstReads(parties=2)
+    processes = [SealedStore(store, master), SealedStore(store, master)]  # type: ignore[arg-type]
+    keys: dict[int, str] = {}
+
+    def upload(i: int) -> None:
+        keys[i] = processes[i].put("vs_race", f"file-{i}", f"photo {i}".encode())
+
+    threads = [threading.Thread(target=upload, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    reader = SealedStore(store, master)  # type: ignore[arg-type]
+    assert [reader.get("vs_race", keys[i]) for i in range(2)] == [b"photo 0", b"photo 1"]
