@@ -75,6 +75,11 @@ class SessionCaller:
     session: VerificationSessionRow
     by_client_secret: bool
 
+    @property
+    def idempotency_scope(self) -> str:
+        """An applicant's keys never collide with the platform's (nor another session's)."""
+        return f"client_secret:{self.session.id}" if self.by_client_secret else "secret_key"
+
 
 def app_state(request: Request) -> AppState:
     state: AppState = request.app.state.kyc
