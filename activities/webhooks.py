@@ -38,8 +38,11 @@ class WebhookActivities:
         ) as client:
             for delivery in deliveries:
                 status = await self._post(client, delivery)
-                await asyncio.to_thread(record_delivery, self.engine, delivery, status)
-                if status is None or not 200 <= status < 300:
+                still_there = await asyncio.to_thread(
+                    record_delivery, self.engine, delivery, status
+                )
+                # A deleted endpoint's deliveries are canceled: its failure is not retried.
+                if still_there and (status is None or not 200 <= status < 300):
                     failures.append(delivery.endpoint_id)
         if failures:
             raise ApplicationError(

@@ -74,6 +74,9 @@ def _delivery(db: Session, event_id: str, endpoint_id: str) -> WebhookDeliveryRo
 
 
 def record_delivery(db: Session, event_id: str, endpoint_id: str, status_code: int | None) -> None:
+    """Count an attempt; nothing for an endpoint deleted meanwhile (its deliveries are over)."""
+    if db.get(WebhookEndpointRow, endpoint_id) is None:
+        return
     row = _delivery(db, event_id, endpoint_id) or WebhookDeliveryRow(
         event_id=event_id, endpoint_id=endpoint_id, updated=now()
     )

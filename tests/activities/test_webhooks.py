@@ -129,3 +129,34 @@ async def test_redirects_are_not_followed(engine: Engine) -> None:
         assert len(receiver.received) == 1
     [row] = deliveries(engine, event_id)
     assert (row.delivered, row.status_code) == (False, 307)
+
+
+async def test_deleting_an_endpoint_cancels_its_pending_deliveries(engine: Engine) -> None:
+    activity = WebhookActivities(engine, policy=LOCAL)
+    with webhook_receiver() as receiver:
+        event_id, endpoint_id, _ = setup(engine, receiver.url, ["*"])
+        receiver.status = 500
+        with pytest.raises(ApplicationError):
+            await activity.deliver_events(DeliverEventsInput(event_ids=[event_id]))
+        with session_scope(engine) as db:  # the platform deletes the failing endpoint
+            row = db.get(webhooks.WebhookEndpointRow, endpoint_id)
+            assert row is not None
+            webhooks.delete_webhook_endpoint(db, row)
+        # The retry finds nothing owed: it succeeds without a request or a FOREIGN KEY error.
+        await activity.deliver_events(DeliverEventsInput(event_ids=[event_id]))
+        assert len(receiver.received) == 1
+    assert deliveries(engine, event_id) == []
+
+
+def test_an_attempt_recorded_after_the_delete_is_dropped(engine: Engine) -> None:
+    # The activity read the endpoint, the API deleted it, then the attempt is recorded.
+    from kyc.webhooks import Delivery, record_delivery
+
+    event_id, endpoint_id, secret = setup(engine, "http://127.0.0.1:9/", ["*"])
+    with session_scope(engine) as db:
+        row = db.get(webhooks.WebhookEndpointRow, endpoint_id)
+        assert row is not None
+        webhooks.delete_webhook_endpoint(db, row)
+    delivery = Delivery(event_id, endpoint_id, "http://127.0.0.1:9/", secret, b"{}")
+    assert record_delivery(engine, delivery, 500) is False
+    assert deliveries(engine, event_id) == []
