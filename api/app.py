@@ -16,6 +16,7 @@ from temporalio.client import Client
 from api import errors
 from api.codec import codec_app
 from api.deps import AppState, connect_temporal
+from api.ratelimit import WindowLimit
 from api.routes import events, health, pages, reports, reviews, sessions, webhooks
 from kyc.capture import CapturePrecheck
 from kyc.db.engine import make_engine
@@ -71,6 +72,7 @@ def create_app(
         ),
         temporal=temporal,
         store=store,
+        precheck_limit=WindowLimit(settings.precheck_per_minute, window_s=60.0),
     )
 
     @asynccontextmanager

@@ -17,6 +17,7 @@ from temporalio.client import Client
 
 from api.errors import ServiceUnavailable
 from api.forms import body_params, query_params
+from api.ratelimit import WindowLimit
 from kyc import temporal as kyc_temporal
 from kyc.capture import CapturePrecheck
 from kyc.crypto import SealedStore
@@ -39,6 +40,7 @@ class AppState:
     engine: Engine
     sealer: ColumnSealer
     prechecks: CapturePrecheck  # the capture page's photo checks (loads a face detector)
+    precheck_limit: WindowLimit | None = None  # per session; set by create_app
     temporal: Client | None = None
     store: ObjectStore | None = None
     temporal_lock: asyncio.Lock | None = None

@@ -187,3 +187,10 @@ class DataRejected(KycError):
     """The database refused a value (too long, out of range): retrying cannot help."""
 
     code = "parameter_invalid"
+
+
+class RateLimited(KycError):
+    """Too many requests in a short time (Stripe answers 429 with this code)."""
+
+    code = "rate_limit"
+    http_status = 429

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -161,3 +162,23 @@ async def test_hostile_bodies_never_answer_5xx(client: httpx.AsyncClient, tenant
     # The session survived the storm unchanged in kind: still a session that requires input.
     final = await client.get(f"{SESSIONS}/{sid}", headers=tenant.auth)
     assert final.status_code == 200
+
+
+async def test_capture_prechecks_are_rate_limited_per_session(
+    client: httpx.AsyncClient, tenant: Tenant, app: FastAPI
+) -> None:
+    session = await create_session(client, tenant)
+    applicant = {"Authorization": f"Bearer {session['client_secret']}"}
+    limit = app.state.kyc.settings.precheck_per_minute
+    path = f"/verify/{session['id']}/check"
+    # Bodies that fail fast (not multipart): the limit counts them before reading anything.
+    statuses = [
+        (await client.post(path, content=b"x", headers=applicant)).status_code
+        for _ in range(limit + 1)
+    ]
+    assert statuses[:limit] == [400] * limit
+    assert statuses[limit] == 429
+    other = await create_session(client, tenant)
+    other_auth = {"Authorization": f"Bearer {other['client_secret']}"}
+    fresh = await client.post(f"/verify/{other['id']}/check", content=b"x", headers=other_auth)
+    assert fresh.status_code == 400
