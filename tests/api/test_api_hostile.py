@@ -182,3 +182,20 @@ async def test_capture_prechecks_are_rate_limited_per_session(
     other_auth = {"Authorization": f"Bearer {other['client_secret']}"}
     fresh = await client.post(f"/verify/{other['id']}/check", content=b"x", headers=other_auth)
     assert fresh.status_code == 400
+
+
+async def test_reads_after_cancel_see_it(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    # The stripe SDK's cancel followed at once by modify used to succeed: the update checked a
+    # row the workflow had not written yet. Cancel now answers once the status is persisted.
+    for _ in range(3):
+        session = await create_session(client, tenant)
+        sid = session["id"]
+        canceled = await client.post(f"{SESSIONS}/{sid}/cancel", headers=tenant.auth)
+        assert canceled.status_code == 200, canceled.text
+        read = await client.get(f"{SESSIONS}/{sid}", headers=tenant.auth)
+        assert read.json()["status"] == "canceled"
+        modified = await client.post(
+            f"{SESSIONS}/{sid}", data={"metadata[k]": "v"}, headers=tenant.auth
+        )
+        assert modified.status_code == 400
+        assert modified.json()["error"]["code"] == "session_invalid_state"
