@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from dataclasses import KW_ONLY, dataclass, field
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import httpx
@@ -17,6 +19,19 @@ from kyc.errors import UnsafeWebhookUrl
 from kyc.netguard import UrlPolicy, parse_target, pinned_url, resolve_target
 from kyc.types import DeliverEventsInput
 from kyc.webhooks import Delivery, pending_deliveries, record_delivery, signature_header
+
+# Stripe-like: retried with exponential backoff for up to three days (delivery_options'
+# schedule-to-close timeout), each delay jittered so that the deliveries of many events to one
+# failing endpoint spread out instead of firing together.
+FIRST_RETRY = timedelta(seconds=30)
+MAX_RETRY = timedelta(hours=2)
+
+
+def retry_delay(attempt: int, rng: random.Random | None = None) -> timedelta:
+    """The wait after failed attempt `attempt`: 30 s x 3^(attempt-1), capped at 2 h, times a
+    uniform jitter in [0.5, 1.5)."""
+    base = min(FIRST_RETRY * 3 ** min(attempt - 1, 20), MAX_RETRY)
+    return base * (0.5 + (rng or random).random())
 
 
 @dataclass(eq=False)  # identity hash: the worker registers bound methods
@@ -45,9 +60,11 @@ class WebhookActivities:
                 if still_there and (status is None or not 200 <= status < 300):
                     failures.append(delivery.endpoint_id)
         if failures:
+            attempt = activity.info().attempt if activity.in_activity() else 1
             raise ApplicationError(
                 f"{len(failures)} webhook endpoint(s) did not accept the event",
                 type="webhook_delivery_failed",
+                next_retry_delay=retry_delay(attempt),
             )
 
     async def _post(self, client: httpx.AsyncClient, delivery: Delivery) -> int | None:

@@ -33,12 +33,15 @@ ML_RETRY = RetryPolicy(
     maximum_interval=timedelta(seconds=60),
     maximum_attempts=5,
 )
+# The activity sets each delay itself (exponential, jittered: activities/webhooks.py); the
+# limit is time, three days like Stripe's (delivery_options), not a number of attempts.
 WEBHOOK_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=5),
+    initial_interval=timedelta(seconds=30),
     backoff_coefficient=3.0,
-    maximum_interval=timedelta(minutes=10),
-    maximum_attempts=8,
+    maximum_interval=timedelta(hours=2),
+    maximum_attempts=0,
 )
+WEBHOOK_RETRY_FOR = timedelta(days=3)
 
 
 def io_options(start_to_close: timedelta = timedelta(seconds=30)) -> dict[str, Any]:
@@ -58,7 +61,11 @@ def ml_options(task_queue: str, start_to_close: timedelta) -> dict[str, Any]:
 
 def delivery_options() -> dict[str, Any]:
     """Options of `deliver_events`: patient retries, since receivers go down for a while."""
-    return {"start_to_close_timeout": timedelta(minutes=2), "retry_policy": WEBHOOK_RETRY}
+    return {
+        "start_to_close_timeout": timedelta(minutes=2),
+        "schedule_to_close_timeout": WEBHOOK_RETRY_FOR,
+        "retry_policy": WEBHOOK_RETRY,
+    }
 
 
 class Deliveries:

@@ -160,3 +160,24 @@ def test_an_attempt_recorded_after_the_delete_is_dropped(engine: Engine) -> None
     delivery = Delivery(event_id, endpoint_id, "http://127.0.0.1:9/", secret, b"{}")
     assert record_delivery(engine, delivery, 500) is False
     assert deliveries(engine, event_id) == []
+
+
+def test_retry_delays_grow_exponentially_with_jitter() -> None:
+    import random
+    from datetime import timedelta
+
+    from activities.webhooks import retry_delay
+
+    rng = random.Random(7)
+    first = [retry_delay(1, rng) for _ in range(200)]
+    assert min(first) >= timedelta(seconds=15) and max(first) < timedelta(seconds=45)
+    assert len({d.total_seconds() for d in first}) > 150  # jittered, not one value
+    assert timedelta(seconds=45) <= retry_delay(2, rng) < timedelta(seconds=135)
+    late = [retry_delay(n, rng) for n in (10, 50, 10_000)]
+    assert all(timedelta(hours=1) <= d < timedelta(hours=3) for d in late)  # capped at 2 h
+    # Three days hold 30-40 attempts at most: a failing endpoint costs little.
+    total, attempts = timedelta(0), 0
+    while total < timedelta(days=3):
+        attempts += 1
+        total += retry_delay(attempts, random.Random(attempts))
+    assert 30 <= attempts <= 60
