@@ -127,6 +127,8 @@ class WebhookEndpointRow(SQLModel, table=True):
     enabled_events: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created: int
     status: str = Field(default="enabled", max_length=20)
+    # Since when every delivery failed (None after a success); 3 days of it disables the endpoint.
+    failing_since: int | None = None
 
 
 class WebhookDeliveryRow(SQLModel, table=True):

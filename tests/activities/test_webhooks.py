@@ -181,3 +181,25 @@ def test_retry_delays_grow_exponentially_with_jitter() -> None:
         attempts += 1
         total += retry_delay(attempts, random.Random(attempts))
     assert 30 <= attempts <= 60
+
+
+def test_an_endpoint_failing_for_three_days_is_disabled(engine: Engine) -> None:
+    event_id, endpoint_id, _ = setup(engine, "https://hooks.example.com/", ["*"])
+    with session_scope(engine) as db:
+        webhooks.record_delivery(db, event_id, endpoint_id, 500)
+        endpoint = db.get(webhooks.WebhookEndpointRow, endpoint_id)
+        assert endpoint is not None and endpoint.failing_since is not None
+        assert endpoint.status == "enabled"
+        # A success resets the clock; failing again starts it anew.
+        webhooks.record_delivery(db, event_id, endpoint_id, 200)
+        assert endpoint.failing_since is None
+        webhooks.record_delivery(db, event_id, endpoint_id, None)
+        assert endpoint.failing_since is not None
+        endpoint.failing_since -= webhooks.DISABLE_AFTER_FAILING_S
+        db.add(endpoint)
+        webhooks.record_delivery(db, event_id, endpoint_id, 503)
+        assert endpoint.status == "disabled"
+    with session_scope(engine) as db:
+        event = db.get(event_db.EventRow, event_id)
+        assert event is not None
+        assert webhooks.endpoints_for(db, event) == []  # no more deliveries to it
