@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     # production can run separate pools for orchestration and ML.
     worker_queues: str = "kyc,kyc-ml"
     ml_activity_threads: int = 2  # concurrent ML activities per worker (one per core here)
+    # On SIGTERM, running activities get this long to finish before they are cancelled (the
+    # SDK's default is 0). Above an extract/match activity's run time (OCR and faces take
+    # seconds, not measured as a p99 here; their start-to-close timeout is 5 min). A pod's
+    # termination grace period must exceed it.
+    worker_graceful_shutdown_s: float = Field(default=90.0, ge=0)
 
     # --- object storage (S3 API) --------------------------------------------------------------
     # S3 endpoint; empty means `kyc dev` starts the embedded SeaweedFS.

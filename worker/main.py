@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from temporalio.client import (
     Client,
@@ -131,6 +131,12 @@ async def ensure_monitor_schedule(client: Client, settings: Settings) -> None:
         )
 
 
+def shutdown_options(settings: Settings) -> dict[str, Any]:
+    """Graceful shutdown: running activities finish (up to the setting) instead of being
+    cancelled at once, which is what the SDK does by default."""
+    return {"graceful_shutdown_timeout": timedelta(seconds=settings.worker_graceful_shutdown_s)}
+
+
 async def run_worker(settings: Settings) -> None:
     queues = {q.strip() for q in settings.worker_queues.split(",") if q.strip()}
     unknown = queues - set(TASK_QUEUES)
@@ -180,6 +186,7 @@ async def run_worker(settings: Settings) -> None:
                     monitoring.start_alert_reviews,
                     monitoring.complete_monitoring,
                 ],
+                **shutdown_options(settings),
             )
         )
         await ensure_monitor_schedule(client, settings)
@@ -197,6 +204,7 @@ async def run_worker(settings: Settings) -> None:
                 activities=[images.capture, images.extract, images.match],
                 activity_executor=ThreadPoolExecutor(settings.ml_activity_threads),
                 max_concurrent_activities=settings.ml_activity_threads,
+                **shutdown_options(settings),
             )
         )
     _progress(f"polling {', '.join(sorted(queues))} on {settings.resolved_temporal_address}")

@@ -32,3 +32,14 @@ def test_unreachable_temporal_answers_503() -> None:
     assert isinstance(error, ServiceUnavailable) and error.http_status == 503
     deadline = temporal_error(RPCError("slow", RPCStatusCode.DEADLINE_EXCEEDED, b""))
     assert deadline.http_status == 503
+
+
+def test_the_worker_finishes_running_activities_on_shutdown() -> None:
+    from datetime import timedelta
+
+    from kyc.settings import Settings
+    from worker.main import shutdown_options
+
+    assert shutdown_options(Settings())["graceful_shutdown_timeout"] == timedelta(seconds=90)
+    custom = Settings(worker_graceful_shutdown_s=300)
+    assert shutdown_options(custom)["graceful_shutdown_timeout"] == timedelta(minutes=5)
