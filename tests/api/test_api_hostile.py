@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from fastapi import FastAPI
@@ -132,6 +133,26 @@ async def test_hostile_queries_never_answer_5xx(client: httpx.AsyncClient, tenan
         assert_client_error(response, f"GET {path} {pairs!r}")
 
 
+path_segment = st.text(max_size=40) | st.sampled_from(["vs_", "x" * 300, "%00", "..", "²"])
+
+
+async def test_hostile_path_ids_never_answer_5xx(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    templates = [
+        ("GET", SESSIONS + "/{}"),
+        ("GET", "/v1/identity/verification_reports/{}"),
+        ("GET", "/v1/events/{}"),
+        ("GET", "/v1/webhook_endpoints/{}"),
+        ("DELETE", "/v1/webhook_endpoints/{}"),
+        ("POST", SESSIONS + "/{}/cancel"),
+        ("GET", "/verify/{}/status"),
+    ]
+    for i, segment in enumerate(collect(path_segment, 140)):
+        method, template = templates[i % len(templates)]
+        path = template.format(quote(segment, safe="") or "x")
+        response = await client.request(method, path, headers=tenant.auth)
+        assert_client_error(response, f"{method} {path!r}")
+
+
 async def test_the_reported_500s_are_400s(client: httpx.AsyncClient, tenant: Tenant) -> None:
     response = await client.get(SESSIONS, params={"expand[²]": "x"}, headers=tenant.auth)
     assert response.status_code == 400
@@ -147,14 +168,19 @@ async def test_the_reported_500s_are_400s(client: httpx.AsyncClient, tenant: Ten
 async def test_hostile_bodies_never_answer_5xx(client: httpx.AsyncClient, tenant: Tenant) -> None:
     session = await create_session(client, tenant)
     sid = session["id"]
+    doomed = (await create_session(client, tenant))["id"]  # cancel and redact may succeed
     posts = [
         (SESSIONS, tenant.auth),
         (f"{SESSIONS}/{sid}", tenant.auth),
         (f"{SESSIONS}/{sid}/submit", tenant.auth),
+        (f"{SESSIONS}/{sid}/files", tenant.auth),
+        (f"{SESSIONS}/{doomed}/cancel", tenant.auth),
+        (f"{SESSIONS}/{doomed}/redact", tenant.auth),
         ("/v1/webhook_endpoints", tenant.auth),
         (f"/v1/reviews/{sid}", tenant.reviewer_auth),
+        (f"/verify/{sid}/check", {"Authorization": f"Bearer {session['client_secret']}"}),
     ]
-    for i, (content_type, raw) in enumerate(collect(body(), 300)):
+    for i, (content_type, raw) in enumerate(collect(body(), 450)):
         path, auth = posts[i % len(posts)]
         headers = {**auth, "Content-Type": content_type} if content_type else auth
         response = await client.post(path, content=raw, headers=headers)
