@@ -13,6 +13,9 @@ from kyc.contracts import ActivityName
 from kyc.status import StatusRecorder
 from kyc.types import DecideInput, Decision, RecordStatusInput, RecordStatusResult
 
+# With IO_RETRY's capped backoff, attempt 10 starts about 8 minutes into an outage.
+ALERT_AFTER_ATTEMPTS = 10
+
 
 @dataclass(eq=False)  # identity hash: the worker registers bound methods
 class StatusActivities:
@@ -27,4 +30,9 @@ class StatusActivities:
     @async_domain_errors
     async def record_status(self, input: RecordStatusInput) -> RecordStatusResult:
         """Persist a status change, its review audit row and its event, in one transaction."""
+        attempt = activity.info().attempt if activity.in_activity() else 1
+        if attempt >= ALERT_AFTER_ATTEMPTS:  # retried without limit: say so while it lasts
+            activity.logger.error(
+                "record_status still failing: attempt %d for session %s", attempt, input.session_id
+            )
         return await asyncio.to_thread(self.recorder.record, input)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import random
+import ssl
 import time
-from dataclasses import KW_ONLY, dataclass
+from dataclasses import KW_ONLY, dataclass, field
+from datetime import timedelta
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy.engine import Engine
@@ -12,8 +16,23 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from kyc.contracts import ActivityName
+from kyc.errors import UnsafeWebhookUrl
+from kyc.netguard import UrlPolicy, parse_target, pinned_url, resolve_target
 from kyc.types import DeliverEventsInput
-from kyc.webhooks import pending_deliveries, record_delivery, signature_header
+from kyc.webhooks import Delivery, pending_deliveries, record_delivery, signature_header
+
+# Stripe-like: retried with exponential backoff for up to three days (delivery_options'
+# schedule-to-close timeout), each delay jittered so that the deliveries of many events to one
+# failing endpoint spread out instead of firing together.
+FIRST_RETRY = timedelta(seconds=30)
+MAX_RETRY = timedelta(hours=2)
+
+
+def retry_delay(attempt: int, rng: random.Random | None = None) -> timedelta:
+    """The wait after failed attempt `attempt`: 30 s x 3^(attempt-1), capped at 2 h, times a
+    uniform jitter in [0.5, 1.5)."""
+    base = min(FIRST_RETRY * 3 ** min(attempt - 1, 20), MAX_RETRY)
+    return base * (0.5 + (rng or random).random())
 
 
 @dataclass(eq=False)  # identity hash: the worker registers bound methods
@@ -21,33 +40,67 @@ class WebhookActivities:
     engine: Engine
     _: KW_ONLY
     timeout_s: float = 5.0
+    policy: UrlPolicy = field(default_factory=UrlPolicy)  # strict unless the worker says so
+    # Built once: loading the CA bundle costs ~15-20 ms of CPU, per attempt when built per call.
+    _tls: ssl.SSLContext = field(default_factory=ssl.create_default_context, repr=False)
 
     @activity.defn(name=ActivityName.DELIVER_EVENTS)
     async def deliver_events(self, input: DeliverEventsInput) -> None:
         """POST each event to every subscribed endpoint, signed; raise to retry failures."""
         failures: list[str] = []
         deliveries = await asyncio.to_thread(pending_deliveries, self.engine, input.event_ids)
-        async with httpx.AsyncClient(timeout=self.timeout_s) as client:
+        # No redirects (a 3xx to an internal address would bypass the check of the target) and
+        # no proxy from the environment: the connection goes to the checked address.
+        async with httpx.AsyncClient(
+            timeout=self.timeout_s, follow_redirects=False, trust_env=False, verify=self._tls
+        ) as client:
             for delivery in deliveries:
-                headers = {
-                    "Content-Type": "application/json",
-                    "Stripe-Signature": signature_header(
-                        delivery.secret, delivery.payload, int(time.time())
-                    ),
-                }
-                status: int | None = None
-                try:
-                    response = await client.post(
-                        delivery.url, content=delivery.payload, headers=headers
-                    )
-                    status = response.status_code
-                except httpx.HTTPError:
-                    status = None
-                await asyncio.to_thread(record_delivery, self.engine, delivery, status)
-                if status is None or not 200 <= status < 300:
+                status = await self._post(client, delivery)
+                still_there = await asyncio.to_thread(
+                    record_delivery, self.engine, delivery, status
+                )
+                # A deleted endpoint's deliveries are canceled: its failure is not retried.
+                if still_there and (status is None or not 200 <= status < 300):
                     failures.append(delivery.endpoint_id)
         if failures:
+            attempt = activity.info().attempt if activity.in_activity() else 1
             raise ApplicationError(
                 f"{len(failures)} webhook endpoint(s) did not accept the event",
                 type="webhook_delivery_failed",
+                next_retry_delay=retry_delay(attempt),
             )
+
+    async def _post(self, client: httpx.AsyncClient, delivery: Delivery) -> int | None:
+        """POST to the address checked at send time; None when refused or unreachable."""
+        try:
+            target = parse_target(delivery.url, self.policy)
+            address = await asyncio.to_thread(resolve_target, target, self.policy)
+        except UnsafeWebhookUrl:
+            activity.logger.warning(
+                "webhook endpoint %s refused: unsafe target", delivery.endpoint_id
+            )
+            return None
+        parts = urlsplit(delivery.url)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        default_port = 443 if target.scheme == "https" else 80
+        host_header = target.host if ":" not in target.host else f"[{target.host}]"
+        if target.port != default_port:
+            host_header += f":{target.port}"
+        headers = {
+            "Host": host_header,
+            "Content-Type": "application/json",
+            "Stripe-Signature": signature_header(
+                delivery.secret, delivery.payload, int(time.time())
+            ),
+        }
+        try:
+            response = await client.post(
+                pinned_url(target, address, path),
+                content=delivery.payload,
+                headers=headers,
+                # TLS checks the certificate against the name, not the pinned address.
+                extensions={"sni_hostname": target.host},
+            )
+        except httpx.HTTPError:
+            return None
+        return response.status_code

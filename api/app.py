@@ -17,6 +17,7 @@ from api import errors, openapi
 from api.codec import codec_app
 from api.deps import AppState, connect_temporal
 from api.metrics import ApiMetrics, MetricsMiddleware, metrics_router
+from api.ratelimit import WindowLimit
 from api.routes import events, health, pages, reports, reviews, sessions, webhooks
 from kyc import observability
 from kyc.capture import CapturePrecheck
@@ -84,6 +85,7 @@ def create_app(
         ),
         temporal=temporal,
         store=store,
+        precheck_limit=WindowLimit(settings.precheck_per_minute, window_s=60.0),
     )
 
     @asynccontextmanager

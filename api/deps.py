@@ -17,6 +17,7 @@ from temporalio.client import Client
 
 from api.errors import ServiceUnavailable
 from api.forms import body_params, query_params
+from api.ratelimit import WindowLimit
 from kyc import temporal as kyc_temporal
 from kyc.capture import CapturePrecheck
 from kyc.crypto import SealedStore
@@ -41,6 +42,7 @@ class AppState:
     engine: Engine
     sealer: ColumnSealer
     prechecks: CapturePrecheck  # the capture page's photo checks (loads a face detector)
+    precheck_limit: WindowLimit | None = None  # per session; set by create_app
     temporal: Client | None = None
     store: ObjectStore | None = None
     temporal_lock: asyncio.Lock | None = None
@@ -76,6 +78,11 @@ class SessionCaller:
     platform_id: str
     session: VerificationSessionRow
     by_client_secret: bool
+
+    @property
+    def idempotency_scope(self) -> str:
+        """An applicant's keys never collide with the platform's (nor another session's)."""
+        return f"client_secret:{self.session.id}" if self.by_client_secret else "secret_key"
 
 
 def app_state(request: Request) -> AppState:

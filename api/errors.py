@@ -14,13 +14,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from kyc.db.errors import database_error
 from kyc.errors import (
     IdempotencyConflict,
     InfrastructureError,
@@ -44,6 +44,14 @@ class IdempotencyMismatch(IdempotencyConflict):
 
 class ServiceUnavailable(InfrastructureError):
     """Temporal (or another backing service) cannot be reached right now."""
+
+
+class SessionBusy(KycError):
+    """The workflow took the request but did not answer in time (it is busy, or a backing
+    service is down): the change may still happen. Stripe's `lock_timeout`."""
+
+    code = "lock_timeout"
+    http_status = 409
 
 
 class UpdateRefused(KycError):
@@ -101,6 +109,11 @@ def validation_error(errors: list[Any]) -> KycError:
 
 def temporal_error(exc: Exception) -> KycError:
     """Translate a Temporal client failure into the public error it means."""
+    if isinstance(exc, (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError)):
+        return SessionBusy(
+            "The session did not answer in time; read it again, or retry with the same "
+            "Idempotency-Key."
+        )
     if isinstance(exc, WorkflowUpdateFailedError):
         cause = exc.cause
         if isinstance(cause, ApplicationError):
@@ -164,15 +177,20 @@ def install(app: FastAPI) -> None:
             error_body(kind, "request_failed", str(exc.detail)), status_code=exc.status_code
         )
 
-    @app.exception_handler(OperationalError)
-    @app.exception_handler(PoolTimeout)
+    @app.exception_handler(SQLAlchemyError)
     async def _database(request: Request, exc: Exception) -> JSONResponse:
-        # The database is down, stayed locked past its busy timeout (SQLite), or every pooled
-        # connection stayed busy past the pool timeout: all retryable.
-        log.warning("%s %s: database unavailable", request.method, request.url.path)
-        return kyc_error_response(
-            ServiceUnavailable("The database is unavailable or busy; retry later.")
+        # Every class through kyc/db/errors.py: down, locked or out of pooled connections ->
+        # 503 (retry later); a refused value -> 400; a broken constraint -> 409.
+        error = database_error(exc) if isinstance(exc, SQLAlchemyError) else None
+        if error is None or error.http_status >= 500:
+            log.warning("%s %s: database unavailable", request.method, request.url.path)
+            return kyc_error_response(
+                ServiceUnavailable("The database is unavailable or busy; retry later.")
+            )
+        log.warning(
+            "%s %s: database refused the write (%s)", request.method, request.url.path, error.code
         )
+        return kyc_error_response(error)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

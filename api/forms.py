@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from itertools import accumulate
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -18,8 +19,14 @@ from fastapi import Request
 
 from kyc.errors import InvalidRequest, PayloadTooLarge
 
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')  # unrolled: no per-character branch
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_DEPTH_STEP = [1 if b in b"[{" else -1 for b in range(256)]
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 MAX_DEPTH = 5
+# JSON bodies: deeper than any input model goes (metadata and options are 3 levels), far below
+# the interpreter's recursion limit, so nesting is refused as a 400 before anything recurses.
+MAX_JSON_DEPTH = 32
 MAX_BODY_BYTES = 256 * 1024  # parameters only: files go to the multipart upload endpoint
 
 
@@ -34,7 +41,8 @@ def parse_pairs(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
         if len(parts) > MAX_DEPTH:
             raise InvalidRequest(f"Parameter {raw_key!r} is nested too deeply.", param=raw_key)
         _assign(root, parts, value, raw_key)
-    return _listify(root)
+    # The top level is always an object: `0=x` is a parameter named "0", not a list.
+    return {k: _listify(v) for k, v in root.items()}
 
 
 def _assign(node: dict[str, Any], parts: list[str], value: str, raw_key: str) -> None:
@@ -53,8 +61,13 @@ def _assign(node: dict[str, Any], parts: list[str], value: str, raw_key: str) ->
         node = child
 
 
+def _is_index(key: str) -> bool:
+    """ASCII digits only: `str.isdigit` is also true of '²', which `int` refuses."""
+    return key.isascii() and key.isdigit()
+
+
 def _next_index(node: dict[str, Any]) -> int:
-    indices = [int(k) for k in node if k.isdigit()]
+    indices = [int(k) for k in node if _is_index(k)]
     return max(indices) + 1 if indices else 0
 
 
@@ -63,9 +76,18 @@ def _listify(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     converted = {k: _listify(v) for k, v in node.items()}
-    if converted and all(k.isdigit() for k in converted):
+    if converted and all(_is_index(k) for k in converted):
         return [converted[k] for k in sorted(converted, key=int)]
     return converted
+
+
+def _json_depth(raw: bytes) -> int:
+    """The deepest bracket nesting of a JSON text, strings skipped. Never recurses, runs at C
+    speed (regex + accumulate), so a body nested 100,000 levels is one cheap pass instead of a
+    RecursionError; malformed text is left for `json.loads` to refuse."""
+    outside_strings = _JSON_STRING.sub(b"", raw)
+    brackets = outside_strings.translate(None, _NOT_BRACKETS)
+    return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0)
 
 
 def query_params(request: Request) -> dict[str, Any]:
@@ -84,9 +106,11 @@ async def body_params(request: Request) -> dict[str, Any]:
     if not raw.strip():
         return {}
     if content_type == "application/json" or content_type.endswith("+json"):
+        if _json_depth(raw) > MAX_JSON_DEPTH:
+            raise InvalidRequest(f"The JSON body is nested deeper than {MAX_JSON_DEPTH} levels.")
         try:
             parsed = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise InvalidRequest("The request body is not valid JSON.") from exc
         if not isinstance(parsed, dict):
             raise InvalidRequest("The request body must be a JSON object.")

@@ -2,11 +2,13 @@
 
 The fingerprint covers method, path and the parsed parameters (so JSON and form encoding of the
 same parameters match). Only successful responses are stored, like Stripe, a request that
-failed validation can be retried with the same key.
+failed validation can be retried with the same key. Expiry, takeover of a dead reservation and
+the caller scopes: kyc/db/idempotency.py.
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -16,11 +18,13 @@ from sqlmodel import Session
 
 from api.deps import AppState, app_state
 from api.errors import IdempotencyMismatch
+from kyc import limits
 from kyc.db import idempotency
 from kyc.db.engine import session_scope
+from kyc.db.ids import now
 from kyc.errors import IdempotencyConflict, InvalidRequest
 
-MAX_KEY_LENGTH = 255
+MAX_KEY_LENGTH = limits.IDEMPOTENCY_KEY_LENGTH
 REPLAYED = "Idempotent-Replayed"
 
 
@@ -42,47 +46,63 @@ class IdempotencyGuard:
         params: Any,
         work: Callable[[], Awaitable[dict[str, Any]]],
         status_code: int = 200,
+        *,
+        scope: str = "secret_key",
     ) -> JSONResponse:
-        """Do `work` once per key; later identical requests get the stored response."""
+        """Do `work` once per key and caller `scope` (the platform's keys, or one session's
+        client_secret); later identical requests get the stored response."""
         if self.key is None:
             return JSONResponse(await work(), status_code=status_code)
-        key = self.key
+        key = idempotency.scoped_key(scope, self.key)
         fingerprint = idempotency.request_fingerprint(self.method, self.path, params)
-        replay = await self.state.write(self._reserve, platform_id, fingerprint)
+        at = now()
+        replay = await self.state.write(self._reserve, platform_id, key, fingerprint, at)
         if replay is not None:
             return replay
         try:
             response = await work()
         except BaseException:
-            await self.state.write(self._in_tx, idempotency.release, platform_id, key)
+            await self.state.write(self._in_tx, idempotency.release, platform_id, key, at)
             raise
+        # Sealed: responses hold secrets (client_secret, url) that must never rest in clear.
+        stored = {"sealed": self._sealed(platform_id, key, response)}
         await self.state.write(
-            self._in_tx, idempotency.complete, platform_id, key, status_code, response
+            self._in_tx, idempotency.complete, platform_id, key, at, status_code, stored
         )
         return JSONResponse(response, status_code=status_code)
+
+    def _sealed(self, platform_id: str, key: str, response: dict[str, Any]) -> str:
+        blob = self.state.sealer.seal(f"idempotency:{platform_id}:{key}", response)
+        return base64.b64encode(blob).decode()
+
+    def _unsealed(self, platform_id: str, key: str, stored: dict[str, Any]) -> Any:
+        blob = base64.b64decode(stored["sealed"])
+        return self.state.sealer.unseal(f"idempotency:{platform_id}:{key}", blob)
 
     def _in_tx(self, fn: Callable[..., None], *args: Any) -> None:
         # DB work runs in a thread: a SQLite write lock wait must not block the event loop.
         with session_scope(self.state.engine) as db:
             fn(db, *args)
 
-    def _reserve(self, platform_id: str, fingerprint: str) -> JSONResponse | None:
+    def _reserve(
+        self, platform_id: str, key: str, fingerprint: str, at: int
+    ) -> JSONResponse | None:
         """The stored response to replay, or None once the key is reserved for this request."""
-        assert self.key is not None
         with session_scope(self.state.engine) as db:
-            replay = self._replay(db, platform_id, fingerprint)
+            replay = self._replay(db, platform_id, key, fingerprint, at)
             if replay is not None:
                 return replay
-            if not idempotency.reserve(db, platform_id, self.key, fingerprint):
+            if not idempotency.reserve(db, platform_id, key, fingerprint, at):
                 raise IdempotencyConflict(
                     "A request with this Idempotency-Key is being processed; retry later.",
                     param="Idempotency-Key",
                 )
         return None
 
-    def _replay(self, db: Session, platform_id: str, fingerprint: str) -> JSONResponse | None:
-        assert self.key is not None
-        row = idempotency.find(db, platform_id, self.key)
+    def _replay(
+        self, db: Session, platform_id: str, key: str, fingerprint: str, at: int
+    ) -> JSONResponse | None:
+        row = idempotency.find(db, platform_id, key, at)
         if row is None:
             return None
         if row.request_hash != fingerprint:
@@ -97,7 +117,11 @@ class IdempotencyGuard:
                 "A request with this Idempotency-Key is being processed; retry later.",
                 param="Idempotency-Key",
             )
-        return JSONResponse(row.response, status_code=row.status_code, headers={REPLAYED: "true"})
+        return JSONResponse(
+            self._unsealed(platform_id, key, row.response),
+            status_code=row.status_code,
+            headers={REPLAYED: "true"},
+        )
 
 
 def idempotency_guard(request: Request) -> IdempotencyGuard:

@@ -18,17 +18,18 @@ from pydantic import (
 )
 
 from api.errors import validation_error
+from kyc import limits
 from kyc.db.pagination import PageRequest
 from kyc.errors import InvalidRequest
 from kyc.types import DocumentType
 
 P = TypeVar("P", bound=BaseModel)
 
-MetadataKey = Annotated[str, Field(max_length=40)]
+MetadataKey = Annotated[str, Field(max_length=limits.METADATA_KEY_LENGTH)]
 Status = Literal["requires_input", "processing", "needs_review", "verified", "canceled"]
 Metadata = Annotated[
-    dict[MetadataKey, Annotated[str, Field(max_length=500)]],
-    Field(max_length=50),
+    dict[MetadataKey, Annotated[str, Field(max_length=limits.METADATA_VALUE_LENGTH)]],
+    Field(max_length=limits.METADATA_KEYS),
 ]
 
 
@@ -123,8 +124,10 @@ class SessionCreateParams(Params):
     type: Literal["document"] = "document"
     options: OptionsParams | None = None
     metadata: Metadata = Field(default_factory=dict)
-    client_reference_id: str | None = Field(default=None, min_length=1, max_length=200)
-    return_url: str | None = Field(default=None, max_length=2000)
+    client_reference_id: str | None = Field(
+        default=None, min_length=1, max_length=limits.CLIENT_REFERENCE_ID_LENGTH
+    )
+    return_url: str | None = Field(default=None, max_length=limits.URL_LENGTH)
     expand: Expand = Field(default_factory=list)
 
     @field_validator("return_url")
@@ -137,7 +140,7 @@ class SessionCreateParams(Params):
 
 class SessionUpdateParams(Params):
     expandable = SESSION_EXPANDABLE
-    metadata: dict[MetadataKey, str] | None = None
+    metadata: Metadata | None = None
     # Accepted only to answer precisely: options are fixed at creation, because the running
     # workflow received them as its input.
     options: dict[str, Any] | None = None
@@ -153,11 +156,16 @@ class SessionExpandParams(ExpandParams):
     expandable = SESSION_EXPANDABLE
 
 
+# Unix seconds up to the year 9999: a larger integer overflows the database's INTEGER column.
+Timestamp = Annotated[int, Field(ge=0, le=253_402_300_799)]
+ObjectId = Annotated[str, Field(max_length=limits.OBJECT_ID_LENGTH)]
+
+
 class CreatedRange(Params):
-    gt: int | None = None
-    gte: int | None = None
-    lt: int | None = None
-    lte: int | None = None
+    gt: Timestamp | None = None
+    gte: Timestamp | None = None
+    lt: Timestamp | None = None
+    lte: Timestamp | None = None
 
 
 def _exact_created(value: Any) -> Any:
@@ -169,8 +177,8 @@ def _exact_created(value: Any) -> Any:
 
 class CursorParams(Params):
     limit: int = Field(default=10, ge=1, le=100)
-    starting_after: str | None = None
-    ending_before: str | None = None
+    starting_after: ObjectId | None = None
+    ending_before: ObjectId | None = None
 
     def page_request(self) -> PageRequest:
         created = getattr(self, "created", None)
@@ -190,17 +198,21 @@ class ListParams(CursorParams):
 class SessionListParams(ListParams):
     expandable = SESSION_EXPANDABLE | {f"data.{path}" for path in SESSION_EXPANDABLE}
     status: Status | None = None
-    client_reference_id: str | None = None
+    client_reference_id: str | None = Field(
+        default=None, max_length=limits.CLIENT_REFERENCE_ID_LENGTH
+    )
 
 
 class ReportListParams(ListParams):
-    verification_session: str | None = None
+    verification_session: ObjectId | None = None
     type: Literal["document", "id_number"] | None = None
 
 
 class EventListParams(ListParams):
-    type: str | None = Field(default=None, max_length=100)
-    types: list[Annotated[str, Field(max_length=100)]] | None = Field(default=None, max_length=20)
+    type: str | None = Field(default=None, max_length=limits.EVENT_TYPE_LENGTH)
+    types: list[Annotated[str, Field(max_length=limits.EVENT_TYPE_LENGTH)]] | None = Field(
+        default=None, max_length=20
+    )
 
     @model_validator(mode="after")
     def _type_or_types(self) -> Self:
@@ -211,24 +223,29 @@ class EventListParams(ListParams):
 
 class ReviewListParams(Params):
     limit: int = Field(default=10, ge=1, le=100)
-    reason: str | None = None
+    reason: str | None = Field(default=None, max_length=limits.ERROR_CODE_LENGTH)
 
 
 class ReviewDecisionParams(Params):
     decision: Literal["approve", "reject", "request_resubmission"]
-    reason: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[a-z_]+$")
-    note: str | None = Field(default=None, max_length=2000)
+    reason: str | None = Field(
+        default=None, min_length=1, max_length=limits.ERROR_CODE_LENGTH, pattern=r"^[a-z_]+$"
+    )
+    note: str | None = Field(default=None, max_length=limits.REVIEW_NOTE_LENGTH)
     # Per-hit verdicts; the workflow refuses keys that are not pending hits.
     screening_hits: dict[str, Literal["false_positive", "confirmed"]] = Field(
-        default_factory=dict, max_length=100
+        default_factory=dict, max_length=limits.SCREENING_VERDICTS
     )
 
 
 class WebhookEndpointParams(Params):
-    url: str = Field(max_length=2000)
-    enabled_events: list[str] = Field(min_length=1)
-    description: str | None = None
-    api_version: str | None = None
+    url: str = Field(max_length=limits.URL_LENGTH)
+    enabled_events: list[Annotated[str, Field(max_length=limits.EVENT_TYPE_LENGTH)]] = Field(
+        min_length=1, max_length=limits.SCREENING_VERDICTS
+    )
+    # Accepted like Stripe's, not stored.
+    description: str | None = Field(default=None, max_length=limits.URL_LENGTH)
+    api_version: str | None = Field(default=None, max_length=limits.ERROR_CODE_LENGTH)
     expand: Expand = Field(default_factory=list)
 
     @field_validator("url")

@@ -66,6 +66,9 @@ from workflows.verification import KYC_NEEDS_REVIEW, KYC_STATUS, VerificationWor
 log = logging.getLogger("kyc.api")
 
 RPC_TIMEOUT = timedelta(seconds=10)
+# An Update waits for the workflow to persist the change (a database write): long enough for a
+# slow one, short enough that a client never waits on a stuck workflow.
+UPDATE_TIMEOUT_S = 15.0
 
 
 def public_session(
@@ -284,6 +287,18 @@ def _handle(temporal: Client, session_id: str) -> WorkflowHandle[Any, Any]:
     return temporal.get_workflow_handle_for(VerificationWorkflow.run, session_id)
 
 
+async def _update(handle: WorkflowHandle[Any, Any], update: Any, arg: Any) -> Any:
+    """An Update with a deadline: a busy or stuck workflow answers 409 (lock_timeout), an
+    unreachable Temporal 503, instead of holding the request open."""
+    try:
+        async with asyncio.timeout(UPDATE_TIMEOUT_S):
+            return await handle.execute_update(
+                update, arg, rpc_timeout=timedelta(seconds=UPDATE_TIMEOUT_S)
+            )
+    except Exception as exc:
+        raise temporal_error(exc) from exc
+
+
 async def submit(
     state: AppState, temporal: Client, db: Session, row: VerificationSessionRow
 ) -> SubmitResult:
@@ -297,12 +312,9 @@ async def submit(
     submission = Submission(
         files={purpose: db_files.stored_file(f) for purpose, f in files.items()}  # type: ignore[misc]
     )
-    try:
-        result = await _handle(temporal, row.id).execute_update(
-            VerificationWorkflow.submit, submission
-        )
-    except Exception as exc:
-        raise temporal_error(exc) from exc
+    result: SubmitResult = await _update(
+        _handle(temporal, row.id), VerificationWorkflow.submit, submission
+    )
     await state.write(_mark_submitted, db, list(files.values()))
     return result
 
@@ -313,12 +325,12 @@ def _mark_submitted(db: Session, files: list[FileRow]) -> None:
 
 
 async def cancel(temporal: Client, requested_by: str, session_id: str) -> VerificationState:
-    try:
-        return await _handle(temporal, session_id).execute_update(
-            VerificationWorkflow.cancel, CancelRequest(requested_by=requested_by)
-        )
-    except Exception as exc:
-        raise temporal_error(exc) from exc
+    state: VerificationState = await _update(
+        _handle(temporal, session_id),
+        VerificationWorkflow.cancel,
+        CancelRequest(requested_by=requested_by),
+    )
+    return state
 
 
 async def review(
@@ -327,12 +339,10 @@ async def review(
     """The `review` Update of the workflow holding the session's pending review: its own, or
     the ScreeningAlertWorkflow of an alert on a verified session (same Update and models)."""
     workflow_id = row.review_workflow_id or row.id
-    try:
-        return await temporal.get_workflow_handle(workflow_id).execute_update(
-            VerificationWorkflow.review, decision
-        )
-    except Exception as exc:
-        raise temporal_error(exc) from exc
+    outcome: ReviewOutcome = await _update(
+        temporal.get_workflow_handle(workflow_id), VerificationWorkflow.review, decision
+    )
+    return outcome
 
 
 async def redact(

@@ -140,6 +140,7 @@ class SealedStore:
         self._keys: OrderedDict[str, bytes] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        self._creating = [threading.Lock() for _ in range(32)]  # striped by session
 
     @staticmethod
     def prefix(session_id: str) -> str:
@@ -152,13 +153,18 @@ class SealedStore:
                 return self._keys[session_id]
         key_name = self.prefix(session_id) + "data-key"
         context = session_id.encode()
-        try:
-            key = self._wrapping.unseal(self.store.get(key_name), context)
-        except NotFound:
-            if not create:
-                raise
-            key = AESGCM.generate_key(bit_length=256)
-            self.store.put(key_name, self._wrapping.seal(key, context))
+        # Created once: concurrent first uploads in this process queue on the session's stripe,
+        # and across processes the conditional write lets one key win; every loser re-reads the
+        # winner's key, so no file is ever sealed with a key that is then overwritten.
+        with self._creating[hash(session_id) % len(self._creating)]:
+            try:
+                key = self._wrapping.unseal(self.store.get(key_name), context)
+            except NotFound:
+                if not create:
+                    raise
+                key = AESGCM.generate_key(bit_length=256)
+                if not self.store.put_if_absent(key_name, self._wrapping.seal(key, context)):
+                    key = self._wrapping.unseal(self.store.get(key_name), context)
         with self._lock:
             self._keys[session_id] = key
             while len(self._keys) > self._cache_size:

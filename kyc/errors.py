@@ -165,3 +165,49 @@ class SelfieManipulated(VerificationError):
     photo of a photo or screen. `reason` says which (kyc/faces/presentation.py)."""
 
     code = "selfie_manipulated"
+
+
+# --- webhooks -------------------------------------------------------------------------------------
+
+
+class UnsafeWebhookUrl(InvalidRequest):
+    """A webhook URL that is not a public https endpoint, or resolves to a non-public address."""
+
+    code = "url_invalid"
+
+
+class WebhookEndpointLimit(KycError):
+    """The platform already has the maximum number of webhook endpoints."""
+
+    code = "webhook_endpoint_limit_reached"
+
+
+# --- database (kyc/db/errors.py maps every SQLAlchemy error class to one of these) -------------
+
+
+class DatabaseUnavailable(InfrastructureError):
+    """Down, locked, out of connections, or not migrated yet: an operator or time fixes it."""
+
+    code = "database_unavailable"
+
+
+class DataConflict(KycError):
+    """A uniqueness or foreign-key rule refused the write (a concurrent request won): a retry
+    sees the winner's row, so activities retry it."""
+
+    code = "resource_conflict"
+    http_status = 409
+    retryable = True
+
+
+class DataRejected(KycError):
+    """The database refused a value (too long, out of range): retrying cannot help."""
+
+    code = "parameter_invalid"
+
+
+class RateLimited(KycError):
+    """Too many requests in a short time (Stripe answers 429 with this code)."""
+
+    code = "rate_limit"
+    http_status = 429

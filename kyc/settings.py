@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 10 * 1024 * 1024  # files over this are refused (413)
     max_image_pixels: int = 40_000_000  # decompression-bomb guard: width x height
     min_image_side: int = 320  # images smaller than this on their short side cannot be read
+    # Capture-page prechecks (face detection in the API process) per session and minute: the
+    # page checks a photo when it is taken, a few per minute; more is a loop or an attack.
+    precheck_per_minute: int = Field(default=20, ge=1)
 
     # --- verification policy ------------------------------------------------------------------
     session_expires_after_s: int = 24 * 3600  # a session with no submission -> canceled/abandoned
@@ -114,6 +117,10 @@ class Settings(BaseSettings):
 
     # --- webhooks -----------------------------------------------------------------------------
     webhook_timeout_s: float = 5.0
+    # Admit http and loopback/private receivers (a local test endpoint). Never in production:
+    # the worker would POST events wherever a platform points it (SSRF), kyc/netguard.py.
+    webhook_allow_local_receivers: bool = False
+    webhook_max_endpoints: int = Field(default=16, ge=1)  # per platform, like Stripe
 
     # --- operations: metrics, logs, shutdown, versioning (deploy/, README "Production") --------
     # Worker /metrics port (Temporal SDK `temporal_*` series + business gauges on `kyc` workers);

@@ -10,16 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from kyc.crypto import MasterKeys
 from kyc.db import dispositions, events, face_templates, reports, reviews
 from kyc.db.engine import session_scope
+from kyc.db.errors import database_errors
 from kyc.db.ids import now
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import EventRow, VerificationSessionRow
-from kyc.errors import InfrastructureError
 from kyc.identity import identity_key_of
 from kyc.objects.session import session_public
 from kyc.redaction import fenced_row
@@ -56,23 +55,21 @@ class StatusRecorder:
     def record(self, change: RecordStatusInput) -> RecordStatusResult:
         """Persist `change`; returns the id of the event it emitted (none when `event_type` is
         empty: a change that is recorded without an event)."""
-        try:
-            with session_scope(self.engine) as db:
-                row = fenced_row(db, change.session_id)  # SessionRedacted once redacted
-                at = int(change.occurred_at.timestamp()) if change.occurred_at else now()
-                self._apply_status(db, row, change, at)
-                self._apply_review(row, change, at)
-                if change.review_decision is not None:
-                    self._record_review(db, row, change)
-                row.updated = now()
-                db.add(row)
-                if not change.event_type:
-                    return RecordStatusResult()
-                dedupe_key = f"{change.session_id}:{change.dedupe_key or change.event_type}"
-                event = add_session_event(db, row, change.event_type, dedupe_key)
-                return RecordStatusResult(event_ids=[event.id])
-        except OperationalError as exc:  # database down or locked: retry with backoff
-            raise InfrastructureError(f"database unavailable: {exc.orig}") from exc
+        # Database errors become typed ones: outages retry (without limit), bad data does not.
+        with database_errors(), session_scope(self.engine) as db:
+            row = fenced_row(db, change.session_id)  # SessionRedacted once redacted
+            at = int(change.occurred_at.timestamp()) if change.occurred_at else now()
+            self._apply_status(db, row, change, at)
+            self._apply_review(row, change, at)
+            if change.review_decision is not None:
+                self._record_review(db, row, change)
+            row.updated = now()
+            db.add(row)
+            if not change.event_type:
+                return RecordStatusResult()
+            dedupe_key = f"{change.session_id}:{change.dedupe_key or change.event_type}"
+            event = add_session_event(db, row, change.event_type, dedupe_key)
+            return RecordStatusResult(event_ids=[event.id])
 
     def _apply_status(
         self, db: Session, row: VerificationSessionRow, change: RecordStatusInput, at: int

@@ -67,6 +67,26 @@ class ObjectStore:
         except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise StorageUnavailable(f"could not store object: {exc}") from exc
 
+    def put_if_absent(self, key: str, data: bytes) -> bool:
+        """Store `data` under `key` only if no object has that key (S3's conditional write,
+        `If-None-Match: *`); False when one exists already."""
+        try:
+            # The single-part PutObject call: `put_object` would turn the header into user
+            # metadata (x-amz-meta-if-none-match), which no store checks.
+            self._client._put_object(
+                self.bucket,
+                key,
+                data,
+                headers={"If-None-Match": "*", "Content-Type": "application/octet-stream"},
+            )
+            return True
+        except S3Error as exc:
+            if exc.code in ("PreconditionFailed", "ConditionalRequestConflict"):
+                return False
+            raise StorageUnavailable(f"could not store object: {exc}") from exc
+        except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise StorageUnavailable(f"could not store object: {exc}") from exc
+
     def get(self, key: str) -> bytes:
         """Return the object's bytes; `NotFound` when there is no such key."""
         try:

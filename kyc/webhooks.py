@@ -9,10 +9,11 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from kyc.db import webhooks
 from kyc.db.engine import session_scope
-from kyc.db.tables import EventRow
+from kyc.db.tables import EventRow, WebhookEndpointRow
 from kyc.objects.event import event_public
 
 
@@ -52,6 +53,14 @@ def pending_deliveries(engine: Engine, event_ids: list[str]) -> list[Delivery]:
     return out
 
 
-def record_delivery(engine: Engine, delivery: Delivery, status_code: int | None) -> None:
-    with session_scope(engine) as db:
-        webhooks.record_delivery(db, delivery.event_id, delivery.endpoint_id, status_code)
+def record_delivery(engine: Engine, delivery: Delivery, status_code: int | None) -> bool:
+    """Record an attempt; False when the endpoint was deleted meanwhile (the API deleted it
+    between our read and this write: its foreign key refuses the row, and nothing is owed)."""
+    try:
+        with session_scope(engine) as db:
+            if db.get(WebhookEndpointRow, delivery.endpoint_id) is None:
+                return False
+            webhooks.record_delivery(db, delivery.event_id, delivery.endpoint_id, status_code)
+    except IntegrityError:
+        return False
+    return True

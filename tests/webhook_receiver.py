@@ -26,6 +26,7 @@ class Receiver:
     url: str
     received: list[Received] = field(default_factory=list)
     status: int = 200  # what the endpoint answers
+    location: str = ""  # a Location header to answer with (redirect tests)
 
 
 @contextmanager
@@ -37,6 +38,8 @@ def webhook_receiver() -> Iterator[Receiver]:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             receiver.received.append(Received(body, self.headers.get("Stripe-Signature", "")))
             self.send_response(receiver.status)
+            if receiver.location:
+                self.send_header("Location", receiver.location)
             self.end_headers()
 
         def log_message(self, *args: Any) -> None:  # keep test output quiet

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from temporalio.client import (
     Client,
@@ -43,6 +43,7 @@ from kyc.db.engine import make_engine
 from kyc.db.payload_keys import DatabasePayloadKeys
 from kyc.db.sealing import ColumnSealer
 from kyc.metrics import BusinessCollector, MetricsServer, free_loopback_port
+from kyc.netguard import UrlPolicy
 from kyc.observability import configure_logging, setup_tracing
 from kyc.redaction import database_fence
 from kyc.settings import Settings
@@ -172,6 +173,12 @@ def snapshot_created_at(current: CurrentIndex) -> Callable[[], float | None]:
     return created
 
 
+def shutdown_options(settings: Settings) -> dict[str, Any]:
+    """Graceful shutdown: running activities finish (up to the setting) instead of being
+    cancelled at once, which is what the SDK does by default."""
+    return {"graceful_shutdown_timeout": timedelta(seconds=settings.worker_shutdown_grace_s)}
+
+
 async def run_worker(settings: Settings) -> None:
     queues = {q.strip() for q in settings.worker_queues.split(",") if q.strip()}
     unknown = queues - set(TASK_QUEUES)
@@ -186,14 +193,16 @@ async def run_worker(settings: Settings) -> None:
     metrics = start_metrics(settings, business)
     client = await connect_settings(settings, DatabasePayloadKeys(engine))
     workers: list[Worker] = []
-    # SIGTERM: stop polling, let running activities finish this long, then cancel them.
-    grace = timedelta(seconds=settings.worker_shutdown_grace_s)
     if current is not None:
         status = StatusActivities(
             StatusRecorder(engine, ColumnSealer(settings.master_keys), settings.master_keys)
         )
         screening = ScreeningActivities(engine, settings.master_keys, build_screener(current))
-        webhooks = WebhookActivities(engine, timeout_s=settings.webhook_timeout_s)
+        webhooks = WebhookActivities(
+            engine,
+            timeout_s=settings.webhook_timeout_s,
+            policy=UrlPolicy.of(settings.environment, settings.webhook_allow_local_receivers),
+        )
         monitoring = MonitoringActivities(
             engine,
             ColumnSealer(settings.master_keys),
@@ -222,7 +231,7 @@ async def run_worker(settings: Settings) -> None:
                     monitoring.start_alert_reviews,
                     monitoring.complete_monitoring,
                 ],
-                graceful_shutdown_timeout=grace,
+                **shutdown_options(settings),
             )
         )
         await ensure_monitor_schedule(client, settings)
@@ -242,7 +251,7 @@ async def run_worker(settings: Settings) -> None:
                 activities=[images.capture, images.extract, images.match],
                 activity_executor=ThreadPoolExecutor(settings.ml_activity_threads),
                 max_concurrent_activities=settings.ml_activity_threads,
-                graceful_shutdown_timeout=grace,
+                **shutdown_options(settings),
             )
         )
     _progress(f"polling {', '.join(sorted(queues))} on {settings.resolved_temporal_address}")

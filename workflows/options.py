@@ -18,11 +18,14 @@ with workflow.unsafe.imports_passed_through():
     from kyc.contracts import SESSION_REDACTED, ActivityName
     from kyc.types import DeliverEventsInput, RecordStatusInput, RecordStatusResult
 
+# Without a limit (0): a database or storage outage of any length delays verifications and
+# fails none; domain errors are non-retryable and stop at once. The activities log an alert once
+# an outage lasts (activities/status.py).
 IO_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
-    maximum_interval=timedelta(seconds=30),
-    maximum_attempts=20,
+    maximum_interval=timedelta(seconds=60),
+    maximum_attempts=0,
 )
 ML_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=2),
@@ -30,12 +33,15 @@ ML_RETRY = RetryPolicy(
     maximum_interval=timedelta(seconds=60),
     maximum_attempts=5,
 )
+# The activity sets each delay itself (exponential, jittered: activities/webhooks.py); the
+# limit is time, three days like Stripe's (delivery_options), not a number of attempts.
 WEBHOOK_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=5),
+    initial_interval=timedelta(seconds=30),
     backoff_coefficient=3.0,
-    maximum_interval=timedelta(minutes=10),
-    maximum_attempts=8,
+    maximum_interval=timedelta(hours=2),
+    maximum_attempts=0,
 )
+WEBHOOK_RETRY_FOR = timedelta(days=3)
 
 
 def io_options(start_to_close: timedelta = timedelta(seconds=30)) -> dict[str, Any]:
@@ -55,7 +61,11 @@ def ml_options(task_queue: str, start_to_close: timedelta) -> dict[str, Any]:
 
 def delivery_options() -> dict[str, Any]:
     """Options of `deliver_events`: patient retries, since receivers go down for a while."""
-    return {"start_to_close_timeout": timedelta(minutes=2), "retry_policy": WEBHOOK_RETRY}
+    return {
+        "start_to_close_timeout": timedelta(minutes=2),
+        "schedule_to_close_timeout": WEBHOOK_RETRY_FOR,
+        "retry_policy": WEBHOOK_RETRY,
+    }
 
 
 class Deliveries:

@@ -73,6 +73,8 @@ class VerificationWorkflow:
         # The review decision to write to the audit trail with the next status change.
         self._decided: ReviewDecision | None = None
         self._pending_hits: set[str] = set()  # "<list>:<entity_id>" of the hits under review
+        # The final status is persisted: every waiting update handler may return (or fail).
+        self._closed = False
 
     # --- messages --------------------------------------------------------------------------
 
@@ -83,9 +85,15 @@ class VerificationWorkflow:
 
     @workflow.update
     async def submit(self, submission: Submission) -> SubmitResult:
-        """Start processing one attempt's files; refused unless the session awaits input."""
+        """Start processing one attempt's files; refused unless the session awaits input, and
+        failed when a cancel (or the expiry) closes the session before the files are taken."""
         self._submission = submission
-        await workflow.wait_condition(lambda: self._submission is None)
+        await workflow.wait_condition(lambda: self._submission is not submission or self._closed)
+        if self._submission is submission:
+            raise ApplicationError(
+                f"The session was {self._state.status.value} before the submission was taken.",
+                type="session_invalid_state",
+            )
         return SubmitResult(attempt=self._state.attempt, status=self._state.status)
 
     @submit.validator
@@ -106,11 +114,16 @@ class VerificationWorkflow:
 
     @workflow.update
     async def review(self, decision: ReviewDecision) -> ReviewOutcome:
-        """A reviewer's decision; returns the status it led to."""
+        """A reviewer's decision; returns the status it led to, or fails when a cancel closed
+        the session first (both in one activation: the cancel wins)."""
         self._review = decision
         self._review_outcome = None
-        await workflow.wait_condition(lambda: self._review_outcome is not None)
-        assert self._review_outcome is not None
+        await workflow.wait_condition(lambda: self._review_outcome is not None or self._closed)
+        if self._review_outcome is None:
+            raise ApplicationError(
+                f"The session was {self._state.status.value} before the decision was applied.",
+                type="session_invalid_state",
+            )
         return self._review_outcome
 
     @review.validator
@@ -130,9 +143,16 @@ class VerificationWorkflow:
 
     @workflow.update
     async def cancel(self, request: CancelRequest) -> VerificationState:
-        """Cancel the session in any non-final state; returns the final state."""
+        """Cancel the session in any non-final state; returns the final state once it is
+        persisted (so the caller's next read sees it). Waits for the close, not for `canceled`:
+        whatever ends the workflow, the handler returns."""
         self._cancel = request
-        await workflow.wait_condition(lambda: self._state.status == SessionStatus.canceled)
+        await workflow.wait_condition(lambda: self._closed)
+        if self._state.status != SessionStatus.canceled:
+            raise ApplicationError(
+                f"The session is already {self._state.status.value}.",
+                type="session_invalid_state",
+            )
         return self._state
 
     @cancel.validator
@@ -271,7 +291,9 @@ class VerificationWorkflow:
         """Run `work`, abandoning it (and its activity) when a cancel request arrives."""
         task = asyncio.ensure_future(work)
         await workflow.wait_condition(lambda: task.done() or self._cancel is not None)
-        if task.done():
+        # An accepted cancel wins even when it arrived with the last activity's result: its
+        # caller was told the session would be canceled.
+        if self._cancel is None:
             return task.result()
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, ActivityError):
@@ -331,6 +353,7 @@ class VerificationWorkflow:
         self._state.review_pending = False
         event = EventType.VERIFIED if status == SessionStatus.verified else EventType.CANCELED
         await self._record(status, event, step="done", last_error=last_error, report=report)
+        self._closed = True
         await self._deliveries.settle()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return VerificationResult(

@@ -119,7 +119,10 @@ def capture_status(db: DbSession, actor: ClientActor) -> JSONResponse:
 @pages.post("/verify/{session_id}/check")
 async def capture_check(request: Request, state: State, actor: ClientActor) -> JSONResponse:
     """Quality checks of one image as it is taken (nothing is stored): `passed`, and when it
-    did not pass, the public `code` and an actionable `message`."""
+    did not pass, the public `code` and an actionable `message`. Limited per session (429
+    past `precheck_per_minute`) before the body is read: face detection costs CPU here."""
+    if state.precheck_limit is not None:
+        state.precheck_limit.take(actor.session.id)
     upload = await read_upload(request, state.settings.max_upload_bytes)
     problem = await asyncio.to_thread(state.prechecks.problem, upload.purpose, upload.data)
     body: dict[str, Any] = {

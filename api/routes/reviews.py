@@ -102,4 +102,4 @@ async def decide_review(
             decision=outcome.decision,
         ).model_dump(mode="json")
 
-    return await idem.run(caller.platform_id, body, work)
+    return await idem.run(caller.platform_id, body, work, scope="reviewer_key")

@@ -196,7 +196,7 @@ async def upload_file(
         return stored.model_dump(mode="json")
 
     fingerprint = {"purpose": upload.purpose, "sha256": _sha256(upload.data)}
-    return await idem.run(actor.platform_id, fingerprint, work)
+    return await idem.run(actor.platform_id, fingerprint, work, scope=actor.idempotency_scope)
 
 
 def _sha256(data: bytes) -> str:
@@ -233,4 +233,4 @@ async def submit_session(
         obj["last_error"] = None
         return obj
 
-    return await idem.run(actor.platform_id, body, work)
+    return await idem.run(actor.platform_id, body, work, scope=actor.idempotency_scope)

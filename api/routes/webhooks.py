@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi.responses import JSONResponse
@@ -12,7 +13,8 @@ from api.params import ExpandParams, WebhookEndpointParams, WebhookListParams, p
 from api.routes import resource_router
 from kyc.contracts import EventType
 from kyc.db import webhooks as db_webhooks
-from kyc.errors import InvalidRequest
+from kyc.errors import InvalidRequest, WebhookEndpointLimit
+from kyc.netguard import UrlPolicy, check_registration
 from kyc.objects.common import ListPublic
 from kyc.objects.event import (
     WebhookEndpointCreated,
@@ -32,6 +34,9 @@ async def create_endpoint(
 ) -> JSONResponse:
     """The signing `secret` appears only in this response."""
     params = parse(WebhookEndpointParams, body)
+    settings = state.settings
+    policy = UrlPolicy.of(settings.environment, settings.webhook_allow_local_receivers)
+    await asyncio.to_thread(check_registration, params.url, policy)  # may resolve the name
     for i, name in enumerate(params.enabled_events):
         if name != "*" and name not in set(EventType):
             raise InvalidRequest(
@@ -40,6 +45,13 @@ async def create_endpoint(
             )
 
     def insert() -> dict[str, Any]:
+        if (
+            db_webhooks.count_webhook_endpoints(db, caller.platform_id)
+            >= settings.webhook_max_endpoints
+        ):
+            raise WebhookEndpointLimit(
+                f"A platform can have at most {settings.webhook_max_endpoints} webhook endpoints."
+            )
         row = db_webhooks.create_webhook_endpoint(
             db, caller.platform_id, params.url, params.enabled_events
         )

@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from kyc import limits
+
 
 class Platform(SQLModel, table=True):
     __tablename__ = "platforms"
@@ -47,17 +49,19 @@ class VerificationSessionRow(SQLModel, table=True):
     metadata_: dict[str, str] = Field(
         default_factory=dict, sa_column=Column("metadata", JSON, nullable=False)
     )
-    client_reference_id: str | None = Field(default=None, index=True, max_length=200)
+    client_reference_id: str | None = Field(
+        default=None, index=True, max_length=limits.CLIENT_REFERENCE_ID_LENGTH
+    )
     client_secret_hash: str = Field(max_length=64)
     # Sealed as well, so the platform can read it back while the session requires input (as on
     # Stripe); erased on redaction. Lookups use the hash.
     client_secret_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
-    return_url: str | None = Field(default=None, max_length=2000)
+    return_url: str | None = Field(default=None, max_length=limits.URL_LENGTH)
     created: int
     expires_at: int
     attempt: int = 0
-    last_error_code: str | None = Field(default=None, max_length=64)
-    last_error_reason: str | None = Field(default=None, max_length=1000)
+    last_error_code: str | None = Field(default=None, max_length=limits.ERROR_CODE_LENGTH)
+    last_error_reason: str | None = Field(default=None, max_length=limits.ERROR_REASON_LENGTH)
     last_report_id: str | None = Field(default=None, max_length=40)
     review_pending: bool = Field(default=False, index=True)
     review_reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -108,7 +112,7 @@ class EventRow(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=40)
     platform_id: str = Field(foreign_key="platforms.id", max_length=40)
-    type: str = Field(max_length=80)
+    type: str = Field(max_length=limits.EVENT_TYPE_LENGTH)
     created: int
     # The session object as the public API shows it (no identity data unless expanded).
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -123,11 +127,13 @@ class WebhookEndpointRow(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=40)
     platform_id: str = Field(foreign_key="platforms.id", index=True, max_length=40)
-    url: str = Field(max_length=2000)
+    url: str = Field(max_length=limits.URL_LENGTH)
     secret: str = Field(max_length=100)
     enabled_events: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created: int
     status: str = Field(default="enabled", max_length=20)
+    # Since when every delivery failed (None after a success); 3 days of it disables the endpoint.
+    failing_since: int | None = None
 
 
 class WebhookDeliveryRow(SQLModel, table=True):
@@ -149,7 +155,7 @@ class IdempotencyRow(SQLModel, table=True):
     __tablename__ = "idempotency_keys"
 
     platform_id: str = Field(primary_key=True, max_length=40)
-    key: str = Field(primary_key=True, max_length=255)
+    key: str = Field(primary_key=True, max_length=limits.IDEMPOTENCY_KEY_LENGTH)
     request_hash: str = Field(max_length=64)
     status_code: int
     response: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -166,7 +172,7 @@ class ReviewAuditRow(SQLModel, table=True):
     platform_id: str = Field(foreign_key="platforms.id", max_length=40)
     reviewer_id: str = Field(max_length=200)
     decision: str = Field(max_length=40)
-    reason: str | None = Field(default=None, max_length=64)
+    reason: str | None = Field(default=None, max_length=limits.ERROR_CODE_LENGTH)
     note: str | None = Field(default=None, max_length=2000)
     resulting_status: str = Field(max_length=20)
     created: int

@@ -9,6 +9,8 @@ from kyc.db.pagination import Page, PageRequest, page
 from kyc.db.scope import owned
 from kyc.db.tables import EventRow, WebhookDeliveryRow, WebhookEndpointRow
 
+DISABLE_AFTER_FAILING_S = 3 * 24 * 3600
+
 
 def create_webhook_endpoint(
     db: Session, platform_id: str, url: str, enabled_events: list[str]
@@ -30,6 +32,10 @@ def list_webhook_endpoints(
     db: Session, platform_id: str, request: PageRequest
 ) -> Page[WebhookEndpointRow]:
     return page(db, WebhookEndpointRow, request, platform_id=platform_id)
+
+
+def count_webhook_endpoints(db: Session, platform_id: str) -> int:
+    return len(_all_endpoints(db, platform_id))
 
 
 def _all_endpoints(db: Session, platform_id: str) -> list[WebhookEndpointRow]:
@@ -70,6 +76,9 @@ def _delivery(db: Session, event_id: str, endpoint_id: str) -> WebhookDeliveryRo
 
 
 def record_delivery(db: Session, event_id: str, endpoint_id: str, status_code: int | None) -> None:
+    """Count an attempt; nothing for an endpoint deleted meanwhile (its deliveries are over)."""
+    if db.get(WebhookEndpointRow, endpoint_id) is None:
+        return
     row = _delivery(db, event_id, endpoint_id) or WebhookDeliveryRow(
         event_id=event_id, endpoint_id=endpoint_id, updated=now()
     )
@@ -78,6 +87,22 @@ def record_delivery(db: Session, event_id: str, endpoint_id: str, status_code: i
     row.delivered = status_code is not None and 200 <= status_code < 300
     row.updated = now()
     db.add(row)
+    _track_health(db, endpoint_id, row.delivered, row.updated)
+
+
+def _track_health(db: Session, endpoint_id: str, delivered: bool, at: int) -> None:
+    """Stripe's rule: an endpoint that has failed every delivery for three days is disabled
+    (the platform re-creates it once it is fixed); its pending deliveries then stop."""
+    endpoint = db.get(WebhookEndpointRow, endpoint_id)
+    if endpoint is None:
+        return
+    if delivered:
+        endpoint.failing_since = None
+    elif endpoint.failing_since is None:
+        endpoint.failing_since = at
+    elif at - endpoint.failing_since >= DISABLE_AFTER_FAILING_S:
+        endpoint.status = "disabled"
+    db.add(endpoint)
 
 
 def was_delivered(db: Session, event_id: str, endpoint_id: str) -> bool:

@@ -17,10 +17,12 @@ from kyc.db import webhooks
 from kyc.db.engine import make_engine, session_scope
 from kyc.db.platforms import create_platform
 from kyc.db.tables import WebhookDeliveryRow
+from kyc.netguard import UrlPolicy
 from kyc.types import DeliverEventsInput
 from tests.webhook_receiver import webhook_receiver
 
 MASTER = generate_key()
+LOCAL = UrlPolicy(allow_local=True)  # the receiver listens on loopback
 
 
 @pytest.fixture
@@ -56,7 +58,7 @@ def deliveries(engine: Engine, event_id: str) -> list[WebhookDeliveryRow]:
 
 
 async def test_delivery_is_signed_recorded_and_not_repeated(engine: Engine) -> None:
-    activity = WebhookActivities(engine)
+    activity = WebhookActivities(engine, policy=LOCAL)
     with webhook_receiver() as receiver:
         event_id, _, secret = setup(engine, receiver.url, ["*"])
         await activity.deliver_events(DeliverEventsInput(event_ids=[event_id]))
@@ -78,7 +80,7 @@ async def test_delivery_is_signed_recorded_and_not_repeated(engine: Engine) -> N
 
 
 async def test_failed_delivery_raises_to_retry_then_succeeds(engine: Engine) -> None:
-    activity = WebhookActivities(engine)
+    activity = WebhookActivities(engine, policy=LOCAL)
     with webhook_receiver() as receiver:
         event_id, _, _ = setup(engine, receiver.url, ["identity.verification_session.verified"])
         receiver.status = 500
@@ -94,9 +96,110 @@ async def test_failed_delivery_raises_to_retry_then_succeeds(engine: Engine) -> 
 
 
 async def test_unsubscribed_endpoint_receives_nothing(engine: Engine) -> None:
-    activity = WebhookActivities(engine)
+    activity = WebhookActivities(engine, policy=LOCAL)
     with webhook_receiver() as receiver:
         event_id, _, _ = setup(engine, receiver.url, ["identity.verification_session.canceled"])
         await activity.deliver_events(DeliverEventsInput(event_ids=[event_id]))
         assert receiver.received == []
     assert deliveries(engine, event_id) == []
+
+
+async def test_default_policy_refuses_a_loopback_endpoint_at_delivery(engine: Engine) -> None:
+    # An endpoint row that points inside (registered before the check existed, or a name that
+    # resolved elsewhere at registration) is checked again at send time and never contacted.
+    activity = WebhookActivities(engine)
+    with webhook_receiver() as receiver:
+        event_id, _, _ = setup(engine, receiver.url, ["*"])
+        with pytest.raises(ApplicationError):
+            await activity.deliver_events(DeliverEventsInput(event_ids=[event_id]))
+        assert receiver.received == []
+    [row] = deliveries(engine, event_id)
+    assert (row.delivered, row.status_code) == (False, None)
+
+
+async def test_redirects_are_not_followed(engine: Engine) -> None:
+    activity = WebhookActivities(engine, policy=LOCAL)
+    with webhook_receiver() as receiver:
+        event_id, _, _ = setup(engine, receiver.url, ["*"])
+        # A redirect to itself: followed, the receiver would see a second POST.
+        receiver.status = 307
+        receiver.location = receiver.url
+        with pytest.raises(ApplicationError):
+            await activity.deliver_events(DeliverEventsInput(event_ids=[event_id]))
+        assert len(receiver.received) == 1
+    [row] = deliveries(engine, event_id)
+    assert (row.delivered, row.status_code) == (False, 307)
+
+
+async def test_deleting_an_endpoint_cancels_its_pending_deliveries(engine: Engine) -> None:
+    activity = WebhookActivities(engine, policy=LOCAL)
+    with webhook_receiver() as receiver:
+        event_id, endpoint_id, _ = setup(engine, receiver.url, ["*"])
+        receiver.status = 500
+        with pytest.raises(ApplicationError):
+            await activity.deliver_events(DeliverEventsInput(event_ids=[event_id]))
+        with session_scope(engine) as db:  # the platform deletes the failing endpoint
+            row = db.get(webhooks.WebhookEndpointRow, endpoint_id)
+            assert row is not None
+            webhooks.delete_webhook_endpoint(db, row)
+        # The retry finds nothing owed: it succeeds without a request or a FOREIGN KEY error.
+        await activity.deliver_events(DeliverEventsInput(event_ids=[event_id]))
+        assert len(receiver.received) == 1
+    assert deliveries(engine, event_id) == []
+
+
+def test_an_attempt_recorded_after_the_delete_is_dropped(engine: Engine) -> None:
+    # The activity read the endpoint, the API deleted it, then the attempt is recorded.
+    from kyc.webhooks import Delivery, record_delivery
+
+    event_id, endpoint_id, secret = setup(engine, "http://127.0.0.1:9/", ["*"])
+    with session_scope(engine) as db:
+        row = db.get(webhooks.WebhookEndpointRow, endpoint_id)
+        assert row is not None
+        webhooks.delete_webhook_endpoint(db, row)
+    delivery = Delivery(event_id, endpoint_id, "http://127.0.0.1:9/", secret, b"{}")
+    assert record_delivery(engine, delivery, 500) is False
+    assert deliveries(engine, event_id) == []
+
+
+def test_retry_delays_grow_exponentially_with_jitter() -> None:
+    import random
+    from datetime import timedelta
+
+    from activities.webhooks import retry_delay
+
+    rng = random.Random(7)
+    first = [retry_delay(1, rng) for _ in range(200)]
+    assert min(first) >= timedelta(seconds=15) and max(first) < timedelta(seconds=45)
+    assert len({d.total_seconds() for d in first}) > 150  # jittered, not one value
+    assert timedelta(seconds=45) <= retry_delay(2, rng) < timedelta(seconds=135)
+    late = [retry_delay(n, rng) for n in (10, 50, 10_000)]
+    assert all(timedelta(hours=1) <= d < timedelta(hours=3) for d in late)  # capped at 2 h
+    # Three days hold 30-40 attempts at most: a failing endpoint costs little.
+    total, attempts = timedelta(0), 0
+    while total < timedelta(days=3):
+        attempts += 1
+        total += retry_delay(attempts, random.Random(attempts))
+    assert 30 <= attempts <= 60
+
+
+def test_an_endpoint_failing_for_three_days_is_disabled(engine: Engine) -> None:
+    event_id, endpoint_id, _ = setup(engine, "https://hooks.example.com/", ["*"])
+    with session_scope(engine) as db:
+        webhooks.record_delivery(db, event_id, endpoint_id, 500)
+        endpoint = db.get(webhooks.WebhookEndpointRow, endpoint_id)
+        assert endpoint is not None and endpoint.failing_since is not None
+        assert endpoint.status == "enabled"
+        # A success resets the clock; failing again starts it anew.
+        webhooks.record_delivery(db, event_id, endpoint_id, 200)
+        assert endpoint.failing_since is None
+        webhooks.record_delivery(db, event_id, endpoint_id, None)
+        assert endpoint.failing_since is not None
+        endpoint.failing_since -= webhooks.DISABLE_AFTER_FAILING_S
+        db.add(endpoint)
+        webhooks.record_delivery(db, event_id, endpoint_id, 503)
+        assert endpoint.status == "disabled"
+    with session_scope(engine) as db:
+        event = db.get(event_db.EventRow, event_id)
+        assert event is not None
+        assert webhooks.endpoints_for(db, event) == []  # no more deliveries to it

@@ -39,6 +39,9 @@ class MemoryStore:
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
         self.objects[key] = data
 
+    def put_if_absent(self, key: str, data: bytes) -> bool:
+        return self.objects.setdefault(key, data) is data
+
     def get(self, key: str) -> bytes:
         if key not in self.objects:
             raise NotFound(f"no object {key!r}")

@@ -26,6 +26,7 @@ from kyc.crypto import generate_key
 from kyc.db.engine import make_engine
 from kyc.db.payload_keys import DatabasePayloadKeys
 from kyc.db.sealing import ColumnSealer
+from kyc.netguard import UrlPolicy
 from kyc.settings import Settings
 from kyc.status import StatusRecorder
 from kyc.temporal import data_converter
@@ -73,7 +74,8 @@ class Activities:
         self.status = StatusActivities(
             StatusRecorder(self.engine, ColumnSealer(master_key), master_key)
         )
-        self.webhooks = WebhookActivities(self.engine)
+        # The tests' receivers listen on loopback: admitted only through this explicit policy.
+        self.webhooks = WebhookActivities(self.engine, policy=UrlPolicy(allow_local=True))
         self.scenario: dict[str, str] = {}
         self.held: set[str] = set()  # sessions whose extract waits until removed ("slow")
 
@@ -179,6 +181,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         max_upload_bytes=MAX_UPLOAD,
         max_image_pixels=4_000_000,
         min_image_side=320,
+        webhook_allow_local_receivers=True,
     )
 
 

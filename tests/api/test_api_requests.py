@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import httpx
 import pytest
@@ -13,6 +14,8 @@ from api.app import create_app
 from kyc.db import idempotency
 from kyc.db.engine import make_engine, session_scope
 from kyc.db.idempotency import request_fingerprint
+from kyc.db.ids import now
+from kyc.db.tables import IdempotencyRow
 from kyc.settings import Settings
 from tests.api.api_helpers import SESSIONS, MemoryStore, Tenant, create_session, upload, wait_status
 
@@ -234,14 +237,92 @@ async def test_key_of_a_request_in_progress_is_409(
 ) -> None:
     engine = make_engine(settings.resolved_database_url)
     fingerprint = request_fingerprint("POST", SESSIONS, {})
+    key = idempotency.scoped_key("secret_key", "busy-1")
     with session_scope(engine) as db:
-        assert idempotency.reserve(db, tenant.platform_id, "busy-1", fingerprint)
+        assert idempotency.reserve(db, tenant.platform_id, key, fingerprint, now())
     engine.dispose()
     response = await client.post(
         SESSIONS, json={}, headers={**tenant.auth, "Idempotency-Key": "busy-1"}
     )
     assert response.status_code == 409
     assert response.json()["error"]["type"] == "idempotency_error"
+
+
+async def test_a_dead_reservation_is_taken_over_after_its_timeout(
+    client: httpx.AsyncClient, tenant: Tenant, settings: Settings
+) -> None:
+    # The request that reserved the key crashed between the work and its completion.
+    engine = make_engine(settings.resolved_database_url)
+    fingerprint = request_fingerprint("POST", SESSIONS, {})
+    key = idempotency.scoped_key("secret_key", "crashed-1")
+    reserved_at = now() - idempotency.RESERVATION_TIMEOUT_S - 1
+    with session_scope(engine) as db:
+        assert idempotency.reserve(db, tenant.platform_id, key, fingerprint, reserved_at)
+    response = await client.post(
+        SESSIONS, json={}, headers={**tenant.auth, "Idempotency-Key": "crashed-1"}
+    )
+    assert response.status_code == 200, response.text
+    # The dead request cannot complete over the new owner's record.
+    with session_scope(engine) as db:
+        idempotency.complete(db, tenant.platform_id, key, reserved_at, 200, {"id": "vs_dead"})
+    replay = await client.post(
+        SESSIONS, json={}, headers={**tenant.auth, "Idempotency-Key": "crashed-1"}
+    )
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.json()["id"] == response.json()["id"]
+    engine.dispose()
+
+
+async def test_records_expire_after_24_hours(
+    client: httpx.AsyncClient, tenant: Tenant, settings: Settings
+) -> None:
+    headers = {**tenant.auth, "Idempotency-Key": "day-old"}
+    first = await client.post(SESSIONS, json={}, headers=headers)
+    engine = make_engine(settings.resolved_database_url)
+    with session_scope(engine) as db:
+        row = db.get(
+            IdempotencyRow, (tenant.platform_id, idempotency.scoped_key("secret_key", "day-old"))
+        )
+        assert row is not None
+        row.created -= idempotency.RETENTION_S
+        db.add(row)
+    engine.dispose()
+    again = await client.post(SESSIONS, json={}, headers=headers)
+    assert again.status_code == 200
+    assert "Idempotent-Replayed" not in again.headers
+    assert again.json()["id"] != first.json()["id"]
+
+
+async def test_stored_responses_hold_no_secret_in_clear(
+    client: httpx.AsyncClient, tenant: Tenant, settings: Settings
+) -> None:
+    headers = {**tenant.auth, "Idempotency-Key": "secret-bearing"}
+    created = (await client.post(SESSIONS, json={}, headers=headers)).json()
+    engine = make_engine(settings.resolved_database_url)
+    with session_scope(engine) as db:
+        row = db.get(
+            IdempotencyRow,
+            (tenant.platform_id, idempotency.scoped_key("secret_key", "secret-bearing")),
+        )
+        assert row is not None
+        stored = json.dumps(row.response)
+    engine.dispose()
+    assert created["client_secret"] not in stored and created["url"] not in stored
+    replay = (await client.post(SESSIONS, json={}, headers=headers)).json()
+    assert replay["client_secret"] == created["client_secret"]
+
+
+async def test_keys_are_scoped_by_caller(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    # The applicant (client_secret) and the platform (secret key) use the same key string for
+    # different requests: neither sees the other's record.
+    session = await create_session(client, tenant)
+    applicant = {"Authorization": f"Bearer {session['client_secret']}", "Idempotency-Key": "k-1"}
+    uploaded = await upload(client, session["id"], applicant)
+    assert uploaded.status_code == 200, uploaded.text
+    platform = {**tenant.auth, "Idempotency-Key": "k-1"}
+    created = await client.post(SESSIONS, json={}, headers=platform)
+    assert created.status_code == 200, created.text
+    assert "Idempotent-Replayed" not in created.headers
 
 
 async def test_concurrent_writes_do_not_stall(client: httpx.AsyncClient, tenant: Tenant) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import contextlib
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -33,6 +35,9 @@ class MemoryStore:
 
     def put(self, key: str, data: bytes, content_type: str = "") -> None:
         self.objects[key] = data
+
+    def put_if_absent(self, key: str, data: bytes) -> bool:
+        return self.objects.setdefault(key, data) is data  # atomic under the GIL, like S3's
 
     def get(self, key: str) -> bytes:
         if key not in self.objects:
@@ -136,3 +141,37 @@ def test_placeholder_keys_are_refused_outside_development(value: str) -> None:
         Settings(environment="production", master_key=good, payload_key=value).check_secrets()
     Settings(environment="development", master_key=good, payload_key=value).check_secrets()
     Settings(environment="production", master_key=good, payload_key=generate_key()).check_secrets()
+
+
+class SlowFirstReads(MemoryStore):
+    """Every read waits at a barrier first, so concurrent first uploads all miss the key."""
+
+    def __init__(self, parties: int) -> None:
+        super().__init__()
+        self.barrier = threading.Barrier(parties, timeout=5)
+
+    def get(self, key: str) -> bytes:
+        if key.endswith("data-key"):
+            with contextlib.suppress(threading.BrokenBarrierError):
+                self.barrier.wait()
+        return super().get(key)
+
+
+def test_concurrent_first_uploads_share_one_data_key() -> None:
+    # Two API processes (two SealedStores on one bucket) upload a session's first files at
+    # once: both miss the key; the conditional write lets one create it, the other re-reads it.
+    master = generate_key()
+    store = SlowFirstReads(parties=2)
+    processes = [SealedStore(store, master), SealedStore(store, master)]  # type: ignore[arg-type]
+    keys: dict[int, str] = {}
+
+    def upload(i: int) -> None:
+        keys[i] = processes[i].put("vs_race", f"file-{i}", f"photo {i}".encode())
+
+    threads = [threading.Thread(target=upload, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    reader = SealedStore(store, master)  # type: ignore[arg-type]
+    assert [reader.get("vs_race", keys[i]) for i in range(2)] == [b"photo 0", b"photo 1"]

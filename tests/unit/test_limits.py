@@ -1,0 +1,47 @@
+"""The API accepts nothing longer than the column that stores it (kyc/limits.py is the table)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+from sqlmodel import SQLModel
+
+from api.params import ReviewDecisionParams, SessionCreateParams, WebhookEndpointParams
+from kyc.db.tables import (
+    ReviewAuditRow,
+    VerificationSessionRow,
+    WebhookEndpointRow,
+)
+
+
+def param_max(model: type[BaseModel], name: str) -> int:
+    for meta in model.model_fields[name].metadata:
+        if hasattr(meta, "max_length") and meta.max_length is not None:
+            return int(meta.max_length)
+    raise AssertionError(f"{model.__name__}.{name} has no max_length")
+
+
+def column_length(table: type[SQLModel], name: str) -> int:
+    column: Any = table.__table__.c[name]  # type: ignore[attr-defined]
+    return int(column.type.length)
+
+
+@pytest.mark.parametrize(
+    ("model", "param", "table", "column"),
+    [
+        (SessionCreateParams, "client_reference_id", VerificationSessionRow, "client_reference_id"),
+        (SessionCreateParams, "return_url", VerificationSessionRow, "return_url"),
+        (WebhookEndpointParams, "url", WebhookEndpointRow, "url"),
+        (ReviewDecisionParams, "note", ReviewAuditRow, "note"),
+        # A rejection's note becomes the session's last_error.reason.
+        (ReviewDecisionParams, "note", VerificationSessionRow, "last_error_reason"),
+        (ReviewDecisionParams, "reason", VerificationSessionRow, "last_error_code"),
+        (ReviewDecisionParams, "reason", ReviewAuditRow, "reason"),
+    ],
+)
+def test_params_fit_their_columns(
+    model: type[BaseModel], param: str, table: type[SQLModel], column: str
+) -> None:
+    assert param_max(model, param) <= column_length(table, column)
