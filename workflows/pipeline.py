@@ -38,7 +38,6 @@ with workflow.unsafe.imports_passed_through():
 from workflows.options import io_options, ml_options
 
 T = TypeVar("T")
-LOCAL_DECIDE = "decide-as-local-activity"  # workflow.patched id (recorded histories predate it)
 
 
 async def _ml_step(
@@ -137,14 +136,7 @@ async def verify_attempt(
     decide = DecideInput(
         report=report, options=options, screening_not_run_action=input.screening_not_run_action
     )
-    if workflow.patched(LOCAL_DECIDE):
-        # A pure, millisecond step: a local activity saves two round trips to the server and
-        # its result is still recorded in history (so policy changes never break replays).
-        report.decision = await workflow.execute_local_activity(
-            ActivityName.DECIDE, decide, result_type=Decision, **io_options()
-        )
-    else:  # verifications started before the patch decide in a regular activity
-        report.decision = await workflow.execute_activity(
-            ActivityName.DECIDE, decide, result_type=Decision, **io_options()
-        )
+    report.decision = await workflow.execute_activity(
+        ActivityName.DECIDE, decide, result_type=Decision, **io_options()
+    )
     return report
