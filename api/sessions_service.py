@@ -5,7 +5,7 @@
 - upload: checked (`kyc.images.inspect`), encrypted into object storage, recorded as a file row.
 - submit: pending files -> `Submission` -> Temporal Update `submit` -> files marked submitted.
 - cancel / review: Temporal Updates; validator refusals become 400s with the refusal's code.
-- redact: cancel if running, crypto-shred the objects, scrub the row, emit an event.
+- redact: in api/redaction_service.py.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from datetime import timedelta
 from typing import Any
 
 from sqlmodel import Session
-from temporalio.api.common.v1 import WorkflowExecution
-from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.service import RPCError
@@ -34,17 +32,14 @@ from kyc.db import files as db_files
 from kyc.db import reports as db_reports
 from kyc.db import sessions as db_sessions
 from kyc.db import webhooks as db_webhooks
-from kyc.db.engine import purge_freed_pages
 from kyc.db.ids import new_id, now
 from kyc.db.tables import EventRow, FileRow, VerificationSessionRow
 from kyc.errors import InvalidRequest, InvalidState, KycError, MissingParameter
 from kyc.objects.file import FilePublic
 from kyc.objects.report import report_public
 from kyc.objects.session import session_public
-from kyc.redaction import begin_redaction, erase_session_data
 from kyc.settings import Settings
 from kyc.status import add_session_event
-from kyc.temporal import EncryptionCodec
 from kyc.types import (
     CancelRequest,
     DeliverEventsInput,
@@ -283,7 +278,7 @@ def store_upload(
     )
 
 
-def _handle(temporal: Client, session_id: str) -> WorkflowHandle[Any, Any]:
+def verification_handle(temporal: Client, session_id: str) -> WorkflowHandle[Any, Any]:
     return temporal.get_workflow_handle_for(VerificationWorkflow.run, session_id)
 
 
@@ -313,7 +308,7 @@ async def submit(
         files={purpose: db_files.stored_file(f) for purpose, f in files.items()}  # type: ignore[misc]
     )
     result: SubmitResult = await _update(
-        _handle(temporal, row.id), VerificationWorkflow.submit, submission
+        verification_handle(temporal, row.id), VerificationWorkflow.submit, submission
     )
     await state.write(_mark_submitted, db, list(files.values()))
     return result
@@ -326,7 +321,7 @@ def _mark_submitted(db: Session, files: list[FileRow]) -> None:
 
 async def cancel(temporal: Client, requested_by: str, session_id: str) -> VerificationState:
     state: VerificationState = await _update(
-        _handle(temporal, session_id),
+        verification_handle(temporal, session_id),
         VerificationWorkflow.cancel,
         CancelRequest(requested_by=requested_by),
     )
@@ -343,71 +338,3 @@ async def review(
         temporal.get_workflow_handle(workflow_id), VerificationWorkflow.review, decision
     )
     return outcome
-
-
-async def redact(
-    state: AppState, temporal: Client, sealed: SealedStore, db: Session, row: VerificationSessionRow
-) -> VerificationState | None:
-    """Close the redaction fence (`processing`), cancel a running verification, shred its
-    objects, scrub the database, then mark it `redacted` and emit the event; returns the live
-    state when a cancel happened. Safe to call again after a failure part-way."""
-    await state.write(_begin, db, row)
-    live: VerificationState | None = None
-    if not SessionStatus(row.status).is_final:
-        try:
-            live = await cancel(temporal, "redaction", row.id)
-        except KycError as exc:
-            if exc.code != InvalidState.code:
-                raise
-            # It finished in the meantime, and the fence may have refused its last record:
-            # the redaction records the final status it reached.
-            live = await _final_state(temporal, row.id)
-    await asyncio.to_thread(sealed.shred, row.id)
-    workflows = [row.id, *([row.review_workflow_id] if row.review_workflow_id else [])]
-    event = await state.write(_scrub, db, row, live)
-    await asyncio.to_thread(purge_freed_pages, state.engine)
-    codec = temporal.data_converter.payload_codec
-    if isinstance(codec, EncryptionCodec):
-        codec.forget(row.id)  # this process's cached salt; others' expire within seconds
-    await _delete_histories(temporal, workflows)
-    await deliver_if_subscribed(temporal, state.settings, db, event)
-    return live
-
-
-async def _delete_histories(temporal: Client, workflow_ids: list[str]) -> None:
-    """Delete the session's workflows from Temporal where the server allows (their payloads
-    no longer decrypt anyway: this also ends whatever they were still running)."""
-    for workflow_id in workflow_ids:
-        try:
-            await temporal.workflow_service.delete_workflow_execution(
-                DeleteWorkflowExecutionRequest(
-                    namespace=temporal.namespace,
-                    workflow_execution=WorkflowExecution(workflow_id=workflow_id),
-                ),
-                timeout=RPC_TIMEOUT,
-            )
-        except RPCError as exc:  # not found, or a server that refuses: the shred stands
-            log.info("workflow history not deleted: %s", exc.status.name)
-
-
-async def _final_state(temporal: Client, session_id: str) -> VerificationState | None:
-    try:
-        return await _handle(temporal, session_id).query(VerificationWorkflow.state)
-    except Exception:  # gone or unreachable: the row's status stands
-        return None
-
-
-def _begin(db: Session, row: VerificationSessionRow) -> None:
-    begin_redaction(db, row)
-    db.commit()
-
-
-def _scrub(db: Session, row: VerificationSessionRow, live: VerificationState | None) -> EventRow:
-    if live is not None:  # the workflow's own record of the cancel is refused by the fence
-        row.status = live.status.value
-        row.last_error_code = live.last_error.code if live.last_error else None
-    erase_session_data(db, row)
-    db.flush()
-    event = add_session_event(db, row, EventType.REDACTED, f"redacted:{row.id}")
-    db.commit()
-    return event

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
+from api import redaction_service as redaction
 from api import sessions_service as service
 from api.deps import (
     Body,
@@ -164,7 +165,7 @@ async def redact_session(
     parse(SessionExpandParams, body)
 
     async def work() -> dict[str, Any]:
-        live = await service.redact(state, await temporal(), sealed, db, row)
+        live = await redaction.redact(state, await temporal(), sealed, db, row)
         return session_public(row, live=live).model_dump(mode="json")
 
     return await idem.run(row.platform_id, body, work)

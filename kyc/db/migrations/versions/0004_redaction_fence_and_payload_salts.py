@@ -1,19 +1,11 @@
-"""events.session_id (to scrub a session's events on redaction), payload_keys (per-session salts)
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-12-01 22:20:00
-"""
+"""Revision 0004 (after 0003): events.session_id (to scrub a session's events on redaction), payload_keys (per-session salts)"""
 
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '0004'
-down_revision = '0003'
-branch_labels = None
-depends_on = None
+revision, down_revision = '0004', '0003'
 
 
 def upgrade() -> None:

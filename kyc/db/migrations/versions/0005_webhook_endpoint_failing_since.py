@@ -1,18 +1,10 @@
-"""webhook endpoint failing_since: an endpoint that keeps failing is disabled
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-12-01 22:55:00
-"""
+"""Revision 0005 (after 0004): webhook endpoint failing_since: an endpoint that keeps failing is disabled"""
 
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0005'
-down_revision = '0004'
-branch_labels = None
-depends_on = None
+revision, down_revision = '0005', '0004'
 
 
 def upgrade() -> None:
