@@ -6,12 +6,17 @@ look like the names people write:
   of common surnames (김 -> Kim, 이 -> Lee, 박 -> Park), and syllables kept apart so that
   "Jong Un" / "Jong-un" / "Jongun" can all be compared by the joined-token logic.
 - CJK ideographs are spaced one syllable each ("LiMing" -> "Li Ming").
-Arabic, Hebrew and Thai come out without most vowels ("hmd hsn"); the matcher compares them
-through consonant skeletons (see phonetic.py).
+- Thai is romanised in the Royal Thai General System (RTGS), the spelling Thai names take in
+  passports and lists, by PyThaiNLP's rule-based `royin` engine (offline, Apache-2.0):
+  anyascii writes Thai letter by letter, without the inherent vowels and with leading vowels in
+  front ("สมชาย" -> "smchay", "สุเทพ" -> "suethph"); RTGS gives "somchai", "suthep".
+Arabic and Hebrew come out without most vowels ("hmd hsn"); the matcher compares them through
+consonant skeletons (see phonetic.py).
 """
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 from anyascii import anyascii
@@ -49,6 +54,21 @@ def _hangul_syllable(ch: str) -> str:
     return _INITIALS[initial] + _VOWELS[vowel] + _FINALS[final]
 
 
+def _is_thai(ch: str) -> bool:
+    return 0x0E00 <= ord(ch) <= 0x0E7F
+
+
+@lru_cache(maxsize=4096)
+def _romanise_thai_word(word: str) -> str:
+    # Imported on first use: its dictionary takes a few seconds to load, and Thai names are few.
+    # Read-only and offline: it must neither create ~/pythainlp-data nor try to download.
+    os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
+    os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
+    from pythainlp.transliterate import romanize
+
+    return romanize(word, engine="royin")
+
+
 def _romanise_hangul_word(word: str) -> str:
     syllables = []
     for position, ch in enumerate(word):
@@ -68,6 +88,8 @@ def to_latin(text: str) -> str:
     for word in text.split():
         if any(_is_hangul(ch) for ch in word):
             out.append(_romanise_hangul_word("".join(ch for ch in word if _is_hangul(ch))))
+        elif any(_is_thai(ch) for ch in word):
+            out.append(_romanise_thai_word(word))
         elif any(_is_cjk(ch) for ch in word):
             out.append(" ".join(anyascii(ch) for ch in word))
         else:

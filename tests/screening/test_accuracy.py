@@ -80,9 +80,9 @@ def test_cross_script_pairs() -> None:
     path = shared_path("names", "cross_script_pairs_watchman.csv")
     matched, total = cross_script_matches(path, REVIEW_THRESHOLD, name_only=True)
     assert total == 15
-    assert matched >= 13
+    assert matched >= 14  # the miss: 金正恩 (hanja, read in Mandarin) -> Kim Jong Un
     # One-token names (Moshe, David, Somchai) are common-only matches: below the threshold.
-    assert cross_script_matches(path, REVIEW_THRESHOLD)[0] >= 11
+    assert cross_script_matches(path, REVIEW_THRESHOLD)[0] >= 12
 
 
 def test_shipped_weights_and_threshold_are_the_cross_validated_choice(

@@ -33,6 +33,9 @@ def test_transliteration() -> None:
     assert to_latin("김정은") == "kim jeong eun"
     assert to_latin("李明") == "Li Ming"
     assert to_latin("محمد") == "mhmd"
+    # Thai in RTGS (inherent vowels, leading vowels in place), not letter by letter ("smchay").
+    assert to_latin("สมชาย") == "somchai"
+    assert to_latin("สุเทพ เทือกสุบรรณ") == "suthep thueaksupan"
 
 
 def test_first_letter_transposition_is_one_edit() -> None:
