@@ -363,5 +363,8 @@ def screening_query_for(identity: DocumentFields) -> ScreeningQuery:
     """The screening query of an extracted or verified identity."""
     birth = identity.date_of_birth.isoformat() if identity.date_of_birth else None
     return ScreeningQuery(
-        name=identity.full_name, birth_date=birth, nationality=identity.nationality
+        name=identity.full_name,
+        birth_date=birth,
+        nationality=identity.nationality,
+        sex=identity.sex,
     )

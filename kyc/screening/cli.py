@@ -12,7 +12,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from kyc.contracts import MONITOR_SCHEDULE_ID
 
@@ -29,7 +29,8 @@ def register(subparsers: Any) -> None:
     screen.add_argument("name", nargs="?", help="the name to screen")
     screen.add_argument("--birth-date", help="YYYY-MM-DD or YYYY")
     screen.add_argument("--nationality", help="ISO country code or country name")
-    screen.add_argument("--queries", type=Path, help="CSV with name[,birth_date,nationality]")
+    screen.add_argument("--sex", choices=("M", "F", "X"), help="as the document states it")
+    screen.add_argument("--queries", type=Path, help="CSV with name[,birth_date,nationality,sex]")
     screen.add_argument("--json", action="store_true", help="print JSON lines")
     screen.add_argument("--threshold", type=float, help="minimum score of a hit")
     screen.add_argument(
@@ -105,14 +106,29 @@ def _queries(args: argparse.Namespace) -> list[ScreeningQuery]:
                     name=row["name"],
                     birth_date=(row.get("birth_date") or "").strip() or None,
                     nationality=(row.get("nationality") or "").strip() or None,
+                    sex=_sex(row.get("sex")),
                 )
                 for row in reader
             ]
     if not args.name:
         raise InvalidRequest("give a NAME or --queries FILE.csv", param="name")
     return [
-        ScreeningQuery(name=args.name, birth_date=args.birth_date, nationality=args.nationality)
+        ScreeningQuery(
+            name=args.name, birth_date=args.birth_date, nationality=args.nationality, sex=args.sex
+        )
     ]
+
+
+def _sex(value: str | None) -> Literal["M", "F", "X"] | None:
+    """A CSV's sex column: M / F / X (any case); anything else is refused, empty is unknown."""
+    from kyc.errors import InvalidRequest
+
+    value = (value or "").strip().upper()
+    if not value:
+        return None
+    if value not in ("M", "F", "X"):
+        raise InvalidRequest(f"sex must be M, F or X, not {value[:10]!r}", param="queries")
+    return value  # type: ignore[return-value]
 
 
 def _hit_json(hit: ScreeningHit) -> dict[str, Any]:

@@ -57,6 +57,7 @@ class ListedEntity:
     nationalities: list[str] = field(default_factory=list)  # ISO 3166-1 alpha-2
     identifiers: list[Identifier] = field(default_factory=list)
     programs: list[str] = field(default_factory=list)
+    sex: str | None = None  # "M" / "F" where the list states a gender (OFAC remarks, UN GENDER)
 
     @property
     def primary_name(self) -> str:
@@ -81,6 +82,8 @@ class ListedEntity:
             out["d"] = [[d.kind, d.value, d.country] for d in self.identifiers]
         if self.programs:
             out["p"] = self.programs
+        if self.sex:
+            out["s"] = self.sex
         return out
 
     @classmethod
@@ -95,4 +98,5 @@ class ListedEntity:
             nationalities=list(data.get("c", [])),
             identifiers=[Identifier(*d) for d in data.get("d", [])],
             programs=list(data.get("p", [])),
+            sex=data.get("s"),
         )

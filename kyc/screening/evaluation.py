@@ -16,7 +16,7 @@ from kyc.screening.entities import EntityType, ListedEntity, ListedName
 from kyc.screening.index import ScreeningIndex
 from kyc.screening.matcher import EntityMatch, score_entity
 from kyc.screening.models import ScreeningQuery
-from kyc.screening.normalize import name_variants
+from kyc.screening.normalize import name_tokens, name_variants
 from kyc.screening.translit import script_of
 
 
@@ -61,6 +61,37 @@ def un_positive_cases(path: Path) -> list[ScreeningCase]:
     ]
 
 
+def relabel_listed_identities(
+    cases: list[ScreeningCase], entities: list[ListedEntity], list_name: str = "un"
+) -> list[str]:
+    """Where a positive's query is, name and full birth date, exactly another entry of the list,
+    that entry is who the query is: accept it too, and return those case ids (to be reported).
+
+    The shared UN positives were made by perturbing listed names; in one (un_0391) the name and
+    date of one sibling (IQi.065, NOOR BARZAN ..., 1983-11-02) carry the label of another
+    (IQi.062, MOHAMMAD BARZAN ..., 1972-11-02). A hit on the entry the query spells out, in full,
+    is the correct hit, not a miss."""
+    by_identity: dict[tuple[tuple[str, ...], str], set[str]] = {}
+    for entity in entities:
+        if entity.list_name != list_name:
+            continue
+        dates = {str(d) for d in entity.birth_dates if d.day is not None}
+        for listed in entity.names:
+            tokens = tuple(sorted(name_tokens(listed.name)))
+            for date in dates:
+                by_identity.setdefault((tokens, date), set()).add(entity.entity_id)
+    relabelled = []
+    for case in cases:
+        if not case.expected_ids or not case.query.birth_date:
+            continue
+        identity = (tuple(sorted(name_tokens(case.query.name))), case.query.birth_date)
+        extra = by_identity.get(identity, set()) - case.expected_ids
+        if extra:
+            case.expected_ids = case.expected_ids | extra
+            relabelled.append(case.case_id)
+    return relabelled
+
+
 def person_cases(path: Path) -> list[ScreeningCase]:
     """screening_negatives.csv or screening_us_congress_positives.csv (full_name, ...)."""
     return [
@@ -70,6 +101,7 @@ def person_cases(path: Path) -> list[ScreeningCase]:
                 name=row["full_name"],
                 birth_date=row.get("date_of_birth") or None,
                 nationality=row.get("nationality") or None,
+                sex={"male": "M", "female": "F"}.get(row.get("gender", "")),
             ),
             frozenset(),
         )

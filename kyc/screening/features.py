@@ -169,3 +169,13 @@ def nationality_evidence(query: str | None, listed: list[str]) -> tuple[float, s
     if query in listed:
         return 1.0, f"same nationality {query}"
     return -1.0, f"nationality {query} not in listed {', '.join(listed)}"
+
+
+def sex_evidence(query: str | None, listed: str | None) -> tuple[float, str]:
+    """-1 when the document's sex and the listed gender are both known (M/F) and differ; never
+    positive: agreement says little (half of everyone shares it)."""
+    if query not in ("M", "F") or listed is None:
+        return 0.0, "no sex to compare"
+    if query == listed:
+        return 0.0, f"same sex {query}"
+    return -1.0, f"sex {query}, listed {listed}"

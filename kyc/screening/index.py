@@ -225,6 +225,7 @@ class ScreeningIndex:
                     self.stats,
                     similarity,
                     script,
+                    query.sex,
                 )
                 for tokens in variants
             ]

@@ -11,7 +11,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from kyc.screening.entities import BirthDate, ListedEntity, ListedName
-from kyc.screening.features import birth_date_evidence, nationality_evidence, token_similarity
+from kyc.screening.features import (
+    birth_date_evidence,
+    nationality_evidence,
+    sex_evidence,
+    token_similarity,
+)
 from kyc.screening.normalize import PARTICLES
 from kyc.screening.rarity import REFERENCE, TokenStats
 from kyc.screening.translit import script_of
@@ -31,6 +36,10 @@ ALGORITHM: dict[str, tuple[float, str]] = {
     "contradiction": (0.05, "-1 when names differ on both sides (another given name)"),
     "surname_only": (0.05, "-1 when a one-token listed person name meets a longer query"),
     "script": (0.2, "-1 when CJK / Hangul syllables are not all paired (CJK: exactly)"),
+    # Not tuned: the labelled positives state no sex, so the data could only ever ask for more.
+    # Set by hand below a name's worth: an exact name of the other sex stays a hit (lists and
+    # documents both make mistakes), a borderline one drops under the threshold.
+    "sex": (0.1, "-1 when the document's sex and the listed gender differ, else 0"),
 }
 # A name match must carry this much information (sum of -log10 frequency of the matched
 # tokens, x their similarity) to escape the rarity penalty: two tokens of 1 in 3,000 each.
@@ -227,6 +236,7 @@ def score_entity(
     stats: TokenStats = REFERENCE,
     similarity: Similarity = token_similarity,
     query_script: str | None = None,
+    sex: str | None = None,
 ) -> EntityMatch:
     """Score one entity: the best of its `names` (already tokenised), then the evidence.
 
@@ -246,6 +256,7 @@ def score_entity(
         name_reason += f"; weak alias x{WEAK_ALIAS_FACTOR}"
     dob_score, dob_reason = birth_date_evidence(birth_date, entity.birth_dates)
     nat_score, nat_reason = nationality_evidence(nationality, entity.nationalities)
+    sex_score, sex_reason = sex_evidence(sex, entity.sex)
     information = best.information
     rarity = -max(0.0, 1.0 - information / INFO_REQUIRED)
     rarity_reason = f"matched tokens carry {information:.1f} of {INFO_REQUIRED:.1f} required"
@@ -284,6 +295,7 @@ def score_entity(
             "one-token listed name, longer query" if surname_only else "not a one-token name",
         ),
         FeatureResult("script", script, weights["script"], script_reason),
+        FeatureResult("sex", sex_score, weights["sex"], sex_reason),
     )
     total = sum(f.score * f.weight for f in features)
     return EntityMatch(entity, best_name, max(0.0, min(1.0, total)), features)

@@ -14,6 +14,8 @@ class ScreeningQuery(BaseModel):
     name: str
     birth_date: str | None = None
     nationality: str | None = None
+    # "M" / "F" as the document states it ("X" and None: unknown); a conflict weighs against.
+    sex: Literal["M", "F", "X"] | None = None
     # Persons are screened against persons (and list entries of unknown type) only.
     entity_type: Literal["person", "organization", "any"] = "person"
 

@@ -82,7 +82,7 @@ def feature_rows(
     for case in cases:
         query = case.query
         if names_only:
-            query = query.model_copy(update={"birth_date": None, "nationality": None})
+            query = query.model_copy(update={"birth_date": None, "nationality": None, "sex": None})
         starts.append(len(rows))
         for match in index.match(query):
             by_name = {f.feature: f.score for f in match.features}

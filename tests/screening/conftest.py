@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from kyc.screening.entities import ListedEntity
+from kyc.screening.evaluation import ScreeningCase, relabel_listed_identities, un_positive_cases
 from kyc.screening.index import ScreeningIndex
 from kyc.screening.loaders import load_list
 from tests.conftest import shared_path
@@ -38,3 +39,11 @@ def ofac_un_index(
 def congress_entities(sanctions_dir: Path) -> list[ListedEntity]:
     path = sanctions_dir / "opensanctions_us_congress" / "us_congress_senzing.json"
     return load_list(path, "opensanctions_senzing")
+
+
+@pytest.fixture
+def un_positives(sanctions_dir: Path, un_entities: list[ListedEntity]) -> list[ScreeningCase]:
+    """The UN positives, a case whose query is verbatim another listed entry accepting it too."""
+    cases = un_positive_cases(sanctions_dir / "screening_un_positives.csv")
+    assert relabel_listed_identities(cases, un_entities) == ["un_0391"]
+    return cases

@@ -7,12 +7,12 @@ from pathlib import Path
 from kyc.screening import tuning
 from kyc.screening.entities import ListedEntity
 from kyc.screening.evaluation import (
+    ScreeningCase,
     cross_script_matches,
     false_positives,
     name_pairs_f1,
     person_cases,
     recall,
-    un_positive_cases,
 )
 from kyc.screening.index import REVIEW_THRESHOLD, ScreeningIndex
 from kyc.screening.matcher import ALGORITHM
@@ -21,9 +21,9 @@ from tests.conftest import shared_path
 
 
 def test_un_positives_recall_and_negatives_false_positive_rate(
-    ofac_un_index: ScreeningIndex, sanctions_dir: Path
+    ofac_un_index: ScreeningIndex, sanctions_dir: Path, un_positives: list[ScreeningCase]
 ) -> None:
-    positives = un_positive_cases(sanctions_dir / "screening_un_positives.csv")
+    positives = un_positives
     negatives = person_cases(sanctions_dir / "screening_negatives.csv")
     assert len(positives) == 476  # 478 rows, 2 without a reference in the 2026-02 list
     assert len(negatives) == 1400
@@ -86,10 +86,10 @@ def test_cross_script_pairs() -> None:
 
 
 def test_shipped_weights_and_threshold_are_the_cross_validated_choice(
-    ofac_un_index: ScreeningIndex, sanctions_dir: Path
+    ofac_un_index: ScreeningIndex, sanctions_dir: Path, un_positives: list[ScreeningCase]
 ) -> None:
     """The shipped values must be what tuning.py chooses on the tuning folds (~1 minute)."""
-    positives = un_positive_cases(sanctions_dir / "screening_un_positives.csv")
+    positives = un_positives
     negatives = person_cases(sanctions_dir / "screening_negatives.csv")
     data = tuning.prepare(
         ofac_un_index,
@@ -102,6 +102,6 @@ def test_shipped_weights_and_threshold_are_the_cross_validated_choice(
     assert cv.shipped.weights == {name: ALGORITHM[name][0] for name in tuning.TUNED_WEIGHTS}
     # Floors on the held-out folds (docs/screening.md has the figures).
     v = cv.validation
-    assert v.found / v.positives >= 0.99
+    assert v.found / v.positives >= 0.995
     assert v.flagged_names_only / v.negatives <= 0.002
     assert v.flagged / v.negatives <= 0.0005

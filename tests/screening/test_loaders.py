@@ -149,3 +149,14 @@ def test_un_aliases_packed_with_semicolons_are_split(un_entities: list[ListedEnt
     assert "Azim Adhajani" in names
     assert "Azim Agha-Jani" in names
     assert not any(";" in name for name in names)
+
+
+def test_listed_gender_is_read(
+    ofac_entities: list[ListedEntity], un_entities: list[ListedEntity]
+) -> None:
+    """OFAC states it in the remarks ("Gender Male"), the UN in GENDER; most entries say none."""
+    ofac = {e.entity_id: e for e in ofac_entities}
+    assert ofac["7148"].sex == "M"  # BOULGHITI, Boubekeur: "...; Gender Male; ..."
+    assert sum(e.sex is not None for e in ofac_entities) > 1000
+    assert {e.sex for e in un_entities} == {None, "M", "F"}
+    assert ListedEntity.from_dict(ofac["7148"].to_dict()).sex == "M"

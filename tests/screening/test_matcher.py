@@ -6,6 +6,7 @@ from kyc.screening.entities import BirthDate, ListedEntity, ListedName
 from kyc.screening.features import (
     birth_date_evidence,
     nationality_evidence,
+    sex_evidence,
     token_edit,
     token_phonetic,
     token_similarity,
@@ -91,6 +92,20 @@ def test_nationality_evidence() -> None:
     assert nationality_evidence("AF", ["AF", "PK"])[0] == 1.0
     assert nationality_evidence("IQ", ["AF"])[0] == -1.0
     assert nationality_evidence(None, ["AF"])[0] == 0.0
+
+
+def test_a_sex_conflict_weighs_against_but_is_no_veto() -> None:
+    assert sex_evidence("F", "M") == (-1.0, "sex F, listed M")
+    assert sex_evidence("M", "M")[0] == 0.0  # agreement is no evidence
+    assert sex_evidence("X", "M")[0] == sex_evidence("F", None)[0] == 0.0
+    entity = ListedEntity("un", "QDi.1", "person", [ListedName("Boubekeur Boulghiti")], sex="M")
+    names = [(entity.names[0], name_tokens(entity.names[0].name))]
+    tokens = name_tokens("Boubekeur Boulghiti")
+    same = score_entity(tokens, None, None, entity, names, sex="M")
+    other = score_entity(tokens, None, None, entity, names, sex="F")
+    assert round(same.score - other.score, 4) == 0.1
+    assert other.score >= REVIEW_THRESHOLD  # an exact name of the other sex stays a hit
+    assert any(f.feature == "sex" and f.reason == "sex F, listed M" for f in other.features)
 
 
 def test_exact_name_one_year_off_stays_a_hit_and_explains_itself() -> None:

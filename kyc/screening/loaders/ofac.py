@@ -89,6 +89,8 @@ def _read_remarks(entity: ListedEntity, remarks: str) -> None:
             )
             if code and code not in entity.nationalities:
                 entity.nationalities.append(code)
+        elif lowered in ("gender male", "gender female"):
+            entity.sex = "M" if lowered.endswith(" male") else "F"
         else:
             for kind in _ID_KINDS:
                 if part.startswith(kind + " ") or part.startswith("alt. " + kind + " "):

@@ -56,6 +56,7 @@ def _record(node: ET.Element, entity_type: str, prefix: str) -> ListedEntity:
         names=names,
         programs=[p for p in [_text(node, "UN_LIST_TYPE")] if p],
     )
+    entity.sex = {"male": "M", "female": "F"}.get(_text(node, "GENDER").lower())
     for dob in node.iter("INDIVIDUAL_DATE_OF_BIRTH"):
         entity.birth_dates += _birth_date(dob)
     for value in node.findall("NATIONALITY/VALUE"):
