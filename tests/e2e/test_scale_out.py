@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import secrets
 import signal
 import subprocess
 import sys
@@ -39,7 +38,7 @@ from kyc.dev import stack as dev_stack
 from kyc.dev.client import KycClient
 from kyc.dev.demo import specimen_images
 from kyc.temporal import connect
-from tests.db_fixtures import PG_ENV, psycopg_url, with_search_path
+from tests.db_fixtures import fresh_pg_schema
 
 pytestmark = pytest.mark.e2e
 KYC = Path(sys.executable).parent / "kyc"
@@ -87,19 +86,8 @@ class Fleet:
 
 @pytest.fixture
 def empty_schema() -> Iterator[str]:
-    if not os.environ.get(PG_ENV):
-        pytest.skip(f"{PG_ENV} is not set: the scale-out test needs PostgreSQL")
-    base = psycopg_url(os.environ[PG_ENV])
-    schema = f"kyc_scale_{secrets.token_hex(6)}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield with_search_path(base, schema)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_pg_schema("kyc_scale", "the scale-out test") as url:
+        yield url
 
 
 async def ml_backlog(address: str, namespace: str) -> int:
