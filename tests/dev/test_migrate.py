@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from kyc.db.migrate import current_revision, head_revision
-from tests.db_fixtures import PG_ENV, psycopg_url, with_search_path
+from tests.db_fixtures import fresh_pg_schema
 
 KYC = Path(sys.executable).parent / "kyc"
 RUNS = 4
@@ -56,19 +55,8 @@ def assert_migrated_once(url: str, done: list[subprocess.CompletedProcess[str]])
 
 @pytest.fixture
 def empty_pg_schema() -> Iterator[str]:
-    if not os.environ.get(PG_ENV):
-        pytest.skip(f"{PG_ENV} is not set (no PostgreSQL to migrate)")
-    base = psycopg_url(os.environ[PG_ENV])
-    schema = f"kyc_migrate_{secrets.token_hex(6)}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield with_search_path(base, schema)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_pg_schema("kyc_migrate", "migrating PostgreSQL") as url:
+        yield url
 
 
 def test_concurrent_migrations_on_empty_postgresql(empty_pg_schema: str, tmp_path: Path) -> None:

