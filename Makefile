@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint e2e bench clean
+.PHONY: run test lint e2e bench bench-peers clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PY) -m venv $(VENV)
@@ -42,6 +42,12 @@ test: $(STAMP) lint $(NODE_SDK)
 
 e2e: $(STAMP)  # only the runs through the real embedded stack and the browser
 	$(BIN)/pytest -q -ra -m e2e
+
+# The screening peers (nomenklatura) for bench/screening.py, in their own virtualenv: their
+# dependencies pin versions of packages kycflow uses too. Benchmarks only, never installed by test.
+bench-peers:
+	$(PY) -m venv .venv-peers
+	.venv-peers/bin/pip install -q "nomenklatura==4.17.4"
 
 bench: $(STAMP)
 	$(BIN)/python bench/api.py

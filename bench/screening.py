@@ -10,6 +10,7 @@ best of three passes (warm token caches, as in a long-running worker).
 
 from __future__ import annotations
 
+import csv
 import os
 import sys
 import time
@@ -19,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import screening_peers  # noqa: E402
 from kyc.screening import tuning  # noqa: E402
 from kyc.screening.evaluation import (  # noqa: E402
     cross_script_matches,
@@ -38,13 +40,6 @@ LISTS = [
     (SANCTIONS / "un_consolidated_2026-02" / "UN_consolidated.xml", "un_xml"),
     (SANCTIONS / "us_csl_sample" / "csl.csv", "us_csl"),
     (SANCTIONS / "opensanctions_us_congress" / "us_congress_senzing.json", "opensanctions_senzing"),
-]
-# Peers as measured in issues 5 and 10 (same cases plus a held-out set the shared data does not
-# have), for side-by-side reading; neither peer is installed here.
-PEERS = [
-    ("watchman-style Jaro-Winkler 0.85", "98.9%", "1.0%", "0.72", "~100-230 ms"),
-    ("nomenklatura logic-v2 0.70", "98.7%", "0.6%", "0.80", "~330-410 ms"),
-    ("logic-v2 + birth date, nationality", "96.0%", "0.0%", "-", "-"),
 ]
 
 
@@ -144,9 +139,17 @@ def main() -> None:
         print(f"  {label:<18} name-pair F1 {scores.f1:.3f} (target >= 0.88: "
               f"{_check(scores.f1, 0.88)}); cross-script pairs {crossed}/{pairs} "
               f"(target >= 14: {_check(crossed, 14)})")  # fmt: skip
-    print("\n  peers (from the issue, not run here)   recall   FP     F1    p99/query")
-    for name, peer_recall, peer_fp, peer_f1, peer_p99 in PEERS:
-        print(f"  {name:<38} {peer_recall:<8} {peer_fp:<6} {peer_f1:<5} {peer_p99}")
+    # --- peers on the same cases (never tuned here, so every case counts) -----------------------
+    with (DATA / "names" / "cross_script_pairs_watchman.csv").open(encoding="utf-8") as handle:
+        pairs = [(r["query"], r["expected_match"]) for r in csv.DictReader(handle)]
+    started = time.perf_counter()
+    peers = [
+        screening_peers.run_watchman(ofac_un, positives, negatives, pairs),
+        screening_peers.run_nomenklatura(index, positives, negatives, pairs),
+    ]
+    screening_peers.print_peers(peers)
+    print(f"  (peers run in {time.perf_counter() - started:.0f} s; kycflow's figures above are "
+          "its validation folds', at the same cases)")  # fmt: skip
 
     # --- speed: every list in the data ---------------------------------------------------------
     entities = [e for path, fmt in LISTS for e in load_list(path, fmt)]
