@@ -20,7 +20,7 @@ from pydantic import (
 from api.errors import validation_error
 from kyc import limits
 from kyc.db.pagination import PageRequest
-from kyc.errors import InvalidRequest
+from kyc.errors import InvalidRequest, UnknownParameter
 from kyc.types import DocumentType
 
 P = TypeVar("P", bound=BaseModel)
@@ -37,6 +37,20 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
     # Paths `expand[]` may name on this request; anything else is refused like Stripe does.
     expandable: ClassVar[frozenset[str]] = frozenset()
+    # Stripe parameters of this request that kycflow does not offer, with the reason: refused
+    # as unknown (like any other name outside the model) with a message that says why.
+    unsupported: ClassVar[dict[str, str]] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_unsupported(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name, reason in cls.unsupported.items():
+                if name in data:
+                    raise UnknownParameter(
+                        f"Received unknown parameter: {name} ({reason}).", param=name
+                    )
+        return data
 
     @model_validator(mode="after")
     def _check_expand(self) -> Self:
@@ -111,23 +125,54 @@ class ScreeningOptionsParams(Params):
     enabled: Flag | None = None
 
 
+def _empty_is_unset(value: Any) -> Any:
+    """Stripe's form encoding unsets an object by posting "" to it (`options[document]=`)."""
+    return None if value == "" else value
+
+
+def _empty_metadata(value: Any) -> Any:
+    """`metadata=` on create: no metadata."""
+    return {} if value == "" else value
+
+
 class OptionsParams(Params):
-    document: DocumentOptionsParams | None = None
+    document: Annotated[DocumentOptionsParams | None, BeforeValidator(_empty_is_unset)] = None
     screening: ScreeningOptionsParams | None = None
 
 
 SESSION_EXPANDABLE = frozenset({"verified_outputs", "last_verification_report"})
+# Stripe's session parameters without a counterpart here (Stripe API 2026-10-28.endive).
+NO_PROVIDED_DETAILS = "kycflow runs no email or phone checks"
+SESSION_UNSUPPORTED = {
+    "provided_details": NO_PROVIDED_DETAILS,
+    "related_person": "kycflow has no connected accounts or persons",
+    "verification_flow": "kycflow has no Dashboard verification flows: pass type and options",
+}
+
+
+def _document_only(value: Any) -> Any:
+    if value == "id_number":
+        raise ValueError("kycflow runs document checks only; id_number sessions are not offered")
+    return value
+
+
+SessionType = Annotated[Literal["document"], BeforeValidator(_document_only)]
+# The platform's customer ids (Stripe's `cus_...` / `acct_...`), stored as given.
+CustomerId = Annotated[str, Field(min_length=1, max_length=limits.OBJECT_ID_LENGTH)]
 
 
 class SessionCreateParams(Params):
     expandable = SESSION_EXPANDABLE
-    type: Literal["document"] = "document"
+    unsupported = SESSION_UNSUPPORTED
+    type: SessionType = "document"
     options: OptionsParams | None = None
-    metadata: Metadata = Field(default_factory=dict)
+    metadata: Annotated[Metadata, BeforeValidator(_empty_metadata)] = Field(default_factory=dict)
     client_reference_id: str | None = Field(
         default=None, min_length=1, max_length=limits.CLIENT_REFERENCE_ID_LENGTH
     )
     return_url: str | None = Field(default=None, max_length=limits.URL_LENGTH)
+    related_customer: CustomerId | None = None
+    related_customer_account: CustomerId | None = None
     expand: Expand = Field(default_factory=list)
 
     @field_validator("return_url")
@@ -140,11 +185,13 @@ class SessionCreateParams(Params):
 
 class SessionUpdateParams(Params):
     expandable = SESSION_EXPANDABLE
-    metadata: Metadata | None = None
+    unsupported = {"provided_details": NO_PROVIDED_DETAILS}
+    # `metadata=` (empty) removes every key, as on Stripe.
+    metadata: Metadata | Literal[""] | None = None
     # Accepted only to answer precisely: options are fixed at creation, because the running
     # workflow received them as its input.
     options: dict[str, Any] | None = None
-    type: Literal["document"] | None = None
+    type: SessionType | None = None
     expand: Expand = Field(default_factory=list)
 
 
@@ -201,11 +248,18 @@ class SessionListParams(ListParams):
     client_reference_id: str | None = Field(
         default=None, max_length=limits.CLIENT_REFERENCE_ID_LENGTH
     )
+    related_customer: ObjectId | None = None
+    related_customer_account: ObjectId | None = None
 
 
 class ReportListParams(ListParams):
     verification_session: ObjectId | None = None
+    # A filter on the reports' sessions: kycflow's sessions are all of type document, so
+    # `id_number` lists nothing (the type exists on Stripe).
     type: Literal["document", "id_number"] | None = None
+    client_reference_id: str | None = Field(
+        default=None, max_length=limits.CLIENT_REFERENCE_ID_LENGTH
+    )
 
 
 class EventListParams(ListParams):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from sqlmodel import Session
+
 from api.deps import DbSession, Platform, Query, State
 from api.params import ExpandParams, ReportListParams, parse
 from api.routes import resource_router
+from kyc.db import files as db_files
 from kyc.db import reports as db_reports
 from kyc.db import sessions as db_sessions
+from kyc.db.tables import VerificationReportRow
 from kyc.objects.common import ListPublic
 from kyc.objects.report import ReportPublic, report_public
 
@@ -23,6 +27,7 @@ def list_reports(
         db,
         caller.platform_id,
         params.page_request(),
+        client_reference_id=params.client_reference_id,
         session_id=params.verification_session,
         type=params.type,
     )
@@ -30,7 +35,7 @@ def list_reports(
         sid: db_sessions.get_session(db, caller.platform_id, sid)
         for sid in {r.session_id for r in rows}
     }
-    data = [report_public(r, sessions[r.session_id], state.sealer) for r in rows]
+    data = [report_public(r, sessions[r.session_id], state.sealer, _files(db, r)) for r in rows]
     return ListPublic(data=data, has_more=has_more, url=PATH)
 
 
@@ -41,4 +46,8 @@ def retrieve_report(
     parse(ExpandParams, query)
     row = db_reports.get_report(db, caller.platform_id, report_id)
     session = db_sessions.get_session(db, caller.platform_id, row.session_id)
-    return report_public(row, session, state.sealer)
+    return report_public(row, session, state.sealer, _files(db, row))
+
+
+def _files(db: Session, row: VerificationReportRow) -> dict[str, str]:
+    return db_files.attempt_files(db, row.session_id, row.attempt)

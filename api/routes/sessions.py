@@ -71,6 +71,8 @@ def list_sessions(
         params.page_request(),
         status=params.status,
         client_reference_id=params.client_reference_id,
+        related_customer=params.related_customer,
+        related_customer_account=params.related_customer_account,
     )
     expand = [e.removeprefix("data.") for e in params.expand]
     data = [service.public_session(state, db, r, expand) for r in rows]
@@ -116,7 +118,9 @@ async def update_session(
                 f"The session is {row.status}; it can only be updated while it requires input."
             )
         if params.metadata is not None:
-            await state.write(service.update_metadata, db, row, params.metadata)
+            # `metadata=` (empty) unsets every key, as on Stripe.
+            changes = dict.fromkeys(row.metadata_, "") if params.metadata == "" else params.metadata
+            await state.write(service.update_metadata, db, row, changes)
         return service.public_session(state, db, row, params.expand)
 
     return await idem.run(row.platform_id, body, work)

@@ -44,10 +44,22 @@ def stored_file(row: FileRow) -> StoredFile:
     )
 
 
-def mark_submitted(db: Session, files: list[FileRow]) -> None:
+def mark_submitted(db: Session, files: list[FileRow], attempt: int | None = None) -> None:
+    """The files went to the workflow as `attempt` (whose report lists their ids)."""
     for row in files:
         row.submitted = True
+        row.attempt = attempt
         db.add(row)
+
+
+def attempt_files(db: Session, session_id: str, attempt: int) -> dict[str, str]:
+    """The ids of the files submitted for one attempt, by purpose (a report's `files`)."""
+    rows = db.exec(
+        select(FileRow)
+        .where(FileRow.session_id == session_id, FileRow.attempt == attempt)
+        .order_by(col(FileRow.created), col(FileRow.id))
+    ).all()
+    return {row.purpose: row.id for row in rows}
 
 
 def delete_files(db: Session, session_id: str) -> None:
