@@ -12,6 +12,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -125,18 +127,31 @@ class ScreeningOptionsParams(Params):
     enabled: Flag | None = None
 
 
+# A union with Literal[""] would put pydantic's union tags into the error's `param`: "" is
+# turned into its meaning before validation instead, and documented in the schema here.
 def _empty_is_unset(value: Any) -> Any:
     """Stripe's form encoding unsets an object by posting "" to it (`options[document]=`)."""
     return None if value == "" else value
 
 
 def _empty_metadata(value: Any) -> Any:
-    """`metadata=` on create: no metadata."""
+    """`metadata=` (empty) on create: no metadata."""
     return {} if value == "" else value
 
 
+def _or_empty(schema: dict[str, Any]) -> None:
+    """The field's schema, with "" accepted as well."""
+    options = schema.pop("anyOf", None)
+    if options is None:
+        kept = ("title", "description", "default")
+        options = [{k: schema.pop(k) for k in list(schema) if k not in kept}]
+    schema["anyOf"] = [*options, {"type": "string", "const": ""}]
+
+
 class OptionsParams(Params):
-    document: Annotated[DocumentOptionsParams | None, BeforeValidator(_empty_is_unset)] = None
+    document: Annotated[DocumentOptionsParams | None, BeforeValidator(_empty_is_unset)] = Field(
+        default=None, json_schema_extra=_or_empty
+    )
     screening: ScreeningOptionsParams | None = None
 
 
@@ -166,7 +181,9 @@ class SessionCreateParams(Params):
     unsupported = SESSION_UNSUPPORTED
     type: SessionType = "document"
     options: OptionsParams | None = None
-    metadata: Annotated[Metadata, BeforeValidator(_empty_metadata)] = Field(default_factory=dict)
+    metadata: Annotated[Metadata, BeforeValidator(_empty_metadata)] = Field(
+        default_factory=dict, json_schema_extra=_or_empty
+    )
     client_reference_id: str | None = Field(
         default=None, min_length=1, max_length=limits.CLIENT_REFERENCE_ID_LENGTH
     )
@@ -186,13 +203,28 @@ class SessionCreateParams(Params):
 class SessionUpdateParams(Params):
     expandable = SESSION_EXPANDABLE
     unsupported = {"provided_details": NO_PROVIDED_DETAILS}
-    # `metadata=` (empty) removes every key, as on Stripe.
-    metadata: Metadata | Literal[""] | None = None
+    # `metadata=` (empty) removes every key, as on Stripe (`clears_metadata`).
+    metadata: Metadata | None = Field(default=None, json_schema_extra=_or_empty)
     # Accepted only to answer precisely: options are fixed at creation, because the running
     # workflow received them as its input.
     options: dict[str, Any] | None = None
     type: SessionType | None = None
     expand: Expand = Field(default_factory=list)
+    _clears_metadata: bool = PrivateAttr(default=False)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _empty_metadata_clears(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        clears = isinstance(data, dict) and data.get("metadata") == ""
+        if clears:
+            data = {k: v for k, v in data.items() if k != "metadata"}
+        params = handler(data)
+        params._clears_metadata = clears
+        return params
+
+    @property
+    def clears_metadata(self) -> bool:
+        return self._clears_metadata
 
 
 class ExpandParams(Params):

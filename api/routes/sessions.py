@@ -117,9 +117,8 @@ async def update_session(
             raise InvalidState(
                 f"The session is {row.status}; it can only be updated while it requires input."
             )
-        if params.metadata is not None:
-            # `metadata=` (empty) unsets every key, as on Stripe.
-            changes = dict.fromkeys(row.metadata_, "") if params.metadata == "" else params.metadata
+        changes = dict.fromkeys(row.metadata_, "") if params.clears_metadata else params.metadata
+        if changes is not None:
             await state.write(service.update_metadata, db, row, changes)
         return service.public_session(state, db, row, params.expand)
 
