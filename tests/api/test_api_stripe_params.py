@@ -321,3 +321,6 @@ async def test_a_licence_fills_the_address_issue_date_and_file_ids(
     assert after["verified_outputs"] is None and after["related_customer"] is None
     assert after["last_verification_report"]["document"] is None
     assert await _ids(client, tenant, f"{SESSIONS}?related_customer=cus_L") == []
+    events = (await client.get(EVENTS, headers=tenant.auth)).json()["data"]
+    embedded = [e["data"]["object"] for e in events if e["data"]["object"]["id"] == session["id"]]
+    assert embedded and all(o["related_customer"] is None for o in embedded)

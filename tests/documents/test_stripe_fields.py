@@ -12,6 +12,7 @@ from kyc.documents.extract import Sources, _merge, _mrz_values, build_check
 from kyc.documents.models import DocumentRules
 from kyc.documents.ocr import TextLine
 from kyc.documents.printed import read_printed
+from kyc.objects.common import Address, address_of
 from tests.conftest import shared_path
 
 RULES = DocumentRules(today=date(2026, 12, 1))
@@ -98,3 +99,16 @@ def test_a_printed_us_address_is_split_into_its_parts() -> None:
     values, _ = _merge(Sources(printed=printed))
     assert values["address"] == "123 MAIN STREET, NEW YORK, NY 10001"
     assert values["postal_address"]["city"] == "NEW YORK"
+
+
+def test_a_printed_issue_date_reaches_the_fields() -> None:
+    printed = read_printed([_line("4a ISS 05/06/2023", 100), _line("4b EXP 05/06/2031", 130)])
+    values, sources = _merge(Sources(printed=printed))
+    assert values["issue_date"] == date(2023, 5, 6)
+    assert sources["issue_date"].source == "printed"
+
+
+def test_an_address_stored_before_its_parts_were_kept_is_shown_as_line1() -> None:
+    legacy = {"address": "1 MAIN ST, SPRINGFIELD IL 62701"}
+    assert address_of(legacy) == Address(line1="1 MAIN ST, SPRINGFIELD IL 62701")
+    assert address_of({}) is None
