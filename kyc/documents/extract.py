@@ -141,12 +141,12 @@ def _merge(src: Sources) -> tuple[dict[str, Any], dict[str, FieldSource]]:
     layers: list[tuple[str, dict[str, Any], dict[str, float]]] = []
     mrz = src.mrz.result if src.mrz else None
     if mrz is not None and mrz.valid:
-        layers.append(("mrz", _mrz_values(mrz.fields), mrz.confidence))
+        layers.append(("mrz", id_numbers.with_mrz_id_number(mrz.fields), mrz.confidence))
     if src.barcode is not None:
         bfields = src.barcode.fields()
         layers.append(("barcode", bfields, dict.fromkeys(bfields, 0.97)))
     if mrz is not None and not mrz.valid:
-        layers.append(("mrz", _mrz_values(mrz.fields), mrz.confidence))
+        layers.append(("mrz", id_numbers.with_mrz_id_number(mrz.fields), mrz.confidence))
     if src.printed is not None:
         layers.append(("printed", dict(src.printed.values), src.printed.confidence))
     values: dict[str, Any] = {}
@@ -169,15 +169,6 @@ def _merge(src: Sources) -> tuple[dict[str, Any], dict[str, FieldSource]]:
         values["issuing_country"] = src.printed.country_hint
         sources["issuing_country"] = FieldSource(source="printed", confidence=0.5)
     return values, sources
-
-
-def _mrz_values(fields: dict[str, Any]) -> dict[str, Any]:
-    """An MRZ's fields, with the id number its optional data may carry (CPF, NRIC)."""
-    values = dict(fields)
-    found = id_numbers.from_mrz(fields.get("optional_data"), fields.get("issuing_country"))
-    if found:
-        values["id_number"], values["id_number_type"] = found
-    return values
 
 
 def _same_name(a: str, b: str) -> bool:

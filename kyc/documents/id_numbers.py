@@ -10,6 +10,7 @@ an SSN keeps only its last 4 digits, as Stripe returns it.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from kyc.documents.models import IdNumberType
 
@@ -69,3 +70,12 @@ def from_aamva(elements: dict[str, str]) -> tuple[str, IdNumberType] | None:
     """The last 4 digits of the SSN element DBK, when it holds a valid SSN."""
     digits = re.sub(r"[\s-]", "", elements.get("DBK", ""))
     return (digits[-4:], "us_ssn") if ssn_valid(digits) else None
+
+
+def with_mrz_id_number(fields: dict[str, Any]) -> dict[str, Any]:
+    """An MRZ's fields, with the id number its optional data may carry (CPF, NRIC)."""
+    values = dict(fields)
+    found = from_mrz(fields.get("optional_data"), fields.get("issuing_country"))
+    if found:
+        values["id_number"], values["id_number_type"] = found
+    return values

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from kyc.documents import aamva, id_numbers
-from kyc.documents.extract import Sources, _merge, _mrz_values, build_check
+from kyc.documents.extract import Sources, _merge, build_check
 from kyc.documents.models import DocumentRules
 from kyc.documents.ocr import TextLine
 from kyc.documents.printed import read_printed
@@ -73,12 +73,14 @@ def test_nric_check_letters(value: str, valid: bool) -> None:
 
 def test_mrz_optional_data_gives_an_id_number_only_for_its_country() -> None:
     brazil = {"optional_data": "529982247 25", "issuing_country": "BRA"}
-    assert _mrz_values(brazil)["id_number"] == "52998224725"
-    assert _mrz_values(brazil)["id_number_type"] == "br_cpf"
-    assert "id_number" not in _mrz_values({**brazil, "issuing_country": "PRT"})
-    assert "id_number" not in _mrz_values({**brazil, "optional_data": "52998224726"})
+    assert id_numbers.with_mrz_id_number(brazil)["id_number"] == "52998224725"
+    assert id_numbers.with_mrz_id_number(brazil)["id_number_type"] == "br_cpf"
+    assert "id_number" not in id_numbers.with_mrz_id_number({**brazil, "issuing_country": "PRT"})
+    assert "id_number" not in id_numbers.with_mrz_id_number(
+        {**brazil, "optional_data": "52998224726"}
+    )
     singapore = {"optional_data": "S1234567D", "issuing_country": "SGP"}
-    assert _mrz_values(singapore)["id_number_type"] == "sg_nric"
+    assert id_numbers.with_mrz_id_number(singapore)["id_number_type"] == "sg_nric"
 
 
 def _line(text: str, y: float) -> TextLine:
