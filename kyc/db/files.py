@@ -54,12 +54,21 @@ def mark_submitted(db: Session, files: list[FileRow], attempt: int | None = None
 
 def attempt_files(db: Session, session_id: str, attempt: int) -> dict[str, str]:
     """The ids of the files submitted for one attempt, by purpose (a report's `files`)."""
+    return files_by_attempt(db, [session_id]).get((session_id, attempt), {})
+
+
+def files_by_attempt(db: Session, session_ids: list[str]) -> dict[tuple[str, int], dict[str, str]]:
+    """`attempt_files` of every attempt of these sessions, in one query (report lists)."""
     rows = db.exec(
         select(FileRow)
-        .where(FileRow.session_id == session_id, FileRow.attempt == attempt)
+        .where(col(FileRow.session_id).in_(session_ids), col(FileRow.attempt).is_not(None))
         .order_by(col(FileRow.created), col(FileRow.id))
     ).all()
-    return {row.purpose: row.id for row in rows}
+    out: dict[tuple[str, int], dict[str, str]] = {}
+    for row in rows:
+        assert row.attempt is not None
+        out.setdefault((row.session_id, row.attempt), {})[row.purpose] = row.id
+    return out
 
 
 def delete_files(db: Session, session_id: str) -> None:

@@ -4,6 +4,7 @@ workflow's own document rules on it, so every Stripe field the barcode carries i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -20,7 +21,7 @@ REPORTS = "/v1/identity/verification_reports"
 LICENCE = ("pdf417", "aamva_payloads", "VA-REAL-21.txt")
 
 
-def licence_reader() -> Any:
+def licence_reader() -> Callable[[ExtractInput], DocumentCheck]:
     """An extract for the licence: the real merge, judged by the rules the workflow passes."""
     record = aamva.parse(shared_path(*LICENCE).read_bytes())
 
@@ -31,10 +32,15 @@ def licence_reader() -> Any:
 
 
 async def submit_licence(
-    client: httpx.AsyncClient, tenant: Tenant, activities: Any, session_id: str
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    activities: Any,
+    session_id: str,
+    reader: Callable[[ExtractInput], DocumentCheck] | None = None,
 ) -> dict[str, str]:
-    """Upload front, back and selfie and submit; returns the file ids by purpose."""
-    activities.documents[session_id] = licence_reader()
+    """Upload front, back and selfie and submit (extract reads the licence, or `reader`);
+    returns the file ids by purpose."""
+    activities.documents[session_id] = reader or licence_reader()
     files = {}
     for purpose in ("document_front", "document_back", "selfie"):
         uploaded = await upload(client, session_id, tenant.auth, purpose=purpose)

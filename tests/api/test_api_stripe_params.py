@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from kyc.types import DocumentCheck, ExtractInput
 from tests.api.api_helpers import (
     SESSIONS,
     Tenant,
@@ -17,7 +18,7 @@ from tests.api.api_helpers import (
     verified_session,
     wait_status,
 )
-from tests.api.stripe_flows import REPORTS, licence_session, submit_licence
+from tests.api.stripe_flows import REPORTS, licence_reader, licence_session, submit_licence
 
 EVENTS = "/v1/events"
 
@@ -324,3 +325,38 @@ async def test_a_licence_fills_the_address_issue_date_and_file_ids(
     events = (await client.get(EVENTS, headers=tenant.auth)).json()["data"]
     embedded = [e["data"]["object"] for e in events if e["data"]["object"]["id"] == session["id"]]
     assert embedded and all(o["related_customer"] is None for o in embedded)
+
+
+async def test_each_report_lists_the_files_of_its_own_attempt(
+    client: httpx.AsyncClient, tenant: Tenant, activities: Any
+) -> None:
+    read = licence_reader()
+    attempts: list[ExtractInput] = []
+
+    def too_young_at_first(input: ExtractInput) -> DocumentCheck:
+        attempts.append(input)
+        if len(attempts) == 1:  # the first attempt fails the age rule: a second is needed
+            input = input.model_copy(
+                update={"rules": input.rules.model_copy(update={"minimum_age": 120})}
+            )
+        check: DocumentCheck = read(input)
+        return check
+
+    session = await create_session(client, tenant)
+    first = await submit_licence(client, tenant, activities, session["id"], too_young_at_first)
+    await wait_status(client, tenant, session["id"], "requires_input")
+    second = await submit_licence(client, tenant, activities, session["id"], too_young_at_first)
+    await wait_status(client, tenant, session["id"], "verified")
+    listed = (
+        await client.get(f"{REPORTS}?verification_session={session['id']}", headers=tenant.auth)
+    ).json()["data"]
+    by_attempt = {r["attempt"]: r for r in listed}
+    assert by_attempt[1]["document"]["error"]["code"] == "under_supported_age"
+    for attempt, files in ((1, first), (2, second)):
+        expected = [files["document_front"], files["document_back"]]
+        assert by_attempt[attempt]["document"]["files"] == expected
+        one = (
+            await client.get(f"{REPORTS}/{by_attempt[attempt]['id']}", headers=tenant.auth)
+        ).json()
+        assert one["document"]["files"] == expected
+    assert set(first.values()).isdisjoint(second.values())
