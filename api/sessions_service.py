@@ -81,7 +81,8 @@ def public_session(
     report = None
     if "last_verification_report" in expand and row.last_report_id:
         found = db_reports.get_report(db, row.platform_id, row.last_report_id)
-        report = report_public(found, row, state.sealer)
+        files = db_files.attempt_files(db, row.id, found.attempt)
+        report = report_public(found, row, state.sealer, files)
     sealed = row.client_secret_sealed
     awaiting = row.status == SessionStatus.requires_input.value and not row.redaction_status
     if for_platform and awaiting and sealed is not None:
@@ -149,6 +150,8 @@ async def create_session(
         metadata=params.metadata,
         client_reference_id=params.client_reference_id,
         return_url=params.return_url,
+        related_customer=params.related_customer,
+        related_customer_account=params.related_customer_account,
         expires_after_s=settings.session_expires_after_s,
         client_secret=client_secret,
     )
@@ -310,12 +313,12 @@ async def submit(
     result: SubmitResult = await _update(
         verification_handle(temporal, row.id), VerificationWorkflow.submit, submission
     )
-    await state.write(_mark_submitted, db, list(files.values()))
+    await state.write(_mark_submitted, db, list(files.values()), result.attempt)
     return result
 
 
-def _mark_submitted(db: Session, files: list[FileRow]) -> None:
-    db_files.mark_submitted(db, files)
+def _mark_submitted(db: Session, files: list[FileRow], attempt: int) -> None:
+    db_files.mark_submitted(db, files, attempt)
     db.commit()
 
 

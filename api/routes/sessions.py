@@ -71,6 +71,8 @@ def list_sessions(
         params.page_request(),
         status=params.status,
         client_reference_id=params.client_reference_id,
+        related_customer=params.related_customer,
+        related_customer_account=params.related_customer_account,
     )
     expand = [e.removeprefix("data.") for e in params.expand]
     data = [service.public_session(state, db, r, expand) for r in rows]
@@ -115,8 +117,9 @@ async def update_session(
             raise InvalidState(
                 f"The session is {row.status}; it can only be updated while it requires input."
             )
-        if params.metadata is not None:
-            await state.write(service.update_metadata, db, row, params.metadata)
+        changes = dict.fromkeys(row.metadata_, "") if params.clears_metadata else params.metadata
+        if changes is not None:
+            await state.write(service.update_metadata, db, row, changes)
         return service.public_session(state, db, row, params.expand)
 
     return await idem.run(row.platform_id, body, work)

@@ -89,6 +89,8 @@ def scrubbed_session(obj: dict[str, Any]) -> dict[str, Any]:
     kept.update(
         metadata={},
         client_reference_id=None,
+        related_customer=None,
+        related_customer_account=None,
         client_secret=None,
         url=None,
         return_url=None,

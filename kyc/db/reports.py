@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from kyc.db.ids import new_id
 from kyc.db.pagination import Page, PageRequest, page
@@ -47,10 +47,23 @@ def get_report(db: Session, platform_id: str, report_id: str) -> VerificationRep
 
 
 def list_reports(
-    db: Session, platform_id: str, request: PageRequest, **equal: str | None
+    db: Session,
+    platform_id: str,
+    request: PageRequest,
+    *,
+    client_reference_id: str | None = None,
+    **equal: str | None,
 ) -> Page[VerificationReportRow]:
-    """The platform's reports; `equal` may filter on `session_id` and `type`."""
-    return page(db, VerificationReportRow, request, platform_id=platform_id, **equal)
+    """The platform's reports; `equal` may filter on `session_id` and `type`, and
+    `client_reference_id` on their sessions' (reports do not store it: redaction erases it)."""
+    conditions = []
+    if client_reference_id:
+        sessions = select(VerificationSessionRow.id).where(
+            VerificationSessionRow.platform_id == platform_id,
+            VerificationSessionRow.client_reference_id == client_reference_id,
+        )
+        conditions.append(col(VerificationReportRow.session_id).in_(sessions))
+    return page(db, VerificationReportRow, request, *conditions, platform_id=platform_id, **equal)
 
 
 def erase_bodies(db: Session, session_id: str) -> None:

@@ -23,6 +23,8 @@ def new_session(
     metadata: dict[str, str],
     client_reference_id: str | None,
     return_url: str | None,
+    related_customer: str | None = None,
+    related_customer_account: str | None = None,
     expires_after_s: int,
     client_secret: str,
 ) -> VerificationSessionRow:
@@ -36,6 +38,8 @@ def new_session(
         options=options,
         metadata_=metadata,
         client_reference_id=client_reference_id,
+        related_customer=related_customer,
+        related_customer_account=related_customer_account,
         client_secret_hash=digest(client_secret),
         return_url=return_url,
         created=created,
@@ -60,7 +64,8 @@ def get_session_by_client_secret(
 def list_sessions(
     db: Session, platform_id: str, request: PageRequest, **equal: str | None
 ) -> Page[VerificationSessionRow]:
-    """The platform's sessions; `equal` may filter on `status` and `client_reference_id`."""
+    """The platform's sessions; `equal` may filter on `status`, `client_reference_id`,
+    `related_customer` and `related_customer_account`."""
     return page(db, VerificationSessionRow, request, platform_id=platform_id, **equal)
 
 
@@ -71,6 +76,8 @@ def erase_identity(row: VerificationSessionRow) -> None:
     row.client_secret_sealed = None
     row.metadata_ = {}
     row.client_reference_id = None
+    row.related_customer = None
+    row.related_customer_account = None
     row.redaction_status = "redacted"
     row.last_error_reason = None
     row.updated = now()

@@ -73,6 +73,14 @@ class VerificationSessionRow(SQLModel, table=True):
     # (a screening alert on a verified session); None means the VerificationWorkflow.
     review_workflow_id: str | None = Field(default=None, max_length=200)
     updated: int
+    # Stripe's `related_customer` / `related_customer_account`: the platform's own ids, stored
+    # as given (list filters); erased on redaction like client_reference_id.
+    related_customer: str | None = Field(
+        default=None, index=True, max_length=limits.OBJECT_ID_LENGTH
+    )
+    related_customer_account: str | None = Field(
+        default=None, index=True, max_length=limits.OBJECT_ID_LENGTH
+    )
 
 
 class VerificationReportRow(SQLModel, table=True):
@@ -104,6 +112,7 @@ class FileRow(SQLModel, table=True):
     content_type: str = Field(max_length=100)
     created: int
     submitted: bool = False
+    attempt: int | None = None  # the attempt it was submitted with: the report's `files`
 
 
 class EventRow(SQLModel, table=True):
