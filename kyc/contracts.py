@@ -40,6 +40,7 @@ class ActivityName(StrEnum):
     RESCREEN_VERIFIED = "rescreen_verified"
     START_ALERT_REVIEWS = "start_alert_reviews"
     COMPLETE_MONITORING = "complete_monitoring"
+    SIMULATE = "simulate"
 
 
 # --- ids -----------------------------------------------------------------------------------------
@@ -123,3 +124,27 @@ ABANDONED = "abandoned"
 
 FilePurpose = Literal["document_front", "document_back", "selfie"]
 UPLOAD_PURPOSES: tuple[FilePurpose, ...] = get_args(FilePurpose)
+
+
+# --- test mode -----------------------------------------------------------------------------------
+
+# What `simulate` forces on a test-mode submission, instead of running the engines: each outcome
+# one attempt can have. The reviewer's codes (rejected_by_reviewer, screening_match_confirmed,
+# review_timed_out) follow `needs_review` and a decision; `abandoned` follows no submission.
+SimulatedOutcome = Literal[
+    "verified",
+    "needs_review",
+    "screening_hit",
+    "consent_declined",
+    "document_expired",
+    "document_type_not_supported",
+    "document_unreadable",
+    "document_unverified_other",
+    "image_quality_insufficient",
+    "under_supported_age",
+    "selfie_document_missing_photo",
+    "selfie_face_mismatch",
+    "selfie_manipulated",
+    "selfie_unverified_other",
+]
+SIMULATED_OUTCOMES: tuple[SimulatedOutcome, ...] = get_args(SimulatedOutcome)

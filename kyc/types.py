@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from kyc.contracts import ML_TASK_QUEUE, FilePurpose
+from kyc.contracts import ML_TASK_QUEUE, FilePurpose, SimulatedOutcome
 from kyc.documents.models import DocumentCheck, DocumentFields, DocumentRules, DocumentType
 from kyc.faces.models import SelfieCheck
 from kyc.screening.models import ScreeningCheck, ScreeningHit, ScreeningQuery
@@ -48,7 +48,15 @@ class SessionStatus(StrEnum):
 
 
 Step = Literal[
-    "awaiting_input", "capture", "extract", "match", "screen", "decide", "review", "done"
+    "awaiting_input",
+    "capture",
+    "extract",
+    "match",
+    "screen",
+    "simulate",
+    "decide",
+    "review",
+    "done",
 ]
 
 
@@ -76,6 +84,26 @@ class SessionOptions(BaseModel):
     screening: ScreeningOptions = Field(default_factory=ScreeningOptions)
 
 
+def simulation_problem(
+    outcome: str, options: SessionOptions, screening_not_run_action: str = "review"
+) -> str | None:
+    """Why `outcome` cannot be simulated on a session with these options, or None. A selfie
+    outcome needs a session that checks a selfie, a screening hit one that screens; needs_review
+    is an inconclusive face match, or (without a selfie) a screening that could not run."""
+    selfie = options.document.require_matching_selfie
+    screening = options.screening.enabled
+    selfie_flag = "options[document][require_matching_selfie]=true"
+    if outcome.startswith("selfie_") and not selfie:
+        return f"simulate={outcome} needs a session that checks a selfie ({selfie_flag})."
+    if outcome == "screening_hit" and not screening:
+        return "simulate=screening_hit needs a session that screens (options[screening][enabled])."
+    if outcome == "needs_review" and not (
+        selfie or (screening and screening_not_run_action == "review")
+    ):
+        return f"simulate=needs_review needs a session that checks a selfie ({selfie_flag})."
+    return None
+
+
 class CheckError(BaseModel):
     """Stripe's `last_error`: a public code and a reason a person can act on."""
 
@@ -96,6 +124,8 @@ class Submission(BaseModel):
     """Update `submit`: the files of one attempt, by purpose."""
 
     files: dict[FilePurpose, StoredFile]
+    # Test mode only: the outcome to simulate instead of running the engines (files optional).
+    simulate: SimulatedOutcome | None = None
 
 
 class SubmitResult(BaseModel):
@@ -108,6 +138,7 @@ class VerificationInput(BaseModel):
 
     session_id: str
     platform_id: str
+    livemode: bool = False  # the session's mode: only a test session takes a simulation
     options: SessionOptions = Field(default_factory=SessionOptions)
     expires_after_s: int = 24 * 3600
     review_timeout_s: int = 72 * 3600
@@ -174,6 +205,27 @@ class VerificationReport(BaseModel):
     selfie: SelfieCheck | None = None
     screening: ScreeningCheck | None = None
     decision: Decision | None = None
+
+
+class SimulateInput(BaseModel):
+    """Activity `simulate` (test mode): the checks the engines would have reported for
+    `outcome`, built without reading a file."""
+
+    session_id: str
+    attempt: int
+    outcome: SimulatedOutcome
+    options: SessionOptions
+    rules: DocumentRules  # the attempt's date, minimum age and accepted types
+
+
+class SimulatedAttempt(BaseModel):
+    """What `simulate` built: the checks that ran, and the error a real check would have raised
+    (an unreadable photo stops the attempt before any report of that check)."""
+
+    document: DocumentCheck | None = None
+    selfie: SelfieCheck | None = None
+    screening: ScreeningCheck | None = None
+    failure: CheckError | None = None
 
 
 class DecideInput(BaseModel):

@@ -144,7 +144,7 @@ def console_reviewer(request: Request, db: DbSession) -> Caller | None:
     key = platforms.find_key(db, token) if token else None
     if key is None or key.kind != "reviewer":
         return None
-    return Caller(key.platform_id, key.id, key.kind, key.reviewer_name)
+    return Caller.of(key)
 
 
 ConsoleReviewer = Annotated[Caller | None, Depends(console_reviewer)]
@@ -191,7 +191,7 @@ def review_queue(
 ) -> Response:
     if reviewer is None:
         return _page(request, "sign_in.html")
-    queue = console.queue(db, reviewer.platform_id, reason)
+    queue = console.queue(db, reviewer, reason)
     return _page(request, "queue.html", reviewer=reviewer, **queue)
 
 
@@ -223,7 +223,7 @@ def review_case(
 ) -> Response:
     if reviewer is None:
         return _to_sign_in()
-    case = console.case(state, db, reviewer.platform_id, session_id)
+    case = console.case(state, db, reviewer, session_id)
     return _page(request, "case.html", reviewer=reviewer, **case)
 
 
@@ -240,7 +240,7 @@ async def review_decision(
     if reviewer is None:
         return _to_sign_in()
     fields = await _form(request)
-    row = platform_session(db, reviewer.platform_id, session_id)
+    row = platform_session(db, reviewer, session_id)
     outcome: dict[str, Any]
     status_code = 200
     try:
@@ -259,7 +259,7 @@ async def review_decision(
         outcome = {"ok": False, "message": exc.message, "code": exc.code}
         status_code = 409 if exc.http_status < 500 else exc.http_status
     db.expire_all()
-    case = console.case(state, db, reviewer.platform_id, session_id)
+    case = console.case(state, db, reviewer, session_id)
     return _page(request, "case.html", status_code, reviewer=reviewer, outcome=outcome, **case)
 
 
@@ -275,7 +275,7 @@ def review_image(
     """A decrypted image of the case's latest attempt, for a signed-in reviewer only."""
     if reviewer is None:
         raise PermissionDenied("Sign in to the review console first.")
-    row = db_sessions.get_session(db, reviewer.platform_id, session_id)
+    row = db_sessions.get_session(db, reviewer.platform_id, session_id, livemode=reviewer.livemode)
     key = console.image_key(state, db, row, name)
     data = sealed.get(row.id, key)
     media = "image/jpeg" if key.endswith(".jpg") else "image/png"

@@ -23,11 +23,12 @@ def list_reports(
         db,
         caller.platform_id,
         params.page_request(),
+        livemode=caller.livemode,
         session_id=params.verification_session,
         type=params.type,
     )
     sessions = {
-        sid: db_sessions.get_session(db, caller.platform_id, sid)
+        sid: db_sessions.get_session(db, caller.platform_id, sid, livemode=caller.livemode)
         for sid in {r.session_id for r in rows}
     }
     data = [report_public(r, sessions[r.session_id], state.sealer) for r in rows]
@@ -39,6 +40,8 @@ def retrieve_report(
     state: State, db: DbSession, caller: Platform, report_id: str, query: Query
 ) -> ReportPublic:
     parse(ExpandParams, query)
-    row = db_reports.get_report(db, caller.platform_id, report_id)
-    session = db_sessions.get_session(db, caller.platform_id, row.session_id)
+    row = db_reports.get_report(db, caller.platform_id, report_id, livemode=caller.livemode)
+    session = db_sessions.get_session(
+        db, caller.platform_id, row.session_id, livemode=caller.livemode
+    )
     return report_public(row, session, state.sealer)
