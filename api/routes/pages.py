@@ -31,13 +31,15 @@ from api.deps import (
 )
 from api.pages import console
 from api.uploads import read_upload
+from kyc.contracts import SIMULATED_OUTCOMES
 from kyc.db import files as db_files
 from kyc.db import platforms
 from kyc.db import sessions as db_sessions
 from kyc.db.ids import now
+from kyc.db.tables import VerificationSessionRow
 from kyc.errors import KycError, NotFound, PermissionDenied
 from kyc.objects.applicant import applicant_error
-from kyc.types import ReviewDecision, SessionOptions
+from kyc.types import ReviewDecision, SessionOptions, simulation_problem
 
 PAGES = Path(__file__).resolve().parent.parent / "pages"
 STATIC = PAGES / "static"
@@ -79,10 +81,29 @@ def static_file(name: str) -> FileResponse:
 
 
 @pages.get("/verify/{session_id}", response_class=HTMLResponse)
-def capture_page(session_id: str) -> HTMLResponse:
-    """The same static page for every session: the client_secret stays in the URL fragment,
-    which browsers never send, and the page reads the session through `/status`."""
-    return HTMLResponse(console.render("capture.html"), headers=PAGE_HEADERS)
+def capture_page(state: State, db: DbSession, session_id: str) -> HTMLResponse:
+    """The same page for every session: the client_secret stays in the URL fragment, which
+    browsers never send, and the page reads the session through `/status`. A test-mode session
+    also gets the outcome picker (only the outcomes its options can reach); a live one never."""
+    row = db.get(VerificationSessionRow, session_id)
+    outcomes: list[tuple[str, str]] = []
+    if row is not None and not row.livemode:
+        options = SessionOptions.model_validate(row.options)
+        action = state.settings.screening_not_run_action
+        outcomes = [
+            (outcome, SIMULATION_LABELS.get(outcome, f"Error: {outcome}"))
+            for outcome in SIMULATED_OUTCOMES
+            if not simulation_problem(outcome, options, action)
+        ]
+    html = console.render("capture.html", simulations=outcomes)
+    return HTMLResponse(html, headers=PAGE_HEADERS)
+
+
+SIMULATION_LABELS = {
+    "verified": "Verified",
+    "needs_review": "Needs review (waits for a reviewer)",
+    "screening_hit": "Screening hit (needs review)",
+}
 
 
 def _client(actor: SessionActor) -> SessionActor:
