@@ -195,6 +195,7 @@ class ScreenInput(BaseModel):
     session_id: str
     platform_id: str
     query: ScreeningQuery
+    livemode: bool = False  # the session's: only verdicts given in its mode apply
 
 
 class VerificationReport(BaseModel):

@@ -121,6 +121,7 @@ async def verify_attempt(
                     session_id=input.session_id,
                     platform_id=input.platform_id,
                     query=screening_query_for(report.document.fields),
+                    livemode=input.livemode,
                 ),
                 result_type=ScreeningCheck,
                 **io_options(timedelta(minutes=2)),

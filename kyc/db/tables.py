@@ -210,6 +210,8 @@ class ScreeningDispositionRow(SQLModel, table=True):
     __tablename__ = "screening_dispositions"
 
     platform_id: str = Field(foreign_key="platforms.id", primary_key=True, max_length=40)
+    # The session's mode: a verdict given in test mode never clears a live hit.
+    livemode: bool = Field(default=False, primary_key=True)
     identity_key: str = Field(primary_key=True, max_length=64)
     list: str = Field(primary_key=True, max_length=40)
     entity_id: str = Field(primary_key=True, max_length=100)
