@@ -125,6 +125,7 @@ def capture_status(db: DbSession, actor: ClientActor) -> JSONResponse:
         "object": "capture_status",
         "id": row.id,
         "status": row.status,
+        "attempt": row.attempt,  # grows once an attempt's outcome is recorded
         "last_error": error.model_dump() if error else None,
         "expired": row.expires_at <= now() and row.status == "requires_input",
         "redacted": bool(row.redaction_status),

@@ -220,6 +220,19 @@ async def test_the_capture_page_offers_the_outcome_picker_in_test_mode_only(
         f"/verify/{(await create_session(client, tenant, **SELFIE))['id']}"
     )
     assert '<option value="selfie_face_mismatch">' in selfie_page.text
+    # What the page does with a picked outcome: submit it with the client_secret, no photo.
+    picked = await create_session(client, tenant)
+    as_applicant = {"Authorization": f"Bearer {picked['client_secret']}"}
+    path = f"{SESSIONS}/{picked['id']}/submit"
+    sent = await client.post(path, data={"simulate": "document_expired"}, headers=as_applicant)
+    assert sent.status_code == 200, sent.text
+    for _ in range(100):  # the page polls /status until the attempt's outcome is recorded
+        status = (await client.get(f"/verify/{picked['id']}/status", headers=as_applicant)).json()
+        if status["attempt"] == 1:
+            break
+        await asyncio.sleep(0.05)
+    assert (status["status"], status["attempt"]) == ("requires_input", 1)
+    assert status["last_error"]["code"] == "document_expired"
     live_page = await client.get(f"/verify/{(await create_session(client, live))['id']}")
     assert live_page.status_code == 200
     assert 'id="simulate"' not in live_page.text and "Test mode" not in live_page.text
