@@ -330,17 +330,22 @@ async def submit(
 def check_simulation(
     settings: Settings, row: VerificationSessionRow, simulate: SimulatedOutcome
 ) -> None:
-    """Test mode only (a live key has no such parameter), and an outcome the session's options
-    can reach (the workflow's validator checks the same)."""
+    """Test mode only, and an outcome the session's options can reach (the workflow's validator
+    checks the same)."""
+    refuse_live_simulation(row)
+    options = SessionOptions.model_validate(row.options)
+    problem = simulation_problem(simulate, options, settings.screening_not_run_action)
+    if problem:
+        raise InvalidRequest(problem, param="simulate")
+
+
+def refuse_live_simulation(row: VerificationSessionRow) -> None:
+    """A live session has no `simulate` parameter at all, whatever its value."""
     if row.livemode:
         raise UnknownParameter(
             "Received unknown parameter: simulate (outcomes are simulated in test mode only).",
             param="simulate",
         )
-    options = SessionOptions.model_validate(row.options)
-    problem = simulation_problem(simulate, options, settings.screening_not_run_action)
-    if problem:
-        raise InvalidRequest(problem, param="simulate")
 
 
 def _mark_submitted(db: Session, files: list[FileRow]) -> None:

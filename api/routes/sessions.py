@@ -222,6 +222,8 @@ async def submit_session(
     """Sends the latest upload of each purpose to the verification; answers with the session,
     now `processing`. Secret key or the session's client_secret. In test mode, `simulate`
     forces an outcome without running the engines (and without files)."""
+    if "simulate" in body:
+        service.refuse_live_simulation(actor.session)  # before its value is even looked at
     params = parse(SessionSubmitParams, body)
     row = actor.session
 

@@ -135,6 +135,8 @@ async def test_simulate_is_refused_in_live_mode_and_where_it_cannot_happen(
         headers=as_applicant,
     )
     assert by_applicant.json()["error"]["code"] == "parameter_unknown"
+    bogus = await submit(client, live, live_session["id"], simulate="not-an-outcome")
+    assert bogus.json()["error"]["code"] == "parameter_unknown"
 
     no_selfie = await create_session(client, tenant)
     mismatch = await submit(client, tenant, no_selfie["id"], simulate="selfie_face_mismatch")
