@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from kyc.contracts import SIMULATED_OUTCOMES
 from kyc.db import platforms
@@ -239,3 +240,32 @@ async def test_the_capture_page_offers_the_outcome_picker_in_test_mode_only(
     assert live_page.status_code == 200
     assert 'id="simulate"' not in live_page.text and "Test mode" not in live_page.text
     assert 'id="consent-go"' in live_page.text  # the same page, without the picker
+
+
+async def console_page(app: FastAPI, reviewer_key: str, path: str) -> httpx.Response:
+    """`path` of the review console, signed in with `reviewer_key` (CSRF cookie and field)."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://kyc.test") as browser:
+        await browser.get("/review")
+        csrf = browser.cookies["kyc_csrf"]
+        signed = await browser.post("/review/sign-in", data={"csrf": csrf, "key": reviewer_key})
+        assert signed.status_code == 303
+        return await browser.get(path)
+
+
+async def test_the_review_console_shows_a_reviewer_the_cases_of_its_mode(
+    app: FastAPI, client: httpx.AsyncClient, tenant: Tenant, live: Tenant
+) -> None:
+    session = await create_session(client, tenant)
+    assert (
+        await submit(client, tenant, session["id"], simulate="screening_hit")
+    ).status_code == 200
+    await wait_status(client, tenant, session["id"], "needs_review")
+    test_queue = await console_page(app, tenant.rk, "/review")
+    assert f"/review/cases/{session['id']}" in test_queue.text
+    live_queue = await console_page(app, live.rk, "/review")
+    assert live_queue.status_code == 200 and session["id"] not in live_queue.text
+    live_case = await console_page(app, live.rk, f"/review/cases/{session['id']}")
+    assert live_case.status_code == 404
+    test_case = await console_page(app, tenant.rk, f"/review/cases/{session['id']}")
+    assert test_case.status_code == 200 and "simulated" in test_case.text
