@@ -3,7 +3,7 @@ without reading a file, so a platform rehearses every status, error, event and w
 integration through the real workflow and policy (`kyc.policy.decide` still decides).
 
 Every simulated check says so: the document engine is "simulated", the selfie model too, and the
-screening snapshot. The identity is ICAO 9303's specimen (Utopia), which no list names.
+screening snapshot. The identity is ICAO 9303's fictional specimen holder (of Utopia).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ RAISED = {
     "selfie_unverified_other": ("match", "No single face was found in the selfie (simulated)."),
     "selfie_manipulated": ("match", "The selfie is a photo of a screen (simulated)."),
 }
-# Document rules that fail for an outcome: rule name -> (code, reason).
+# Outcomes a document rule decides: outcome (the rule's code) -> (the failing rule, its reason).
 FAILED_RULES = {
     "document_expired": ("expiry", "the document expired on {expired} (simulated)"),
     "under_supported_age": ("minimum_age", "the holder is younger than {age} (simulated)"),
