@@ -39,6 +39,7 @@ from kyc.objects.file import FilePublic
 from kyc.objects.report import report_public
 from kyc.objects.session import session_public
 from kyc.settings import Settings
+from kyc.simulation import simulation_problem
 from kyc.status import add_session_event
 from kyc.types import (
     CancelRequest,
@@ -54,7 +55,6 @@ from kyc.types import (
     SubmitResult,
     VerificationInput,
     VerificationState,
-    simulation_problem,
 )
 from workflows.event_delivery import EventDeliveryWorkflow
 from workflows.verification import KYC_NEEDS_REVIEW, KYC_STATUS, VerificationWorkflow

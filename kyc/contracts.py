@@ -148,3 +148,19 @@ SimulatedOutcome = Literal[
     "selfie_unverified_other",
 ]
 SIMULATED_OUTCOMES: tuple[SimulatedOutcome, ...] = get_args(SimulatedOutcome)
+
+
+def simulation_problem(
+    outcome: str, *, selfie: bool, screening: bool, review_unscreened: bool
+) -> str | None:
+    """Why `outcome` cannot be simulated on a session that checks a `selfie` (or not), is
+    `screening`, and sends a screening that could not run to review (`review_unscreened`), or
+    None. needs_review is an inconclusive face match, or without a selfie an unrun screening."""
+    flag = "options[document][require_matching_selfie]=true"
+    if outcome.startswith("selfie_") and not selfie:
+        return f"simulate={outcome} needs a session that checks a selfie ({flag})."
+    if outcome == "screening_hit" and not screening:
+        return "simulate=screening_hit needs a session that screens (options[screening][enabled])."
+    if outcome == "needs_review" and not (selfie or (screening and review_unscreened)):
+        return f"simulate=needs_review needs a session that checks a selfie ({flag})."
+    return None

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from kyc import contracts
 from kyc.documents.models import DocumentCheck, DocumentFields, DocumentRuleCheck, DocumentType
 from kyc.faces.models import SelfieCheck
 from kyc.screening.models import FeatureScore, ScreeningCheck, ScreeningHit
-from kyc.types import CheckError, SimulatedAttempt, SimulateInput
+from kyc.types import CheckError, SessionOptions, SimulatedAttempt, SimulateInput
 
 SIMULATED = "simulated"
 SIMULATED_HIT = ScreeningHit(
@@ -51,6 +52,19 @@ FAILED_RULES = {
     "document_unverified_other": ("check_digits", "MRZ checks failed: document_number (simulated)"),
     "consent_declined": ("consent", "the person declined consent to the verification (simulated)"),
 }
+
+
+def simulation_problem(
+    outcome: str, options: SessionOptions, screening_not_run_action: str = "review"
+) -> str | None:
+    """Why `outcome` cannot be simulated on a session with these options, or None (the rule
+    itself is in kyc.contracts, so the workflow's validator applies it too)."""
+    return contracts.simulation_problem(
+        outcome,
+        selfie=options.document.require_matching_selfie,
+        screening=options.screening.enabled,
+        review_unscreened=screening_not_run_action == "review",
+    )
 
 
 def _years_before(day: date, years: int) -> date:

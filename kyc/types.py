@@ -84,26 +84,6 @@ class SessionOptions(BaseModel):
     screening: ScreeningOptions = Field(default_factory=ScreeningOptions)
 
 
-def simulation_problem(
-    outcome: str, options: SessionOptions, screening_not_run_action: str = "review"
-) -> str | None:
-    """Why `outcome` cannot be simulated on a session with these options, or None. A selfie
-    outcome needs a session that checks a selfie, a screening hit one that screens; needs_review
-    is an inconclusive face match, or (without a selfie) a screening that could not run."""
-    selfie = options.document.require_matching_selfie
-    screening = options.screening.enabled
-    selfie_flag = "options[document][require_matching_selfie]=true"
-    if outcome.startswith("selfie_") and not selfie:
-        return f"simulate={outcome} needs a session that checks a selfie ({selfie_flag})."
-    if outcome == "screening_hit" and not screening:
-        return "simulate=screening_hit needs a session that screens (options[screening][enabled])."
-    if outcome == "needs_review" and not (
-        selfie or (screening and screening_not_run_action == "review")
-    ):
-        return f"simulate=needs_review needs a session that checks a selfie ({selfie_flag})."
-    return None
-
-
 class CheckError(BaseModel):
     """Stripe's `last_error`: a public code and a reason a person can act on."""
 
@@ -209,8 +189,7 @@ class VerificationReport(BaseModel):
 
 
 class SimulateInput(BaseModel):
-    """Activity `simulate` (test mode): the checks the engines would have reported for
-    `outcome`, built without reading a file."""
+    """Activity `simulate` (test mode): the checks the engines would report for `outcome`."""
 
     session_id: str
     attempt: int
@@ -220,8 +199,7 @@ class SimulateInput(BaseModel):
 
 
 class SimulatedAttempt(BaseModel):
-    """What `simulate` built: the checks that ran, and the error a real check would have raised
-    (an unreadable photo stops the attempt before any report of that check)."""
+    """The simulated checks, and the error a real check would have raised instead of reporting."""
 
     document: DocumentCheck | None = None
     selfie: SelfieCheck | None = None

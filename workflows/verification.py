@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         SEARCH_ATTRIBUTE_STATUS,
         EventType,
         WorkflowName,
+        simulation_problem,
     )
     from kyc.types import (
         CancelRequest,
@@ -44,7 +45,6 @@ with workflow.unsafe.imports_passed_through():
         VerificationReport,
         VerificationResult,
         VerificationState,
-        simulation_problem,
     )
 
 from workflows.options import Deliveries, record_status
@@ -117,13 +117,18 @@ class VerificationWorkflow:
             raise ApplicationError("This session requires a selfie file.", type="selfie_missing")
 
     def _validate_simulation(self, outcome: str) -> None:
-        """Test mode only, and an outcome this session's options can reach (kyc.types)."""
+        """Test mode only, and an outcome this session's options can reach (kyc.contracts)."""
         input = self._input
         if input.livemode:
             raise ApplicationError(
                 "simulate is only accepted in test mode.", type="parameter_unknown"
             )
-        problem = simulation_problem(outcome, input.options, input.screening_not_run_action)
+        problem = simulation_problem(
+            outcome,
+            selfie=input.options.document.require_matching_selfie,
+            screening=input.options.screening.enabled,
+            review_unscreened=input.screening_not_run_action == "review",
+        )
         if problem:
             raise ApplicationError(problem, type="parameter_invalid")
 

@@ -39,7 +39,8 @@ from kyc.db.ids import now
 from kyc.db.tables import VerificationSessionRow
 from kyc.errors import KycError, NotFound, PermissionDenied
 from kyc.objects.applicant import applicant_error
-from kyc.types import ReviewDecision, SessionOptions, simulation_problem
+from kyc.simulation import simulation_problem
+from kyc.types import ReviewDecision, SessionOptions
 
 PAGES = Path(__file__).resolve().parent.parent / "pages"
 STATIC = PAGES / "static"

@@ -8,7 +8,7 @@ import pytest
 
 from kyc import policy
 from kyc.contracts import SIMULATED_OUTCOMES
-from kyc.simulation import simulate
+from kyc.simulation import simulate, simulation_problem
 from kyc.types import (
     DocumentOptions,
     DocumentRules,
@@ -16,7 +16,6 @@ from kyc.types import (
     SessionOptions,
     SimulateInput,
     VerificationReport,
-    simulation_problem,
 )
 
 SELFIE = SessionOptions(document=DocumentOptions(require_matching_selfie=True))
