@@ -21,6 +21,7 @@ from pydantic import (
 
 from api.errors import validation_error
 from kyc import limits
+from kyc.contracts import SimulatedOutcome
 from kyc.db.pagination import PageRequest
 from kyc.errors import InvalidRequest, UnknownParameter
 from kyc.types import DocumentType
@@ -233,6 +234,19 @@ class ExpandParams(Params):
 
 class SessionExpandParams(ExpandParams):
     expandable = SESSION_EXPANDABLE
+
+
+class SessionSubmitParams(SessionExpandParams):
+    simulate: SimulatedOutcome | None = Field(
+        default=None,
+        description="Test mode only (a live key gets parameter_unknown): the outcome to force "
+        "instead of running the engines, through the same workflow, events and webhooks. "
+        "No file needs to be uploaded first. `verified`; `needs_review` (an inconclusive face "
+        "match, or without a selfie check a screening that could not run: waits for a "
+        "reviewer); `screening_hit` (needs_review with reason screening_hit); or a "
+        "`last_error.code` the session goes back to requires_input with. Selfie outcomes need "
+        "options[document][require_matching_selfie]=true.",
+    )
 
 
 # Unix seconds up to the year 9999: a larger integer overflows the database's INTEGER column.

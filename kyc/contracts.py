@@ -40,6 +40,7 @@ class ActivityName(StrEnum):
     RESCREEN_VERIFIED = "rescreen_verified"
     START_ALERT_REVIEWS = "start_alert_reviews"
     COMPLETE_MONITORING = "complete_monitoring"
+    SIMULATE = "simulate"
 
 
 # --- ids -----------------------------------------------------------------------------------------
@@ -123,3 +124,43 @@ ABANDONED = "abandoned"
 
 FilePurpose = Literal["document_front", "document_back", "selfie"]
 UPLOAD_PURPOSES: tuple[FilePurpose, ...] = get_args(FilePurpose)
+
+
+# --- test mode -----------------------------------------------------------------------------------
+
+# What `simulate` forces on a test-mode submission, instead of running the engines: each outcome
+# one attempt can have. The reviewer's codes (rejected_by_reviewer, screening_match_confirmed,
+# review_timed_out) follow `needs_review` and a decision; `abandoned` follows no submission.
+SimulatedOutcome = Literal[
+    "verified",
+    "needs_review",
+    "screening_hit",
+    "consent_declined",
+    "document_expired",
+    "document_type_not_supported",
+    "document_unreadable",
+    "document_unverified_other",
+    "image_quality_insufficient",
+    "under_supported_age",
+    "selfie_document_missing_photo",
+    "selfie_face_mismatch",
+    "selfie_manipulated",
+    "selfie_unverified_other",
+]
+SIMULATED_OUTCOMES: tuple[SimulatedOutcome, ...] = get_args(SimulatedOutcome)
+
+
+def simulation_problem(
+    outcome: str, *, selfie: bool, screening: bool, review_unscreened: bool
+) -> str | None:
+    """Why `outcome` cannot be simulated on a session that checks a `selfie` (or not), is
+    `screening`, and sends a screening that could not run to review (`review_unscreened`), or
+    None. needs_review is an inconclusive face match, or without a selfie an unrun screening."""
+    flag = "options[document][require_matching_selfie]=true"
+    if outcome.startswith("selfie_") and not selfie:
+        return f"simulate={outcome} needs a session that checks a selfie ({flag})."
+    if outcome == "screening_hit" and not screening:
+        return "simulate=screening_hit needs a session that screens (options[screening][enabled])."
+    if outcome == "needs_review" and not (selfie or (screening and review_unscreened)):
+        return f"simulate=needs_review needs a session that checks a selfie ({flag})."
+    return None

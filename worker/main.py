@@ -35,6 +35,7 @@ from activities.duplicates import DuplicateFaces
 from activities.images import ImageActivities
 from activities.monitoring import MonitoringActivities
 from activities.screening import ScreeningActivities
+from activities.simulation import simulate
 from activities.status import StatusActivities
 from activities.webhooks import WebhookActivities
 from kyc.contracts import ML_TASK_QUEUE, MONITOR_SCHEDULE_ID, TASK_QUEUE, TASK_QUEUES
@@ -230,6 +231,7 @@ async def run_worker(settings: Settings) -> None:
                     monitoring.rescreen_verified,
                     monitoring.start_alert_reviews,
                     monitoring.complete_monitoring,
+                    simulate,  # test mode's outcomes: no engine, so on this queue
                 ],
                 **shutdown_options(settings),
             )

@@ -24,12 +24,13 @@ def list_reports(
         db,
         caller.platform_id,
         params.page_request(),
+        livemode=caller.livemode,
         client_reference_id=params.client_reference_id,
         session_id=params.verification_session,
         type=params.type,
     )
     sessions = {
-        sid: db_sessions.get_session(db, caller.platform_id, sid)
+        sid: db_sessions.get_session(db, caller.platform_id, sid, livemode=caller.livemode)
         for sid in {r.session_id for r in rows}
     }
     files = db_files.files_by_attempt(db, list(sessions))  # one query for the page
@@ -45,7 +46,9 @@ def retrieve_report(
     state: State, db: DbSession, caller: Platform, report_id: str, query: Query
 ) -> ReportPublic:
     parse(ExpandParams, query)
-    row = db_reports.get_report(db, caller.platform_id, report_id)
-    session = db_sessions.get_session(db, caller.platform_id, row.session_id)
+    row = db_reports.get_report(db, caller.platform_id, report_id, livemode=caller.livemode)
+    session = db_sessions.get_session(
+        db, caller.platform_id, row.session_id, livemode=caller.livemode
+    )
     files = db_files.attempt_files(db, row.session_id, row.attempt)
     return report_public(row, session, state.sealer, files)

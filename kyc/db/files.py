@@ -16,6 +16,7 @@ def add_file(
     row = FileRow(
         id=file_id,
         platform_id=session.platform_id,
+        livemode=session.livemode,
         session_id=session.id,
         purpose=purpose,
         object_key=stored.key,

@@ -31,6 +31,7 @@ def upsert_report(
     report = existing or VerificationReportRow(
         id=new_id("vr"),
         platform_id=session.platform_id,
+        livemode=session.livemode,
         session_id=session.id,
         attempt=attempt,
         created=at,
@@ -42,8 +43,11 @@ def upsert_report(
     return report
 
 
-def get_report(db: Session, platform_id: str, report_id: str) -> VerificationReportRow:
-    return owned(db, VerificationReportRow, platform_id, report_id, "verification_report")
+def get_report(
+    db: Session, platform_id: str, report_id: str, *, livemode: bool
+) -> VerificationReportRow:
+    name = "verification_report"
+    return owned(db, VerificationReportRow, platform_id, report_id, name, livemode=livemode)
 
 
 def list_reports(
@@ -51,12 +55,13 @@ def list_reports(
     platform_id: str,
     request: PageRequest,
     *,
+    livemode: bool,
     client_reference_id: str | None = None,
     **equal: str | None,
 ) -> Page[VerificationReportRow]:
-    """The platform's reports; `equal` may filter on `session_id` and `type`, and
+    """The platform's reports of one mode; `equal` may filter on `session_id` and `type`, and
     `client_reference_id` on their sessions' (reports do not store it: redaction erases it)."""
-    conditions = []
+    conditions = [VerificationReportRow.livemode == livemode]
     if client_reference_id:
         sessions = select(VerificationSessionRow.id).where(
             VerificationSessionRow.platform_id == platform_id,

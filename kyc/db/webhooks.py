@@ -13,11 +13,13 @@ DISABLE_AFTER_FAILING_S = 3 * 24 * 3600
 
 
 def create_webhook_endpoint(
-    db: Session, platform_id: str, url: str, enabled_events: list[str]
+    db: Session, platform_id: str, url: str, enabled_events: list[str], *, livemode: bool
 ) -> WebhookEndpointRow:
+    """An endpoint of one mode: it receives that mode's events only."""
     row = WebhookEndpointRow(
         id=new_id("we"),
         platform_id=platform_id,
+        livemode=livemode,
         url=url,
         secret=new_secret("whsec"),
         enabled_events=enabled_events,
@@ -29,23 +31,33 @@ def create_webhook_endpoint(
 
 
 def list_webhook_endpoints(
-    db: Session, platform_id: str, request: PageRequest
+    db: Session, platform_id: str, request: PageRequest, *, livemode: bool
 ) -> Page[WebhookEndpointRow]:
-    return page(db, WebhookEndpointRow, request, platform_id=platform_id)
+    mode = WebhookEndpointRow.livemode == livemode
+    return page(db, WebhookEndpointRow, request, mode, platform_id=platform_id)
 
 
-def count_webhook_endpoints(db: Session, platform_id: str) -> int:
-    return len(_all_endpoints(db, platform_id))
+def count_webhook_endpoints(db: Session, platform_id: str, *, livemode: bool) -> int:
+    """The platform's endpoints of one mode (the limit applies per mode, as on Stripe)."""
+    return len(_all_endpoints(db, platform_id, livemode))
 
 
-def _all_endpoints(db: Session, platform_id: str) -> list[WebhookEndpointRow]:
+def _all_endpoints(db: Session, platform_id: str, livemode: bool) -> list[WebhookEndpointRow]:
     return list(
-        db.exec(select(WebhookEndpointRow).where(WebhookEndpointRow.platform_id == platform_id))
+        db.exec(
+            select(WebhookEndpointRow).where(
+                WebhookEndpointRow.platform_id == platform_id,
+                WebhookEndpointRow.livemode == livemode,
+            )
+        )
     )
 
 
-def get_webhook_endpoint(db: Session, platform_id: str, endpoint_id: str) -> WebhookEndpointRow:
-    return owned(db, WebhookEndpointRow, platform_id, endpoint_id, "webhook_endpoint")
+def get_webhook_endpoint(
+    db: Session, platform_id: str, endpoint_id: str, *, livemode: bool
+) -> WebhookEndpointRow:
+    name = "webhook_endpoint"
+    return owned(db, WebhookEndpointRow, platform_id, endpoint_id, name, livemode=livemode)
 
 
 def delete_webhook_endpoint(db: Session, endpoint: WebhookEndpointRow) -> None:
@@ -59,10 +71,11 @@ def delete_webhook_endpoint(db: Session, endpoint: WebhookEndpointRow) -> None:
 
 
 def endpoints_for(db: Session, event: EventRow) -> list[WebhookEndpointRow]:
-    """Enabled endpoints of the event's platform that subscribe to its type."""
+    """Enabled endpoints of the event's platform and mode that subscribe to its type: a test
+    event never reaches a live endpoint, nor a live event a test one."""
     return [
         e
-        for e in _all_endpoints(db, event.platform_id)
+        for e in _all_endpoints(db, event.platform_id, event.livemode)
         if e.status == "enabled" and ("*" in e.enabled_events or event.type in e.enabled_events)
     ]
 

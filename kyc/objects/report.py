@@ -159,6 +159,7 @@ def report_public(
     return ReportPublic(
         id=row.id,
         created=row.created,
+        livemode=row.livemode,
         options=_report_options(session.options) if session else {},
         type=row.type,
         verification_session=row.session_id,

@@ -145,6 +145,7 @@ def session_public(
         expires_at=row.expires_at,
         last_error=last_error,
         last_verification_report=report or row.last_report_id,
+        livemode=row.livemode,
         metadata=row.metadata_,
         options=stripe_options(row.options),
         redaction=Redaction(status=row.redaction_status) if row.redaction_status else None,  # type: ignore[arg-type]

@@ -37,7 +37,7 @@ def setup(engine: Engine, url: str, events: list[str]) -> tuple[str, str, str]:
     endpoint secret) of a new `verified` event."""
     with session_scope(engine) as db:
         platform = create_platform(db, "acme")
-        endpoint = webhooks.create_webhook_endpoint(db, platform.id, url, events)
+        endpoint = webhooks.create_webhook_endpoint(db, platform.id, url, events, livemode=False)
         event = event_db.add_event(
             db,
             platform.id,

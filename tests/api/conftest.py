@@ -19,6 +19,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from activities.simulation import simulate
 from activities.status import StatusActivities
 from activities.webhooks import WebhookActivities
 from api.app import create_app
@@ -141,6 +142,7 @@ class Activities:
             self.status.decide,
             self.status.record_status,
             self.webhooks.deliver_events,
+            simulate,  # the real one: test mode's outcomes run no engine
         ]
 
 

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision, down_revision = '0008', '0006'
+revision, down_revision = '0008', '0007'
 
 
 def upgrade() -> None:
