@@ -69,7 +69,7 @@ SEARCH_ATTRIBUTES = {SEARCH_ATTRIBUTE_STATUS: "Keyword", SEARCH_ATTRIBUTE_NEEDS_
 
 
 class EventType(StrEnum):
-    """Stripe's session events, plus ours (review and screening)."""
+    """Stripe's session events, plus ours (review, screening, webhook endpoint health)."""
 
     CREATED = "identity.verification_session.created"
     PROCESSING = "identity.verification_session.processing"
@@ -80,6 +80,9 @@ class EventType(StrEnum):
     NEEDS_REVIEW = "identity.verification_session.needs_review"
     REVIEW_ESCALATED = "identity.verification_session.review_escalated"
     SCREENING_ALERT = "identity.verification_session.screening_alert"
+    # Not a session event: `data.object` is the webhook endpoint, disabled after failing every
+    # delivery for three days (Stripe emails the account; a self-hosted service has no email).
+    WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint.disabled"
 
     @property
     def short(self) -> str:

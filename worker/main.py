@@ -202,6 +202,8 @@ async def run_worker(settings: Settings) -> None:
             engine,
             timeout_s=settings.webhook_timeout_s,
             policy=UrlPolicy.of(settings.environment, settings.webhook_allow_local_receivers),
+            client=client,
+            task_queue=settings.task_queue,
         )
         monitoring = MonitoringActivities(
             engine,
