@@ -38,6 +38,25 @@ def retry_delay(attempt: int, rng: random.Random | None = None) -> timedelta:
     return base * (0.5 + (rng or random).random())
 
 
+async def start_event_delivery(client: Client, event_id: str, task_queue: str) -> None:
+    """Deliver an event an activity recorded in its own EventDeliveryWorkflow, retried like
+    the events the API records; once per event. A failure to start is logged, never raised."""
+    try:
+        await client.start_workflow(
+            WorkflowName.EVENT_DELIVERY,
+            DeliverEventsInput(event_ids=[event_id]),
+            id=delivery_workflow_id(event_id),
+            task_queue=task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+    except WorkflowAlreadyStartedError:
+        pass  # an earlier attempt of the activity started it
+    except RPCError as exc:
+        activity.logger.warning(
+            "could not start the delivery of event %s: %s", event_id, type(exc).__name__
+        )
+
+
 @dataclass(eq=False)  # identity hash: the worker registers bound methods
 class WebhookActivities:
     engine: Engine
@@ -82,25 +101,9 @@ class WebhookActivities:
             )
 
     async def _start_delivery(self, event_id: str) -> None:
-        """Deliver an event this activity recorded in its own workflow, retried like the
-        events the API records (a crash right before this start loses only the webhook: the
-        event stays listed)."""
-        if self.client is None:
-            return
-        try:
-            await self.client.start_workflow(
-                WorkflowName.EVENT_DELIVERY,
-                DeliverEventsInput(event_ids=[event_id]),
-                id=delivery_workflow_id(event_id),
-                task_queue=self.task_queue,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            )
-        except WorkflowAlreadyStartedError:
-            pass  # an earlier attempt of this activity started it
-        except RPCError as exc:
-            activity.logger.warning(
-                "could not start the delivery of event %s: %s", event_id, type(exc).__name__
-            )
+        # A crash right before this start loses only the webhook: the event stays listed.
+        if self.client is not None:
+            await start_event_delivery(self.client, event_id, self.task_queue)
 
     async def _post(self, client: httpx.AsyncClient, delivery: Delivery) -> int | None:
         """POST to the address checked at send time; None when refused or unreachable."""

@@ -26,6 +26,7 @@ class WorkflowName(StrEnum):
     SCREENING_MONITOR = "ScreeningMonitorWorkflow"
     SCREENING_ALERT = "ScreeningAlertWorkflow"
     EVENT_DELIVERY = "EventDeliveryWorkflow"
+    RETENTION = "RetentionWorkflow"
 
 
 class ActivityName(StrEnum):
@@ -40,11 +41,13 @@ class ActivityName(StrEnum):
     RESCREEN_VERIFIED = "rescreen_verified"
     START_ALERT_REVIEWS = "start_alert_reviews"
     COMPLETE_MONITORING = "complete_monitoring"
+    REDACT_EXPIRED = "redact_expired"
 
 
 # --- ids -----------------------------------------------------------------------------------------
 
 MONITOR_SCHEDULE_ID = "kyc-screening-monitor"  # created by the worker, triggered by `kyc lists`
+RETENTION_SCHEDULE_ID = "kyc-retention"  # created by the worker when retention_days > 0
 
 
 def alert_workflow_id(session_id: str, snapshot_id: str) -> str:

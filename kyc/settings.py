@@ -107,6 +107,11 @@ class Settings(BaseSettings):
     screening_not_run_action: Literal["review", "allow"] = "review"
     ocr_engine: Literal["rapidocr", "easyocr", "tesseract"] = "rapidocr"
 
+    # Redact every session this many days after its final status (verified or canceled; the
+    # last status change, so a screening alert's review restarts the clock); 0 keeps sessions
+    # until the platform redacts them. The `kyc-retention` schedule runs it hourly.
+    retention_days: int = Field(default=0, ge=0)
+
     # --- sanctions lists ----------------------------------------------------------------------
     # Official download URLs per list format for `kyc lists update` (JSON in the environment);
     # empty means the defaults in kyc/screening/sources.py.
