@@ -218,7 +218,7 @@ async def test_the_schedule_exists_only_while_retention_is_on() -> None:
         assert described.schedule.policy.overlap == ScheduleOverlapPolicy.SKIP
         action = described.schedule.action
         assert isinstance(action, ScheduleActionStartWorkflow)
-        assert action.workflow == "RetentionWorkflow"
+        assert (action.workflow, action.task_queue) == ("RetentionWorkflow", settings.task_queue)
         [arg] = await local.client.data_converter.decode(action.args, [RetentionInput])  # type: ignore[arg-type]
         assert arg == RetentionInput(retention_days=30)
 
