@@ -3,6 +3,7 @@ sealed object store), and the worker's `kyc-retention` schedule on the dev serve
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -186,7 +187,7 @@ async def test_a_redaction_that_failed_part_way_is_finished_by_the_next_run(
     assert stack.objects(session_id) == []
 
 
-async def test_the_schedule_exists_only_while_retention_is_on() -> None:
+async def test_the_schedule_exists_only_while_retention_is_on(stack: Stack) -> None:
     """On the real dev server (the time-skipping one has no schedules)."""
     from kyc.settings import Settings
     from kyc.temporal import data_converter
@@ -221,6 +222,22 @@ async def test_the_schedule_exists_only_while_retention_is_on() -> None:
         assert (action.workflow, action.task_queue) == ("RetentionWorkflow", settings.task_queue)
         [arg] = await local.client.data_converter.decode(action.args, [RetentionInput])  # type: ignore[arg-type]
         assert arg == RetentionInput(retention_days=30)
+        # A scheduled run redacts through the worker's activity.
+        expired, kept = stack.session("verified", DAYS + 1), stack.session("verified", DAYS - 1)
+        retention = RetentionActivities(stack.engine, stack.sealed, local.client)
+        async with Worker(
+            local.client,
+            task_queue=settings.task_queue,
+            workflows=[RetentionWorkflow],
+            activities=[retention.redact_expired],
+        ):
+            await handle.trigger()
+            for _ in range(200):
+                if stack.row(expired).redaction_status == "redacted":
+                    break
+                await asyncio.sleep(0.1)
+        assert stack.row(expired).redaction_status == "redacted"
+        assert stack.row(kept).redaction_status is None
 
         await ensure_retention_schedule(local.client, settings)  # turned off again: deleted
         with pytest.raises(RPCError) as deleted:
