@@ -262,27 +262,40 @@ OUTCOMES = {
 }
 
 
-def in_one_task_with_the_update(events: list[Any], activity_name: str) -> bool:
-    """Whether the completion of `activity_name` and the last accepted update were handed to
-    the workflow in the same workflow task."""
+def completed(events: list[Any], activity_name: str) -> list[int]:
+    """Indexes of the completions of `activity_name` in `events`."""
     scheduled = [
         e.event_id
         for e in events
         if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
         and e.activity_task_scheduled_event_attributes.activity_type.name == activity_name
     ]
-    completed = [
+    return [
         i
         for i, e in enumerate(events)
         if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED
         and e.activity_task_completed_event_attributes.scheduled_event_id in scheduled
     ]
+
+
+async def completed_in_history(handle: WorkflowHandle[Any, Any], activity_name: str) -> None:
+    """Wait until the server recorded the completion of `activity_name`."""
+    for _ in range(100):
+        if completed([e async for e in handle.fetch_history_events()], activity_name):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{activity_name} did not complete")
+
+
+def in_one_task_with_the_update(events: list[Any], activity_name: str) -> bool:
+    """Whether the completion of `activity_name` and the last accepted update were handed to
+    the workflow in the same workflow task."""
     accepted = [
         i
         for i, e in enumerate(events)
         if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
     ]
-    between = events[completed[-1] : accepted[-1]]
+    between = events[completed(events, activity_name)[-1] : accepted[-1]]
     tasks = [e for e in between if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED]
     return len(tasks) == 1  # the task that took the completion accepted the update
 
@@ -309,10 +322,10 @@ async def test_cancel_arriving_with_the_last_activity_result(
     cancel = asyncio.ensure_future(
         run.handle.execute_update(VerificationWorkflow.cancel, CancelRequest())
     )
-    await asyncio.sleep(1.0)
+    await asyncio.sleep(1.0)  # the server admits the cancel
     script.gate.release.set()
     await script.gate.done.wait()
-    await asyncio.sleep(1.0)  # the completion reaches the server
+    await completed_in_history(run.handle, "decide")
     async with run.workflow_worker():
         # Every handler returns (or fails) and the workflow closes: nothing waits forever.
         state = await asyncio.wait_for(cancel, RACE_TIMEOUT)
