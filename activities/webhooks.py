@@ -22,7 +22,13 @@ from kyc.contracts import TASK_QUEUE, ActivityName, WorkflowName, delivery_workf
 from kyc.errors import UnsafeWebhookUrl
 from kyc.netguard import UrlPolicy, parse_target, pinned_url, resolve_target
 from kyc.types import DeliverEventsInput
-from kyc.webhooks import Delivery, pending_deliveries, record_delivery, signature_header
+from kyc.webhooks import (
+    Delivery,
+    disabled_events_after,
+    pending_deliveries,
+    record_delivery,
+    signature_header,
+)
 
 # Stripe-like: retried with exponential backoff for up to three days (delivery_options'
 # schedule-to-close timeout), each delay jittered so that the deliveries of many events to one
@@ -74,7 +80,12 @@ class WebhookActivities:
     async def deliver_events(self, input: DeliverEventsInput) -> None:
         """POST each event to every subscribed endpoint, signed; raise to retry failures."""
         failures: list[str] = []
+        attempt = activity.info().attempt if activity.in_activity() else 1
         disabled_events: list[str] = []
+        if attempt > 1 and self.client is not None:  # an earlier attempt may have crashed
+            disabled_events = await asyncio.to_thread(
+                disabled_events_after, self.engine, input.event_ids
+            )
         deliveries = await asyncio.to_thread(pending_deliveries, self.engine, input.event_ids)
         # No redirects (a 3xx to an internal address would bypass the check of the target) and
         # no proxy from the environment: the connection goes to the checked address.
@@ -93,7 +104,6 @@ class WebhookActivities:
         for event_id in disabled_events:
             await self._start_delivery(event_id)
         if failures:
-            attempt = activity.info().attempt if activity.in_activity() else 1
             raise ApplicationError(
                 f"{len(failures)} webhook endpoint(s) did not accept the event",
                 type="webhook_delivery_failed",
@@ -101,7 +111,6 @@ class WebhookActivities:
             )
 
     async def _start_delivery(self, event_id: str) -> None:
-        # A crash right before this start loses only the webhook: the event stays listed.
         if self.client is not None:
             await start_event_delivery(self.client, event_id, self.task_queue)
 

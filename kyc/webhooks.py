@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from kyc.contracts import EventType
 from kyc.db import events, webhooks
 from kyc.db.engine import session_scope
-from kyc.db.tables import EventRow, WebhookEndpointRow
+from kyc.db.tables import EventRow, WebhookDeliveryRow, WebhookEndpointRow
 from kyc.objects.event import event_public, webhook_endpoint_public
 
 
@@ -90,5 +90,29 @@ def disabled_event(db: Session, endpoint: WebhookEndpointRow) -> EventRow:
         endpoint.platform_id,
         EventType.WEBHOOK_ENDPOINT_DISABLED,
         {"object": webhook_endpoint_public(endpoint).model_dump(mode="json")},
-        dedupe_key=f"{EventType.WEBHOOK_ENDPOINT_DISABLED}:{endpoint.id}:{endpoint.failing_since}",
+        dedupe_key=_disabled_key(endpoint.id, endpoint.failing_since),
     )
+
+
+def _disabled_key(endpoint_id: str, failing_since: int | None) -> str:
+    return f"{EventType.WEBHOOK_ENDPOINT_DISABLED}:{endpoint_id}:{failing_since}"
+
+
+def disabled_events_after(engine: Engine, event_ids: list[str]) -> list[str]:
+    """The `webhook_endpoint.disabled` events of the endpoints that attempts of these events
+    disabled: a retried activity starts their delivery again (idempotent), in case the
+    attempt that disabled one crashed before it could."""
+    with session_scope(engine) as db:
+        endpoints = db.exec(
+            select(WebhookEndpointRow.id, WebhookEndpointRow.failing_since)
+            .join(WebhookDeliveryRow, col(WebhookDeliveryRow.endpoint_id) == WebhookEndpointRow.id)
+            .where(
+                col(WebhookDeliveryRow.event_id).in_(event_ids),
+                WebhookEndpointRow.status == "disabled",
+            )
+            .distinct()
+        ).all()
+        keys = [_disabled_key(id, since) for id, since in endpoints]
+        if not keys:
+            return []
+        return list(db.exec(select(EventRow.id).where(col(EventRow.dedupe_key).in_(keys))))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 from collections.abc import Iterator
@@ -10,7 +11,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
 
 from activities.webhooks import WebhookActivities
 from kyc.crypto import generate_key
@@ -294,3 +297,34 @@ async def test_a_recovered_endpoint_stays_enabled_and_emits_nothing(engine: Engi
             db, endpoint.platform_id, PageRequest(limit=10), ["webhook_endpoint.*"]
         )
     assert listed == [] and client.started == []
+
+
+async def test_a_retry_starts_the_delivery_a_crashed_attempt_did_not(engine: Engine) -> None:
+    with webhook_receiver() as failing:
+        failing.status = 500
+        event_id, endpoint_id, _ = setup(engine, failing.url, ["*"])
+        with session_scope(engine) as db:
+            endpoint = db.get(webhooks.WebhookEndpointRow, endpoint_id)
+            assert endpoint is not None
+            endpoint.failing_since = now() - webhooks.DISABLE_AFTER_FAILING_S - 60
+            db.add(endpoint)
+        # The attempt that disables the endpoint records the event, then the worker dies
+        # before it starts the delivery (here: it has no client to start it with).
+        crashed = WebhookActivities(engine, policy=LOCAL)
+        await crashed.deliver_events(DeliverEventsInput(event_ids=[event_id]))
+        client = StartedWorkflows()
+        retry = WebhookActivities(engine, policy=LOCAL, client=client)  # type: ignore[arg-type]
+        environment = ActivityEnvironment()
+        environment.info = dataclasses.replace(environment.info, attempt=2)
+        await environment.run(retry.deliver_events, DeliverEventsInput(event_ids=[event_id]))
+        assert len(failing.received) == 1  # the disabled endpoint is not contacted again
+    with session_scope(engine) as db:
+        endpoint = db.get(webhooks.WebhookEndpointRow, endpoint_id)
+        assert endpoint is not None
+        [disabled] = db.exec(
+            select(event_db.EventRow).where(
+                event_db.EventRow.platform_id == endpoint.platform_id,
+                event_db.EventRow.type == "webhook_endpoint.disabled",
+            )
+        ).all()
+    assert [started[2] for started in client.started] == [f"deliver_{disabled.id}"]
