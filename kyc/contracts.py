@@ -26,6 +26,7 @@ class WorkflowName(StrEnum):
     SCREENING_MONITOR = "ScreeningMonitorWorkflow"
     SCREENING_ALERT = "ScreeningAlertWorkflow"
     EVENT_DELIVERY = "EventDeliveryWorkflow"
+    RETENTION = "RetentionWorkflow"
 
 
 class ActivityName(StrEnum):
@@ -41,11 +42,13 @@ class ActivityName(StrEnum):
     START_ALERT_REVIEWS = "start_alert_reviews"
     COMPLETE_MONITORING = "complete_monitoring"
     SIMULATE = "simulate"
+    REDACT_EXPIRED = "redact_expired"
 
 
 # --- ids -----------------------------------------------------------------------------------------
 
 MONITOR_SCHEDULE_ID = "kyc-screening-monitor"  # created by the worker, triggered by `kyc lists`
+RETENTION_SCHEDULE_ID = "kyc-retention"  # created by the worker when retention_days > 0
 
 
 def alert_workflow_id(session_id: str, snapshot_id: str) -> str:
@@ -70,7 +73,7 @@ SEARCH_ATTRIBUTES = {SEARCH_ATTRIBUTE_STATUS: "Keyword", SEARCH_ATTRIBUTE_NEEDS_
 
 
 class EventType(StrEnum):
-    """Stripe's session events, plus ours (review and screening)."""
+    """Stripe's session events, plus ours (review, screening, webhook endpoint health)."""
 
     CREATED = "identity.verification_session.created"
     PROCESSING = "identity.verification_session.processing"
@@ -81,6 +84,9 @@ class EventType(StrEnum):
     NEEDS_REVIEW = "identity.verification_session.needs_review"
     REVIEW_ESCALATED = "identity.verification_session.review_escalated"
     SCREENING_ALERT = "identity.verification_session.screening_alert"
+    # Not a session event: `data.object` is the webhook endpoint, disabled after failing every
+    # delivery for three days (Stripe emails the account; a self-hosted service has no email).
+    WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint.disabled"
 
     @property
     def short(self) -> str:

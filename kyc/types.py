@@ -387,6 +387,28 @@ class VerificationResult(BaseModel):
     decided_on: date | None = None
 
 
+class RetentionInput(BaseModel):
+    """RetentionWorkflow (schedule `kyc-retention`): redact sessions final for `retention_days`."""
+
+    retention_days: int
+    batch_size: int = 100
+
+
+class RetentionBatch(BaseModel):
+    """Activity `redact_expired`: up to `limit` sessions after `after_session_id` (id order)."""
+
+    retention_days: int
+    after_session_id: str = ""
+    limit: int = 100
+
+
+class RetentionResult(BaseModel):
+    redacted: int = 0
+    failed: int = 0  # left for the next run (logged by the activity)
+    last_session_id: str = ""  # where the next batch starts; "" once none is left
+    more: bool = False
+
+
 VerificationReport.model_rebuild()
 
 

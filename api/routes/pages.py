@@ -143,7 +143,9 @@ def capture_status(db: DbSession, actor: ClientActor) -> JSONResponse:
 async def capture_check(request: Request, state: State, actor: ClientActor) -> JSONResponse:
     """Quality checks of one image as it is taken (nothing is stored): `passed`, and when it
     did not pass, the public `code` and an actionable `message`. Limited per session (429
-    past `precheck_per_minute`) before the body is read: face detection costs CPU here."""
+    past `precheck_per_minute`) before the body is read: face detection costs CPU here. A body
+    over the upload limit is refused (413) as it arrives, a file that is no usable image (400)
+    before it is decoded, like the files endpoint."""
     if state.precheck_limit is not None:
         state.precheck_limit.take(actor.session.id)
     upload = await read_upload(request, state.settings.max_upload_bytes)

@@ -20,7 +20,8 @@ def add_event(
     data: dict[str, Any],
     dedupe_key: str,
     session_id: str | None = None,
-    livemode: bool = False,
+    *,
+    livemode: bool,  # no default: an event of the wrong mode would reach the other mode's hooks
 ) -> EventRow:
     """Insert the event unless one with the same dedupe key exists (activity retries)."""
     existing = db.exec(select(EventRow).where(EventRow.dedupe_key == dedupe_key)).first()

@@ -61,7 +61,7 @@ def list_reports(
 ) -> Page[VerificationReportRow]:
     """The platform's reports of one mode; `equal` may filter on `session_id` and `type`, and
     `client_reference_id` on their sessions' (reports do not store it: redaction erases it)."""
-    conditions = [VerificationReportRow.livemode == livemode]
+    conditions: list[Any] = [VerificationReportRow.livemode == livemode]
     if client_reference_id:
         sessions = select(VerificationSessionRow.id).where(
             VerificationSessionRow.platform_id == platform_id,

@@ -88,10 +88,13 @@ def _delivery(db: Session, event_id: str, endpoint_id: str) -> WebhookDeliveryRo
     ).first()
 
 
-def record_delivery(db: Session, event_id: str, endpoint_id: str, status_code: int | None) -> None:
-    """Count an attempt; nothing for an endpoint deleted meanwhile (its deliveries are over)."""
+def record_delivery(
+    db: Session, event_id: str, endpoint_id: str, status_code: int | None
+) -> WebhookEndpointRow | None:
+    """Count an attempt; nothing for an endpoint deleted meanwhile (its deliveries are over).
+    Returns the endpoint when this attempt disabled it, else None."""
     if db.get(WebhookEndpointRow, endpoint_id) is None:
-        return
+        return None
     row = _delivery(db, event_id, endpoint_id) or WebhookDeliveryRow(
         event_id=event_id, endpoint_id=endpoint_id, updated=now()
     )
@@ -100,22 +103,28 @@ def record_delivery(db: Session, event_id: str, endpoint_id: str, status_code: i
     row.delivered = status_code is not None and 200 <= status_code < 300
     row.updated = now()
     db.add(row)
-    _track_health(db, endpoint_id, row.delivered, row.updated)
+    return _track_health(db, endpoint_id, row.delivered, row.updated)
 
 
-def _track_health(db: Session, endpoint_id: str, delivered: bool, at: int) -> None:
+def _track_health(
+    db: Session, endpoint_id: str, delivered: bool, at: int
+) -> WebhookEndpointRow | None:
     """Stripe's rule: an endpoint that has failed every delivery for three days is disabled
-    (the platform re-creates it once it is fixed); its pending deliveries then stop."""
+    (the platform re-creates it once it is fixed); its pending deliveries then stop. Returns
+    the endpoint when this attempt disabled it (once: a disabled endpoint gets no attempts)."""
     endpoint = db.get(WebhookEndpointRow, endpoint_id)
-    if endpoint is None:
-        return
+    if endpoint is None or endpoint.status != "enabled":
+        return None
+    disabled = False
     if delivered:
         endpoint.failing_since = None
     elif endpoint.failing_since is None:
         endpoint.failing_since = at
     elif at - endpoint.failing_since >= DISABLE_AFTER_FAILING_S:
         endpoint.status = "disabled"
+        disabled = True
     db.add(endpoint)
+    return endpoint if disabled else None
 
 
 def was_delivered(db: Session, event_id: str, endpoint_id: str) -> bool:

@@ -16,7 +16,7 @@ class EventRequest(BaseModel):
 
 class EventPublic(BaseModel):
     """Stripe's `event`. `data.object` is the session (a `SessionPublic`) as it was when the
-    event happened."""
+    event happened; for `webhook_endpoint.disabled`, the endpoint."""
 
     id: str
     object: Literal["event"] = "event"
