@@ -241,7 +241,7 @@ async def test_disabling_an_endpoint_emits_an_event_to_the_platform(engine: Engi
             assert endpoint is not None
             # A second endpoint of the platform listens for endpoint health only.
             health = webhooks.create_webhook_endpoint(
-                db, endpoint.platform_id, watcher.url, ["webhook_endpoint.disabled"]
+                db, endpoint.platform_id, watcher.url, ["webhook_endpoint.disabled"], livemode=False
             )
             endpoint.failing_since = now() - webhooks.DISABLE_AFTER_FAILING_S - 60
             db.add(endpoint)
@@ -252,7 +252,11 @@ async def test_disabling_an_endpoint_emits_an_event_to_the_platform(engine: Engi
             endpoint = db.get(webhooks.WebhookEndpointRow, endpoint_id)
             assert endpoint is not None and endpoint.status == "disabled"
             listed, _ = event_db.list_events(
-                db, endpoint.platform_id, PageRequest(limit=10), ["webhook_endpoint.*"]
+                db,
+                endpoint.platform_id,
+                PageRequest(limit=10),
+                ["webhook_endpoint.*"],
+                livemode=False,
             )
         [disabled] = listed
         assert disabled.type == "webhook_endpoint.disabled" and disabled.session_id is None
@@ -295,7 +299,7 @@ async def test_a_recovered_endpoint_stays_enabled_and_emits_nothing(engine: Engi
         assert endpoint is not None
         assert (endpoint.status, endpoint.failing_since) == ("enabled", None)
         listed, _ = event_db.list_events(
-            db, endpoint.platform_id, PageRequest(limit=10), ["webhook_endpoint.*"]
+            db, endpoint.platform_id, PageRequest(limit=10), ["webhook_endpoint.*"], livemode=False
         )
     assert listed == [] and client.started == []
 

@@ -108,7 +108,11 @@ async def test_sessions_past_retention_are_redacted_the_others_kept(
     ]
     with session_scope(stack.engine) as db:  # the platform listens for redactions
         webhooks.create_webhook_endpoint(
-            db, stack.platform_id, "https://hooks.example.com/", [EventType.REDACTED]
+            db,
+            stack.platform_id,
+            "https://hooks.example.com/",
+            [EventType.REDACTED],
+            livemode=False,
         )
     delivered: list[str] = []
 
