@@ -35,10 +35,11 @@ class DuplicateFaces:
         keys = identity_keys_of(self.master_key, input.identity or DocumentFields())
         key = keys[0]
         with session_scope(self.engine) as db:
-            fenced_row(db, input.session_id)  # SessionRedacted once a redaction began
+            session = fenced_row(db, input.session_id)  # SessionRedacted once redaction began
             template = FaceTemplateRow(
                 session_id=input.session_id,
                 platform_id=input.platform_id,
+                livemode=session.livemode,
                 identity_key=key,
                 model=self.model,
                 embedding_sealed=self.sealer.seal(f"{input.session_id}:face", embedding),
@@ -46,7 +47,11 @@ class DuplicateFaces:
             )
             face_templates.save_face_template(db, template)
             for row in face_templates.verified_face_templates(
-                db, input.platform_id, self.model, exclude_session=input.session_id
+                db,
+                input.platform_id,
+                self.model,
+                exclude_session=input.session_id,
+                livemode=session.livemode,
             ):
                 if row.identity_key in keys:
                     continue  # the same person verifying again is not a duplicate

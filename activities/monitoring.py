@@ -154,7 +154,9 @@ class MonitoringActivities:
     def _raise_alert(self, db: Session, item: _Screened, snapshot_id: str) -> ScreeningAlert | None:
         """Store the session's new hits; None when every hit was cleared or raised before."""
         row = item.row
-        cleared = dispositions.cleared_hits(db, row.platform_id, item.identity_keys)
+        cleared = dispositions.cleared_hits(
+            db, row.platform_id, item.identity_keys, livemode=row.livemode
+        )
         raised = monitoring_db.alerts_for(db, row.platform_id, row.id)
         # Hits raised by this same snapshot count as new: a retried batch raises them again.
         new = [
@@ -174,7 +176,9 @@ class MonitoringActivities:
         superseded = None
         if row.review_pending and row.review_workflow_id not in (None, this_review):
             # An earlier alert still awaits its reviewer: this review takes its hits over.
-            decided = dispositions.judged_hits(db, row.platform_id, item.identity_keys)
+            decided = dispositions.judged_hits(
+                db, row.platform_id, item.identity_keys, livemode=row.livemode
+            )
             keys += sorted(k for k in raised if k not in decided and k not in keys)
             superseded = row.review_workflow_id
         return ScreeningAlert(

@@ -35,7 +35,9 @@ class ScreeningActivities:
             return check
         keys = identity_keys(self.master_key, input.query.name, input.query.birth_date)
         with session_scope(self.engine) as db:
-            cleared = dispositions.cleared_hits(db, input.platform_id, keys)
+            cleared = dispositions.cleared_hits(
+                db, input.platform_id, keys, livemode=input.livemode
+            )
         hits = [h for h in check.hits if f"{h.list}:{h.entity_id}" not in cleared]
         if len(hits) == len(check.hits):
             return check

@@ -13,13 +13,22 @@ from urllib.parse import urlsplit
 import httpx
 from sqlalchemy.engine import Engine
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.client import Client
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError
 
-from kyc.contracts import ActivityName
+from kyc.contracts import TASK_QUEUE, ActivityName, WorkflowName, delivery_workflow_id
 from kyc.errors import UnsafeWebhookUrl
 from kyc.netguard import UrlPolicy, parse_target, pinned_url, resolve_target
 from kyc.types import DeliverEventsInput
-from kyc.webhooks import Delivery, pending_deliveries, record_delivery, signature_header
+from kyc.webhooks import (
+    Delivery,
+    disabled_events_after,
+    pending_deliveries,
+    record_delivery,
+    signature_header,
+)
 
 # Stripe-like: retried with exponential backoff for up to three days (delivery_options'
 # schedule-to-close timeout), each delay jittered so that the deliveries of many events to one
@@ -35,12 +44,35 @@ def retry_delay(attempt: int, rng: random.Random | None = None) -> timedelta:
     return base * (0.5 + (rng or random).random())
 
 
+async def start_event_delivery(client: Client, event_id: str, task_queue: str) -> None:
+    """Deliver an event an activity recorded in its own EventDeliveryWorkflow, retried like
+    the events the API records; once per event. A failure to start is logged, never raised."""
+    try:
+        await client.start_workflow(
+            WorkflowName.EVENT_DELIVERY,
+            DeliverEventsInput(event_ids=[event_id]),
+            id=delivery_workflow_id(event_id),
+            task_queue=task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+    except WorkflowAlreadyStartedError:
+        pass  # an earlier attempt of the activity started it
+    except RPCError as exc:
+        activity.logger.warning(
+            "could not start the delivery of event %s: %s", event_id, type(exc).__name__
+        )
+
+
 @dataclass(eq=False)  # identity hash: the worker registers bound methods
 class WebhookActivities:
     engine: Engine
     _: KW_ONLY
     timeout_s: float = 5.0
     policy: UrlPolicy = field(default_factory=UrlPolicy)  # strict unless the worker says so
+    # Starts the delivery of the `webhook_endpoint.disabled` events that attempts cause (to the
+    # platform's other endpoints); without one they are only recorded (`GET /v1/events`).
+    client: Client | None = None
+    task_queue: str = TASK_QUEUE  # of EventDeliveryWorkflow
     # Built once: loading the CA bundle costs ~15-20 ms of CPU, per attempt when built per call.
     _tls: ssl.SSLContext = field(default_factory=ssl.create_default_context, repr=False)
 
@@ -48,6 +80,12 @@ class WebhookActivities:
     async def deliver_events(self, input: DeliverEventsInput) -> None:
         """POST each event to every subscribed endpoint, signed; raise to retry failures."""
         failures: list[str] = []
+        attempt = activity.info().attempt if activity.in_activity() else 1
+        disabled_events: list[str] = []
+        if attempt > 1 and self.client is not None:  # an earlier attempt may have crashed
+            disabled_events = await asyncio.to_thread(
+                disabled_events_after, self.engine, input.event_ids
+            )
         deliveries = await asyncio.to_thread(pending_deliveries, self.engine, input.event_ids)
         # No redirects (a 3xx to an internal address would bypass the check of the target) and
         # no proxy from the environment: the connection goes to the checked address.
@@ -56,19 +94,25 @@ class WebhookActivities:
         ) as client:
             for delivery in deliveries:
                 status = await self._post(client, delivery)
-                still_there = await asyncio.to_thread(
-                    record_delivery, self.engine, delivery, status
-                )
-                # A deleted endpoint's deliveries are canceled: its failure is not retried.
-                if still_there and (status is None or not 200 <= status < 300):
+                recorded = await asyncio.to_thread(record_delivery, self.engine, delivery, status)
+                if recorded.disabled_event_id is not None:
+                    disabled_events.append(recorded.disabled_event_id)
+                # A deleted or now disabled endpoint's deliveries are over: no retry for it.
+                owed = recorded.owed and recorded.disabled_event_id is None
+                if owed and (status is None or not 200 <= status < 300):
                     failures.append(delivery.endpoint_id)
+        for event_id in disabled_events:
+            await self._start_delivery(event_id)
         if failures:
-            attempt = activity.info().attempt if activity.in_activity() else 1
             raise ApplicationError(
                 f"{len(failures)} webhook endpoint(s) did not accept the event",
                 type="webhook_delivery_failed",
                 next_retry_delay=retry_delay(attempt),
             )
+
+    async def _start_delivery(self, event_id: str) -> None:
+        if self.client is not None:
+            await start_event_delivery(self.client, event_id, self.task_queue)
 
     async def _post(self, client: httpx.AsyncClient, delivery: Delivery) -> int | None:
         """POST to the address checked at send time; None when refused or unreachable."""

@@ -25,7 +25,7 @@ from kyc.db import platforms
 from kyc.db import sessions as db_sessions
 from kyc.db.payload_keys import DatabasePayloadKeys
 from kyc.db.sealing import ColumnSealer
-from kyc.db.tables import VerificationSessionRow
+from kyc.db.tables import ApiKey, VerificationSessionRow
 from kyc.errors import AuthenticationFailed, NotFound, PermissionDenied
 from kyc.redaction import database_fence
 from kyc.settings import Settings
@@ -63,12 +63,18 @@ class AppState:
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is calling: a platform's secret key or reviewer key."""
+    """Who is calling: a platform's secret key or reviewer key, in test or live mode (the key's:
+    it sees and makes objects of that mode only)."""
 
     platform_id: str
     key_id: str
     kind: str  # "secret" | "reviewer"
     reviewer_name: str | None = None
+    livemode: bool = False
+
+    @classmethod
+    def of(cls, key: ApiKey) -> Caller:
+        return cls(key.platform_id, key.id, key.kind, key.reviewer_name, key.livemode)
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,11 @@ class SessionCaller:
     platform_id: str
     session: VerificationSessionRow
     by_client_secret: bool
+
+    @property
+    def livemode(self) -> bool:
+        """The session's mode (a secret key only finds sessions of its own mode)."""
+        return self.session.livemode
 
     @property
     def idempotency_scope(self) -> str:
@@ -188,13 +199,13 @@ def _find_caller(db: Session, token: str) -> Caller:
     _release(db)
     if key is None:
         raise AuthenticationFailed(f"Invalid API Key provided: {_mask(token)}")
-    return Caller(key.platform_id, key.id, key.kind, key.reviewer_name)
+    return Caller.of(key)
 
 
-def platform_session(db: Session, platform_id: str, session_id: str) -> VerificationSessionRow:
-    """The platform's session, its read transaction ended: for routes that go on to await
-    Temporal (see `_release`)."""
-    row = db_sessions.get_session(db, platform_id, session_id)
+def platform_session(db: Session, caller: Caller, session_id: str) -> VerificationSessionRow:
+    """The caller's session (its platform's, of its mode), its read transaction ended: for
+    routes that go on to await Temporal (see `_release`)."""
+    row = db_sessions.get_session(db, caller.platform_id, session_id, livemode=caller.livemode)
     _release(db)
     return row
 
@@ -243,7 +254,7 @@ def session_caller(
     caller = _find_caller(db, token)
     if caller.kind != "secret":
         raise PermissionDenied("This endpoint needs a secret key or the session's client_secret.")
-    row = db_sessions.get_session(db, caller.platform_id, session_id)
+    row = db_sessions.get_session(db, caller.platform_id, session_id, livemode=caller.livemode)
     _release(db)
     return SessionCaller(caller.platform_id, row, by_client_secret=False)
 
@@ -254,8 +265,8 @@ Platform = Annotated[Caller, Depends(secret_key_caller)]
 def owned_session(
     session_id: str, db: Annotated[Session, Depends(get_db)], caller: Platform
 ) -> VerificationSessionRow:
-    """The path's session, of the calling platform (its read transaction ended)."""
-    return platform_session(db, caller.platform_id, session_id)
+    """The path's session, of the calling platform and mode (its read transaction ended)."""
+    return platform_session(db, caller, session_id)
 
 
 async def get_body(request: Request) -> dict[str, Any]:

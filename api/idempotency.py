@@ -16,20 +16,22 @@ from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
-from api.deps import AppState, app_state
+from api.deps import AppState, app_state, bearer_token
 from api.errors import IdempotencyMismatch
 from kyc import limits
-from kyc.db import idempotency
+from kyc.db import idempotency, platforms
 from kyc.db.engine import session_scope
 from kyc.db.ids import now
-from kyc.errors import IdempotencyConflict, InvalidRequest
+from kyc.errors import AuthenticationFailed, IdempotencyConflict, InvalidRequest
 
 MAX_KEY_LENGTH = limits.IDEMPOTENCY_KEY_LENGTH
 REPLAYED = "Idempotent-Replayed"
 
 
 class IdempotencyGuard:
-    def __init__(self, state: AppState, key: str | None, method: str, path: str) -> None:
+    def __init__(
+        self, state: AppState, key: str | None, method: str, path: str, livemode: bool = False
+    ) -> None:
         if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH):
             raise InvalidRequest(
                 f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.",
@@ -39,6 +41,7 @@ class IdempotencyGuard:
         self.key = key
         self.method = method
         self.path = path
+        self.livemode = livemode
 
     async def run(
         self,
@@ -53,7 +56,8 @@ class IdempotencyGuard:
         client_secret); later identical requests get the stored response."""
         if self.key is None:
             return JSONResponse(await work(), status_code=status_code)
-        key = idempotency.scoped_key(scope, self.key)
+        # Test and live keys never share a key (test scopes keep their pre-test-mode spelling).
+        key = idempotency.scoped_key(f"{scope}:live" if self.livemode else scope, self.key)
         fingerprint = idempotency.request_fingerprint(self.method, self.path, params)
         at = now()
         replay = await self.state.write(self._reserve, platform_id, key, fingerprint, at)
@@ -125,11 +129,18 @@ class IdempotencyGuard:
 
 
 def idempotency_guard(request: Request) -> IdempotencyGuard:
+    try:
+        token = bearer_token(request)
+    except AuthenticationFailed:
+        token = ""  # the caller dependency answers 401
     return IdempotencyGuard(
         app_state(request),
         request.headers.get("idempotency-key"),
         request.method,
         request.url.path,
+        # The key's prefix is its mode (kyc.db.platforms.issue_key); the caller dependency
+        # checks the key itself. Client secrets are scoped per session already.
+        livemode=platforms.is_live_secret(token),
     )
 
 

@@ -26,7 +26,7 @@ BODIES: dict[tuple[str, str], type[BaseModel]] = {
     ("post", SESSION): p.SessionUpdateParams,
     ("post", SESSION + "/cancel"): p.SessionExpandParams,
     ("post", SESSION + "/redact"): p.SessionExpandParams,
-    ("post", SESSION + "/submit"): p.SessionExpandParams,
+    ("post", SESSION + "/submit"): p.SessionSubmitParams,
     ("post", "/v1/webhook_endpoints"): p.WebhookEndpointParams,
     ("post", "/v1/reviews/{session_id}"): p.ReviewDecisionParams,
 }

@@ -12,6 +12,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -19,8 +21,9 @@ from pydantic import (
 
 from api.errors import validation_error
 from kyc import limits
+from kyc.contracts import SimulatedOutcome
 from kyc.db.pagination import PageRequest
-from kyc.errors import InvalidRequest
+from kyc.errors import InvalidRequest, UnknownParameter
 from kyc.types import DocumentType
 
 P = TypeVar("P", bound=BaseModel)
@@ -37,6 +40,20 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
     # Paths `expand[]` may name on this request; anything else is refused like Stripe does.
     expandable: ClassVar[frozenset[str]] = frozenset()
+    # Stripe parameters of this request that kycflow does not offer, with the reason: refused
+    # as unknown (like any other name outside the model) with a message that says why.
+    unsupported: ClassVar[dict[str, str]] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_unsupported(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name, reason in cls.unsupported.items():
+                if name in data:
+                    raise UnknownParameter(
+                        f"Received unknown parameter: {name} ({reason}).", param=name
+                    )
+        return data
 
     @model_validator(mode="after")
     def _check_expand(self) -> Self:
@@ -111,23 +128,69 @@ class ScreeningOptionsParams(Params):
     enabled: Flag | None = None
 
 
+# A union with Literal[""] would put pydantic's union tags into the error's `param`: "" is
+# turned into its meaning before validation instead, and documented in the schema here.
+def _empty_is_unset(value: Any) -> Any:
+    """Stripe's form encoding unsets an object by posting "" to it (`options[document]=`)."""
+    return None if value == "" else value
+
+
+def _empty_metadata(value: Any) -> Any:
+    """`metadata=` (empty) on create: no metadata."""
+    return {} if value == "" else value
+
+
+def _or_empty(schema: dict[str, Any]) -> None:
+    """The field's schema, with "" accepted as well."""
+    options = schema.pop("anyOf", None)
+    if options is None:
+        kept = ("title", "description", "default")
+        options = [{k: schema.pop(k) for k in list(schema) if k not in kept}]
+    schema["anyOf"] = [*options, {"type": "string", "const": ""}]
+
+
 class OptionsParams(Params):
-    document: DocumentOptionsParams | None = None
+    document: Annotated[DocumentOptionsParams | None, BeforeValidator(_empty_is_unset)] = Field(
+        default=None, json_schema_extra=_or_empty
+    )
     screening: ScreeningOptionsParams | None = None
 
 
 SESSION_EXPANDABLE = frozenset({"verified_outputs", "last_verification_report"})
+# Stripe's session parameters without a counterpart here (Stripe API 2026-10-28.endive).
+NO_PROVIDED_DETAILS = "kycflow runs no email or phone checks"
+SESSION_UNSUPPORTED = {
+    "provided_details": NO_PROVIDED_DETAILS,
+    "related_person": "kycflow has no connected accounts or persons",
+    "verification_flow": "kycflow has no Dashboard verification flows: pass type and options",
+}
+
+
+def _document_only(value: Any) -> Any:
+    if value == "id_number":
+        raise ValueError("kycflow runs document checks only; id_number sessions are not offered")
+    return value
+
+
+SessionType = Annotated[Literal["document"], BeforeValidator(_document_only)]
+# The platform's customer ids (Stripe's `cus_...` / `acct_...`), stored as given.
+CustomerId = Annotated[str, Field(min_length=1, max_length=limits.OBJECT_ID_LENGTH)]
 
 
 class SessionCreateParams(Params):
     expandable = SESSION_EXPANDABLE
-    type: Literal["document"] = "document"
+    unsupported = SESSION_UNSUPPORTED
+    type: SessionType = "document"
     options: OptionsParams | None = None
-    metadata: Metadata = Field(default_factory=dict)
+    metadata: Annotated[Metadata, BeforeValidator(_empty_metadata)] = Field(
+        default_factory=dict, json_schema_extra=_or_empty
+    )
     client_reference_id: str | None = Field(
         default=None, min_length=1, max_length=limits.CLIENT_REFERENCE_ID_LENGTH
     )
     return_url: str | None = Field(default=None, max_length=limits.URL_LENGTH)
+    related_customer: CustomerId | None = None
+    related_customer_account: CustomerId | None = None
     expand: Expand = Field(default_factory=list)
 
     @field_validator("return_url")
@@ -140,12 +203,29 @@ class SessionCreateParams(Params):
 
 class SessionUpdateParams(Params):
     expandable = SESSION_EXPANDABLE
-    metadata: Metadata | None = None
+    unsupported = {"provided_details": NO_PROVIDED_DETAILS}
+    # `metadata=` (empty) removes every key, as on Stripe (`clears_metadata`).
+    metadata: Metadata | None = Field(default=None, json_schema_extra=_or_empty)
     # Accepted only to answer precisely: options are fixed at creation, because the running
     # workflow received them as its input.
     options: dict[str, Any] | None = None
-    type: Literal["document"] | None = None
+    type: SessionType | None = None
     expand: Expand = Field(default_factory=list)
+    _clears_metadata: bool = PrivateAttr(default=False)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _empty_metadata_clears(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        clears = isinstance(data, dict) and data.get("metadata") == ""
+        if clears:
+            data = {k: v for k, v in data.items() if k != "metadata"}
+        params = handler(data)
+        params._clears_metadata = clears
+        return params
+
+    @property
+    def clears_metadata(self) -> bool:
+        return self._clears_metadata
 
 
 class ExpandParams(Params):
@@ -154,6 +234,19 @@ class ExpandParams(Params):
 
 class SessionExpandParams(ExpandParams):
     expandable = SESSION_EXPANDABLE
+
+
+class SessionSubmitParams(SessionExpandParams):
+    simulate: SimulatedOutcome | None = Field(
+        default=None,
+        description="Test mode only (a live key gets parameter_unknown): the outcome to force "
+        "instead of running the engines, through the same workflow, events and webhooks. "
+        "No file needs to be uploaded first. `verified`; `needs_review` (an inconclusive face "
+        "match, or without a selfie check a screening that could not run: waits for a "
+        "reviewer); `screening_hit` (needs_review with reason screening_hit); or a "
+        "`last_error.code` the session goes back to requires_input with. Selfie outcomes need "
+        "options[document][require_matching_selfie]=true.",
+    )
 
 
 # Unix seconds up to the year 9999: a larger integer overflows the database's INTEGER column.
@@ -201,11 +294,18 @@ class SessionListParams(ListParams):
     client_reference_id: str | None = Field(
         default=None, max_length=limits.CLIENT_REFERENCE_ID_LENGTH
     )
+    related_customer: ObjectId | None = None
+    related_customer_account: ObjectId | None = None
 
 
 class ReportListParams(ListParams):
     verification_session: ObjectId | None = None
+    # A filter on the reports' sessions: kycflow's sessions are all of type document, so
+    # `id_number` lists nothing (the type exists on Stripe).
     type: Literal["document", "id_number"] | None = None
+    client_reference_id: str | None = Field(
+        default=None, max_length=limits.CLIENT_REFERENCE_ID_LENGTH
+    )
 
 
 class EventListParams(ListParams):

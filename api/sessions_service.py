@@ -22,11 +22,11 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.service import RPCError
 
-from api.deps import AppState
+from api.deps import AppState, Caller
 from api.errors import ServiceUnavailable, temporal_error
 from api.params import SessionCreateParams
 from kyc import images
-from kyc.contracts import EventType, delivery_workflow_id
+from kyc.contracts import EventType, SimulatedOutcome, delivery_workflow_id
 from kyc.crypto import SealedStore
 from kyc.db import files as db_files
 from kyc.db import reports as db_reports
@@ -34,11 +34,12 @@ from kyc.db import sessions as db_sessions
 from kyc.db import webhooks as db_webhooks
 from kyc.db.ids import new_id, now
 from kyc.db.tables import EventRow, FileRow, VerificationSessionRow
-from kyc.errors import InvalidRequest, InvalidState, KycError, MissingParameter
+from kyc.errors import InvalidRequest, InvalidState, KycError, MissingParameter, UnknownParameter
 from kyc.objects.file import FilePublic
 from kyc.objects.report import report_public
 from kyc.objects.session import session_public
 from kyc.settings import Settings
+from kyc.simulation import simulation_problem
 from kyc.status import add_session_event
 from kyc.types import (
     CancelRequest,
@@ -80,8 +81,11 @@ def public_session(
     input, as on Stripe; the applicant (a client_secret caller) never does."""
     report = None
     if "last_verification_report" in expand and row.last_report_id:
-        found = db_reports.get_report(db, row.platform_id, row.last_report_id)
-        report = report_public(found, row, state.sealer)
+        found = db_reports.get_report(
+            db, row.platform_id, row.last_report_id, livemode=row.livemode
+        )
+        files = db_files.attempt_files(db, row.id, found.attempt)
+        report = report_public(found, row, state.sealer, files)
     sealed = row.client_secret_sealed
     awaiting = row.status == SessionStatus.requires_input.value and not row.redaction_status
     if for_platform and awaiting and sealed is not None:
@@ -122,6 +126,7 @@ def workflow_input(settings: Settings, row: VerificationSessionRow) -> Verificat
     return VerificationInput(
         session_id=row.id,
         platform_id=row.platform_id,
+        livemode=row.livemode,
         options=SessionOptions.model_validate(row.options),
         expires_after_s=settings.session_expires_after_s,
         **settings.model_dump(include=WORKFLOW_SETTINGS),
@@ -129,7 +134,7 @@ def workflow_input(settings: Settings, row: VerificationSessionRow) -> Verificat
 
 
 async def create_session(
-    state: AppState, temporal: Client, db: Session, platform_id: str, params: SessionCreateParams
+    state: AppState, temporal: Client, db: Session, caller: Caller, params: SessionCreateParams
 ) -> VerificationSessionRow:
     """Start the session's workflow, then store its row (its client_secret hashed and sealed).
 
@@ -143,12 +148,15 @@ async def create_session(
     client_secret = f"{session_id}_secret_{secrets.token_urlsafe(24)}"
     row = db_sessions.new_session(
         session_id=session_id,
-        platform_id=platform_id,
+        platform_id=caller.platform_id,
+        livemode=caller.livemode,  # the creating key's mode, for good
         type=params.type,
         options=session_options(params).model_dump(mode="json"),
         metadata=params.metadata,
         client_reference_id=params.client_reference_id,
         return_url=params.return_url,
+        related_customer=params.related_customer,
+        related_customer_account=params.related_customer_account,
         expires_after_s=settings.session_expires_after_s,
         client_secret=client_secret,
     )
@@ -267,6 +275,7 @@ def store_upload(
     db.commit()
     return FilePublic(
         id=file.id,
+        livemode=file.livemode,
         purpose=purpose,  # type: ignore[arg-type]  # checked by the route
         verification_session=row.id,
         size=file.size,
@@ -295,27 +304,55 @@ async def _update(handle: WorkflowHandle[Any, Any], update: Any, arg: Any) -> An
 
 
 async def submit(
-    state: AppState, temporal: Client, db: Session, row: VerificationSessionRow
+    state: AppState,
+    temporal: Client,
+    db: Session,
+    row: VerificationSessionRow,
+    simulate: SimulatedOutcome | None = None,
 ) -> SubmitResult:
     files = db_files.pending_files(db, row.id)
-    if "document_front" not in files:
+    if simulate is not None:
+        check_simulation(state.settings, row, simulate)
+    elif "document_front" not in files:
         raise MissingParameter(
             "Upload a document_front file before submitting.",
             code="document_front_missing",
             param="document_front",
         )
     submission = Submission(
-        files={purpose: db_files.stored_file(f) for purpose, f in files.items()}  # type: ignore[misc]
+        files={purpose: db_files.stored_file(f) for purpose, f in files.items()},  # type: ignore[misc]
+        simulate=simulate,
     )
     result: SubmitResult = await _update(
         verification_handle(temporal, row.id), VerificationWorkflow.submit, submission
     )
-    await state.write(_mark_submitted, db, list(files.values()))
+    await state.write(_mark_submitted, db, list(files.values()), result.attempt)
     return result
 
 
-def _mark_submitted(db: Session, files: list[FileRow]) -> None:
-    db_files.mark_submitted(db, files)
+def check_simulation(
+    settings: Settings, row: VerificationSessionRow, simulate: SimulatedOutcome
+) -> None:
+    """Test mode only, and an outcome the session's options can reach (the workflow's validator
+    checks the same)."""
+    refuse_live_simulation(row)
+    options = SessionOptions.model_validate(row.options)
+    problem = simulation_problem(simulate, options, settings.screening_not_run_action)
+    if problem:
+        raise InvalidRequest(problem, param="simulate")
+
+
+def refuse_live_simulation(row: VerificationSessionRow) -> None:
+    """A live session has no `simulate` parameter at all, whatever its value."""
+    if row.livemode:
+        raise UnknownParameter(
+            "Received unknown parameter: simulate (outcomes are simulated in test mode only).",
+            param="simulate",
+        )
+
+
+def _mark_submitted(db: Session, files: list[FileRow], attempt: int) -> None:
+    db_files.mark_submitted(db, files, attempt)
     db.commit()
 
 

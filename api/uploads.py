@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 from starlette.datastructures import UploadFile
+from starlette.types import Message
 
 from kyc.contracts import UPLOAD_PURPOSES, FilePurpose
 from kyc.errors import InvalidRequest, MissingParameter, PayloadTooLarge
@@ -31,7 +32,10 @@ async def read_upload(request: Request, max_bytes: int) -> Upload:
     if not content_type.lower().startswith("multipart/form-data"):
         raise InvalidRequest("Upload files as multipart/form-data.", param="file")
     try:
-        form = await request.form(max_files=1, max_fields=10)
+        capped = capped_body(request, max_bytes + MULTIPART_OVERHEAD, max_bytes)
+        form = await capped.form(max_files=1, max_fields=10)
+    except PayloadTooLarge:
+        raise
     except Exception as exc:
         raise InvalidRequest("The multipart body could not be parsed.", param="file") from exc
     try:
@@ -52,3 +56,23 @@ async def read_upload(request: Request, max_bytes: int) -> Upload:
     finally:
         await form.close()
     return Upload(purpose=purpose, data=data)  # type: ignore[arg-type]  # checked above
+
+
+def capped_body(request: Request, limit: int, max_bytes: int) -> Request:
+    """The request, refusing its body (413) once more than `limit` bytes arrive: a chunked
+    body declares no length, and the multipart parser would spool all of it to disk."""
+    received = 0
+
+    async def receive() -> Message:
+        nonlocal received
+        message = await request.receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise PayloadTooLarge(
+                    f"The upload is larger than the limit of {max_bytes} bytes.",
+                    param="file",
+                )
+        return message
+
+    return Request(request.scope, receive)

@@ -47,7 +47,7 @@ def main() -> None:
         receiver.status = 500
         with session_scope(engine) as db:
             platform = create_platform(db, "bench")
-            webhooks.create_webhook_endpoint(db, platform.id, receiver.url, ["*"])
+            webhooks.create_webhook_endpoint(db, platform.id, receiver.url, ["*"], livemode=False)
             event_ids = [
                 event_db.add_event(
                     db,

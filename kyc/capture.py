@@ -32,12 +32,16 @@ class CapturePrecheck:
         self._lock = threading.Lock()  # dlib's detector is not documented as thread-safe
 
     def problem(self, purpose: str, data: bytes) -> tuple[str, str] | None:
-        """(public code, actionable message) when the photo would be refused, else None."""
+        """(public code, actionable message) when the photo would be refused, else None.
+
+        Input that is no usable image file (too big, empty, not an image, a bomb, corrupt)
+        raises its typed error instead, a 413/400 as the files endpoint answers: the size and
+        header are checked before anything is decoded."""
         from kyc.documents.quality import check_document_image, check_selfie_image
 
+        images.inspect(data, max_bytes=self._max_bytes, **self._limits)
+        image = images.decode(data, **self._limits)
         try:
-            images.inspect(data, max_bytes=self._max_bytes, **self._limits)
-            image = images.decode(data, **self._limits)
             if purpose == "selfie":
                 check_selfie_image(image)
                 reason = self._face_problem(image)

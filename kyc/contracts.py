@@ -26,6 +26,7 @@ class WorkflowName(StrEnum):
     SCREENING_MONITOR = "ScreeningMonitorWorkflow"
     SCREENING_ALERT = "ScreeningAlertWorkflow"
     EVENT_DELIVERY = "EventDeliveryWorkflow"
+    RETENTION = "RetentionWorkflow"
 
 
 class ActivityName(StrEnum):
@@ -40,11 +41,14 @@ class ActivityName(StrEnum):
     RESCREEN_VERIFIED = "rescreen_verified"
     START_ALERT_REVIEWS = "start_alert_reviews"
     COMPLETE_MONITORING = "complete_monitoring"
+    SIMULATE = "simulate"
+    REDACT_EXPIRED = "redact_expired"
 
 
 # --- ids -----------------------------------------------------------------------------------------
 
 MONITOR_SCHEDULE_ID = "kyc-screening-monitor"  # created by the worker, triggered by `kyc lists`
+RETENTION_SCHEDULE_ID = "kyc-retention"  # created by the worker when retention_days > 0
 
 
 def alert_workflow_id(session_id: str, snapshot_id: str) -> str:
@@ -69,7 +73,7 @@ SEARCH_ATTRIBUTES = {SEARCH_ATTRIBUTE_STATUS: "Keyword", SEARCH_ATTRIBUTE_NEEDS_
 
 
 class EventType(StrEnum):
-    """Stripe's session events, plus ours (review and screening)."""
+    """Stripe's session events, plus ours (review, screening, webhook endpoint health)."""
 
     CREATED = "identity.verification_session.created"
     PROCESSING = "identity.verification_session.processing"
@@ -80,6 +84,9 @@ class EventType(StrEnum):
     NEEDS_REVIEW = "identity.verification_session.needs_review"
     REVIEW_ESCALATED = "identity.verification_session.review_escalated"
     SCREENING_ALERT = "identity.verification_session.screening_alert"
+    # Not a session event: `data.object` is the webhook endpoint, disabled after failing every
+    # delivery for three days (Stripe emails the account; a self-hosted service has no email).
+    WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint.disabled"
 
     @property
     def short(self) -> str:
@@ -123,3 +130,43 @@ ABANDONED = "abandoned"
 
 FilePurpose = Literal["document_front", "document_back", "selfie"]
 UPLOAD_PURPOSES: tuple[FilePurpose, ...] = get_args(FilePurpose)
+
+
+# --- test mode -----------------------------------------------------------------------------------
+
+# What `simulate` forces on a test-mode submission, instead of running the engines: each outcome
+# one attempt can have. The reviewer's codes (rejected_by_reviewer, screening_match_confirmed,
+# review_timed_out) follow `needs_review` and a decision; `abandoned` follows no submission.
+SimulatedOutcome = Literal[
+    "verified",
+    "needs_review",
+    "screening_hit",
+    "consent_declined",
+    "document_expired",
+    "document_type_not_supported",
+    "document_unreadable",
+    "document_unverified_other",
+    "image_quality_insufficient",
+    "under_supported_age",
+    "selfie_document_missing_photo",
+    "selfie_face_mismatch",
+    "selfie_manipulated",
+    "selfie_unverified_other",
+]
+SIMULATED_OUTCOMES: tuple[SimulatedOutcome, ...] = get_args(SimulatedOutcome)
+
+
+def simulation_problem(
+    outcome: str, *, selfie: bool, screening: bool, review_unscreened: bool
+) -> str | None:
+    """Why `outcome` cannot be simulated on a session that checks a `selfie` (or not), is
+    `screening`, and sends a screening that could not run to review (`review_unscreened`), or
+    None. needs_review is an inconclusive face match, or without a selfie an unrun screening."""
+    flag = "options[document][require_matching_selfie]=true"
+    if outcome.startswith("selfie_") and not selfie:
+        return f"simulate={outcome} needs a session that checks a selfie ({flag})."
+    if outcome == "screening_hit" and not screening:
+        return "simulate=screening_hit needs a session that screens (options[screening][enabled])."
+    if outcome == "needs_review" and not (selfie or (screening and review_unscreened)):
+        return f"simulate=needs_review needs a session that checks a selfie ({flag})."
+    return None

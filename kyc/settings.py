@@ -107,6 +107,11 @@ class Settings(BaseSettings):
     screening_not_run_action: Literal["review", "allow"] = "review"
     ocr_engine: Literal["rapidocr", "easyocr", "tesseract"] = "rapidocr"
 
+    # Redact every session this many days after its final status (verified or canceled; the
+    # last status change, so a screening alert's review restarts the clock); 0 keeps sessions
+    # until the platform redacts them. The `kyc-retention` schedule runs it hourly.
+    retention_days: int = Field(default=0, ge=0)
+
     # --- sanctions lists ----------------------------------------------------------------------
     # Official download URLs per list format for `kyc lists update` (JSON in the environment);
     # empty means the defaults in kyc/screening/sources.py.
@@ -117,8 +122,8 @@ class Settings(BaseSettings):
 
     # --- webhooks -----------------------------------------------------------------------------
     webhook_timeout_s: float = 5.0
-    # Admit http and loopback/private receivers (a local test endpoint). Never in production:
-    # the worker would POST events wherever a platform points it (SSRF), kyc/netguard.py.
+    # Admit http and loopback/private receivers (a local test endpoint). Refused in production
+    # (`check_secrets`): the worker would POST events wherever a platform points it (SSRF).
     webhook_allow_local_receivers: bool = False
     webhook_max_endpoints: int = Field(default=16, ge=1)  # per platform, like Stripe
 
@@ -191,7 +196,13 @@ class Settings(BaseSettings):
 
     def check_secrets(self) -> None:
         """Outside development, refuse a missing or placeholder master or payload key: an
-        empty payload key would silently turn history encryption off."""
+        empty payload key would silently turn history encryption off. In production, refuse
+        local webhook receivers too (the `test` environment's receivers are local by design)."""
+        if self.environment == "production" and self.webhook_allow_local_receivers:
+            raise ValueError(
+                "KYC_WEBHOOK_ALLOW_LOCAL_RECEIVERS is refused in production: the worker would "
+                "POST events to internal addresses (SSRF)"
+            )
         if self.environment == "development":
             return
         for name in ("master_key", "payload_key"):

@@ -42,7 +42,13 @@ def add_session_event(
     workflow's `live` state when the row is a moment behind it)."""
     session = session_public(row, live=live).model_dump(mode="json")
     return events.add_event(
-        db, row.platform_id, str(event_type), {"object": session}, dedupe_key, session_id=row.id
+        db,
+        row.platform_id,
+        str(event_type),
+        {"object": session},
+        dedupe_key,
+        session_id=row.id,
+        livemode=row.livemode,
     )
 
 

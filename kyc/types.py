@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from kyc.contracts import ML_TASK_QUEUE, FilePurpose
+from kyc.contracts import ML_TASK_QUEUE, FilePurpose, SimulatedOutcome
 from kyc.documents.models import DocumentCheck, DocumentFields, DocumentRules, DocumentType
 from kyc.faces.models import SelfieCheck
 from kyc.screening.models import ScreeningCheck, ScreeningHit, ScreeningQuery
@@ -48,7 +48,15 @@ class SessionStatus(StrEnum):
 
 
 Step = Literal[
-    "awaiting_input", "capture", "extract", "match", "screen", "decide", "review", "done"
+    "awaiting_input",
+    "capture",
+    "extract",
+    "match",
+    "screen",
+    "simulate",
+    "decide",
+    "review",
+    "done",
 ]
 
 
@@ -96,6 +104,8 @@ class Submission(BaseModel):
     """Update `submit`: the files of one attempt, by purpose."""
 
     files: dict[FilePurpose, StoredFile]
+    # Test mode only: the outcome to simulate instead of running the engines (files optional).
+    simulate: SimulatedOutcome | None = None
 
 
 class SubmitResult(BaseModel):
@@ -108,6 +118,7 @@ class VerificationInput(BaseModel):
 
     session_id: str
     platform_id: str
+    livemode: bool = False  # the session's mode: only a test session takes a simulation
     options: SessionOptions = Field(default_factory=SessionOptions)
     expires_after_s: int = 24 * 3600
     review_timeout_s: int = 72 * 3600
@@ -164,6 +175,7 @@ class ScreenInput(BaseModel):
     session_id: str
     platform_id: str
     query: ScreeningQuery
+    livemode: bool = False  # the session's: only verdicts given in its mode apply
 
 
 class VerificationReport(BaseModel):
@@ -174,6 +186,25 @@ class VerificationReport(BaseModel):
     selfie: SelfieCheck | None = None
     screening: ScreeningCheck | None = None
     decision: Decision | None = None
+
+
+class SimulateInput(BaseModel):
+    """Activity `simulate` (test mode): the checks the engines would report for `outcome`."""
+
+    session_id: str
+    attempt: int
+    outcome: SimulatedOutcome
+    options: SessionOptions
+    rules: DocumentRules  # the attempt's date, minimum age and accepted types
+
+
+class SimulatedAttempt(BaseModel):
+    """The simulated checks, and the error a real check would have raised instead of reporting."""
+
+    document: DocumentCheck | None = None
+    selfie: SelfieCheck | None = None
+    screening: ScreeningCheck | None = None
+    failure: CheckError | None = None
 
 
 class DecideInput(BaseModel):
@@ -354,6 +385,28 @@ class VerificationResult(BaseModel):
     last_error: CheckError | None = None
     attempts: int = 0
     decided_on: date | None = None
+
+
+class RetentionInput(BaseModel):
+    """RetentionWorkflow (schedule `kyc-retention`): redact sessions final for `retention_days`."""
+
+    retention_days: int
+    batch_size: int = 100
+
+
+class RetentionBatch(BaseModel):
+    """Activity `redact_expired`: up to `limit` sessions after `after_session_id` (id order)."""
+
+    retention_days: int
+    after_session_id: str = ""
+    limit: int = 100
+
+
+class RetentionResult(BaseModel):
+    redacted: int = 0
+    failed: int = 0  # left for the next run (logged by the activity)
+    last_session_id: str = ""  # where the next batch starts; "" once none is left
+    more: bool = False
 
 
 VerificationReport.model_rebuild()

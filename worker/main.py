@@ -29,15 +29,24 @@ from temporalio.client import (
     ScheduleUpdate,
 )
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
 from activities.duplicates import DuplicateFaces
 from activities.images import ImageActivities
 from activities.monitoring import MonitoringActivities
+from activities.retention import RetentionActivities
 from activities.screening import ScreeningActivities
+from activities.simulation import simulate
 from activities.status import StatusActivities
 from activities.webhooks import WebhookActivities
-from kyc.contracts import ML_TASK_QUEUE, MONITOR_SCHEDULE_ID, TASK_QUEUE, TASK_QUEUES
+from kyc.contracts import (
+    ML_TASK_QUEUE,
+    MONITOR_SCHEDULE_ID,
+    RETENTION_SCHEDULE_ID,
+    TASK_QUEUE,
+    TASK_QUEUES,
+)
 from kyc.crypto import SealedStore
 from kyc.db.engine import make_engine
 from kyc.db.payload_keys import DatabasePayloadKeys
@@ -50,9 +59,10 @@ from kyc.settings import Settings
 from kyc.status import StatusRecorder
 from kyc.temporal import connect_settings
 from kyc.threads import limit_native_threads, threads_per_activity
-from kyc.types import MonitorInput, ScreeningCheck, ScreenInput
+from kyc.types import MonitorInput, RetentionInput, ScreeningCheck, ScreenInput
 from workflows.event_delivery import EventDeliveryWorkflow
 from workflows.monitoring import ScreeningMonitorWorkflow
+from workflows.retention import RetentionWorkflow
 from workflows.screening_alert import ScreeningAlertWorkflow
 from workflows.verification import VerificationWorkflow
 
@@ -137,6 +147,38 @@ async def ensure_monitor_schedule(client: Client, settings: Settings) -> None:
         )
 
 
+RETENTION_INTERVAL = timedelta(hours=1)
+
+
+async def ensure_retention_schedule(client: Client, settings: Settings) -> None:
+    """The `kyc-retention` schedule when `retention_days` is set (created or brought up to
+    date), none otherwise: turning the setting off deletes it, so nothing more is redacted."""
+    handle = client.get_schedule_handle(RETENTION_SCHEDULE_ID)
+    if settings.retention_days == 0:
+        try:
+            await handle.delete()
+            _progress(f"deleted schedule {RETENTION_SCHEDULE_ID} (retention is off)")
+        except RPCError as exc:  # none to delete (the usual case), or a server without any
+            if exc.status != RPCStatusCode.NOT_FOUND:
+                log.warning("schedule %s not deleted: %s", RETENTION_SCHEDULE_ID, exc.status.name)
+        return
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow(
+            RetentionWorkflow.run,
+            RetentionInput(retention_days=settings.retention_days),
+            id=RETENTION_SCHEDULE_ID,  # each run's id is this plus its scheduled time
+            task_queue=settings.task_queue,
+        ),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=RETENTION_INTERVAL)]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+    try:
+        await client.create_schedule(RETENTION_SCHEDULE_ID, schedule)
+        _progress(f"created schedule {RETENTION_SCHEDULE_ID} ({settings.retention_days} days)")
+    except ScheduleAlreadyRunningError:
+        await handle.update(lambda _: ScheduleUpdate(schedule=schedule))
+
+
 def start_metrics(
     settings: Settings, business: BusinessCollector | None
 ) -> tuple[MetricsServer, int] | None:
@@ -202,6 +244,8 @@ async def run_worker(settings: Settings) -> None:
             engine,
             timeout_s=settings.webhook_timeout_s,
             policy=UrlPolicy.of(settings.environment, settings.webhook_allow_local_receivers),
+            client=client,
+            task_queue=settings.task_queue,
         )
         monitoring = MonitoringActivities(
             engine,
@@ -210,6 +254,12 @@ async def run_worker(settings: Settings) -> None:
             screen=current.check,
             current_snapshot=current.snapshots.current_id,
             client=client,
+        )
+        retention = RetentionActivities(
+            engine,
+            SealedStore(settings.object_store(), settings.master_keys),
+            client,
+            task_queue=settings.task_queue,
         )
         workers.append(
             Worker(
@@ -220,6 +270,7 @@ async def run_worker(settings: Settings) -> None:
                     ScreeningMonitorWorkflow,
                     ScreeningAlertWorkflow,
                     EventDeliveryWorkflow,
+                    RetentionWorkflow,
                 ],
                 activities=[
                     status.decide,
@@ -230,11 +281,14 @@ async def run_worker(settings: Settings) -> None:
                     monitoring.rescreen_verified,
                     monitoring.start_alert_reviews,
                     monitoring.complete_monitoring,
+                    simulate,  # test mode's outcomes: no engine, so on this queue
+                    retention.redact_expired,
                 ],
                 **shutdown_options(settings),
             )
         )
         await ensure_monitor_schedule(client, settings)
+        await ensure_retention_schedule(client, settings)
     if ML_TASK_QUEUE in queues:
         store = settings.object_store()
         images = build_image_activities(

@@ -2,7 +2,9 @@
 
 Workflow code (run inside VerificationWorkflow): each step is an activity referenced by name. A
 domain error of an activity (a blurred photo, an unreadable document) ends the attempt with its
-public code; anything else propagates and is retried by Temporal.
+public code; anything else propagates and is retried by Temporal. A test-mode submission that
+names an outcome to simulate runs the `simulate` activity instead of the four checks; `decide`
+and everything after it run unchanged.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ with workflow.unsafe.imports_passed_through():
         ScreeningCheck,
         ScreenInput,
         SelfieCheck,
+        SimulatedAttempt,
+        SimulateInput,
         Submission,
         VerificationInput,
         VerificationReport,
@@ -55,6 +59,11 @@ async def verify_attempt(
     """Run every check of attempt `state.attempt`, keeping `state` (the live query) current."""
     report = VerificationReport(attempt=state.attempt)
     options = input.options
+    if submission.simulate is not None:
+        simulated = await _simulate(input, submission, state, report)
+        if simulated.failure is not None:
+            return _failed(report, simulated.failure.code, simulated.failure.reason)
+        return await _decide(input, report, state)
     try:
         state.step = "capture"
         captured = await _ml_step(
@@ -79,11 +88,7 @@ async def verify_attempt(
                 session_id=input.session_id,
                 front=captured.images["document_front"],
                 back=captured.images.get("document_back"),
-                rules=DocumentRules(
-                    today=workflow.now().date(),
-                    minimum_age=input.minimum_age,
-                    allowed_types=options.document.allowed_types,
-                ),
+                rules=_rules(input),
                 engine=input.ocr_engine,
             ),
             DocumentCheck,
@@ -116,6 +121,7 @@ async def verify_attempt(
                     session_id=input.session_id,
                     platform_id=input.platform_id,
                     query=screening_query_for(report.document.fields),
+                    livemode=input.livemode,
                 ),
                 result_type=ScreeningCheck,
                 **io_options(timedelta(minutes=2)),
@@ -125,13 +131,61 @@ async def verify_attempt(
         cause = err.cause
         if not isinstance(cause, ApplicationError) or not cause.non_retryable:
             raise
-        report.decision = Decision(
-            status="requires_input",
-            error=CheckError(code=cause.type or "unknown_error", reason=cause.message),
-            reasons=[cause.message],
-        )
-        return report
+        return _failed(report, cause.type or "unknown_error", cause.message)
+    return await _decide(input, report, state)
 
+
+def _failed(report: VerificationReport, code: str, message: str) -> VerificationReport:
+    """The attempt ended at a check that raised: back to the person, with its public code."""
+    error = CheckError(code=code, reason=message)
+    report.decision = Decision(status="requires_input", error=error, reasons=[message])
+    return report
+
+
+async def _simulate(
+    input: VerificationInput,
+    submission: Submission,
+    state: VerificationState,
+    report: VerificationReport,
+) -> SimulatedAttempt:
+    """Test mode: the checks the engines would report for the outcome, into `report`."""
+    assert submission.simulate is not None
+    state.step = "simulate"
+    state.checks["simulation"] = submission.simulate
+    simulated = await workflow.execute_activity(
+        ActivityName.SIMULATE,
+        SimulateInput(
+            session_id=input.session_id,
+            attempt=state.attempt,
+            outcome=submission.simulate,
+            options=input.options,
+            rules=_rules(input),
+        ),
+        result_type=SimulatedAttempt,
+        **io_options(),
+    )
+    report.document, report.selfie = simulated.document, simulated.selfie
+    report.screening = simulated.screening
+    for name in ("document", "selfie", "screening"):
+        check = getattr(report, name)
+        if check is not None:
+            state.checks[name] = check.status
+    return simulated
+
+
+def _rules(input: VerificationInput) -> DocumentRules:
+    return DocumentRules(
+        today=workflow.now().date(),
+        minimum_age=input.minimum_age,
+        allowed_types=input.options.document.allowed_types,
+    )
+
+
+async def _decide(
+    input: VerificationInput, report: VerificationReport, state: VerificationState
+) -> VerificationReport:
+    """`decide` (kyc.policy, as an activity): the attempt's next status, with reasons."""
+    options = input.options
     state.step = "decide"
     decide = DecideInput(
         report=report, options=options, screening_not_run_action=input.screening_not_run_action

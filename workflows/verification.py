@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         SEARCH_ATTRIBUTE_STATUS,
         EventType,
         WorkflowName,
+        simulation_problem,
     )
     from kyc.types import (
         CancelRequest,
@@ -103,6 +104,9 @@ class VerificationWorkflow:
                 f"The session is {self._state.status.value} and cannot take a submission now.",
                 type="session_invalid_state",
             )
+        if submission.simulate is not None:
+            self._validate_simulation(submission.simulate)
+            return  # a simulation reads no file: none is required
         if "document_front" not in submission.files:
             raise ApplicationError(
                 "A document_front file is required.", type="document_front_missing"
@@ -111,6 +115,22 @@ class VerificationWorkflow:
             "selfie" not in submission.files
         ):
             raise ApplicationError("This session requires a selfie file.", type="selfie_missing")
+
+    def _validate_simulation(self, outcome: str) -> None:
+        """Test mode only, and an outcome this session's options can reach (kyc.contracts)."""
+        input = self._input
+        if input.livemode:
+            raise ApplicationError(
+                "simulate is only accepted in test mode.", type="parameter_unknown"
+            )
+        problem = simulation_problem(
+            outcome,
+            selfie=input.options.document.require_matching_selfie,
+            screening=input.options.screening.enabled,
+            review_unscreened=input.screening_not_run_action == "review",
+        )
+        if problem:
+            raise ApplicationError(problem, type="parameter_invalid")
 
     @workflow.update
     async def review(self, decision: ReviewDecision) -> ReviewOutcome:

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlmodel import Session
 
-from api.deps import AppState
+from api.deps import AppState, Caller
 from kyc.contracts import REVIEWER_REASON_CODES, UPLOAD_PURPOSES
 from kyc.db import reports as db_reports
 from kyc.db import reviews as db_reviews
@@ -72,9 +72,12 @@ _env.filters["duration"] = duration
 _env.filters["timestamp"] = timestamp
 
 
-def queue(db: Session, platform_id: str, reason: str | None) -> dict[str, Any]:
-    """Pending reviews oldest first, with why, age and time left; the reasons to filter by."""
-    rows = db_reviews.pending_reviews(db, platform_id, limit=500)
+def queue(db: Session, reviewer: Caller, reason: str | None) -> dict[str, Any]:
+    """Pending reviews of the reviewer's mode oldest first, with why, age and time left; the
+    reasons to filter by."""
+    rows = db_reviews.pending_reviews(
+        db, reviewer.platform_id, livemode=reviewer.livemode, limit=500
+    )
     at = now()
     reasons = sorted({r for row in rows for r in row.review_reasons})
     items = [
@@ -92,7 +95,7 @@ def queue(db: Session, platform_id: str, reason: str | None) -> dict[str, Any]:
 
 def _reports(state: AppState, db: Session, row: VerificationSessionRow) -> list[dict[str, Any]]:
     found, _ = db_reports.list_reports(
-        db, row.platform_id, PageRequest(limit=100), session_id=row.id
+        db, row.platform_id, PageRequest(limit=100), livemode=row.livemode, session_id=row.id
     )
     return [
         {
@@ -158,9 +161,9 @@ def _store_keys(state: AppState, prefix: str) -> set[str]:
     return set(store.keys(prefix))
 
 
-def case(state: AppState, db: Session, platform_id: str, session_id: str) -> dict[str, Any]:
-    """Everything the case page shows."""
-    row = db_sessions.get_session(db, platform_id, session_id)
+def case(state: AppState, db: Session, reviewer: Caller, session_id: str) -> dict[str, Any]:
+    """Everything the case page shows (a session of the reviewer's platform and mode)."""
+    row = db_sessions.get_session(db, reviewer.platform_id, session_id, livemode=reviewer.livemode)
     reports = _reports(state, db, row)
     latest = reports[-1] if reports else {}
     prefix = f"sessions/{row.id}/attempts/{latest.get('attempt')}/"

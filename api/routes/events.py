@@ -18,11 +18,15 @@ def list_events(db: DbSession, caller: Platform, query: Query) -> ListPublic[Eve
     """`type` (or up to 20 `types[]`) filters by event type; a trailing `*` matches a prefix."""
     params = parse(EventListParams, query)
     types = params.types or ([params.type] if params.type else None)
-    rows, has_more = db_events.list_events(db, caller.platform_id, params.page_request(), types)
+    rows, has_more = db_events.list_events(
+        db, caller.platform_id, params.page_request(), types, livemode=caller.livemode
+    )
     return ListPublic(data=[event_public(r) for r in rows], has_more=has_more, url=PATH)
 
 
 @router.get("/{event_id}", summary="Retrieve an event")
 def retrieve_event(db: DbSession, caller: Platform, event_id: str, query: Query) -> EventPublic:
     parse(ExpandParams, query)
-    return event_public(db_events.get_event(db, caller.platform_id, event_id))
+    return event_public(
+        db_events.get_event(db, caller.platform_id, event_id, livemode=caller.livemode)
+    )

@@ -31,12 +31,15 @@ from api.deps import (
 )
 from api.pages import console
 from api.uploads import read_upload
+from kyc.contracts import SIMULATED_OUTCOMES
 from kyc.db import files as db_files
 from kyc.db import platforms
 from kyc.db import sessions as db_sessions
 from kyc.db.ids import now
+from kyc.db.tables import VerificationSessionRow
 from kyc.errors import KycError, NotFound, PermissionDenied
 from kyc.objects.applicant import applicant_error
+from kyc.simulation import simulation_problem
 from kyc.types import ReviewDecision, SessionOptions
 
 PAGES = Path(__file__).resolve().parent.parent / "pages"
@@ -79,10 +82,29 @@ def static_file(name: str) -> FileResponse:
 
 
 @pages.get("/verify/{session_id}", response_class=HTMLResponse)
-def capture_page(session_id: str) -> HTMLResponse:
-    """The same static page for every session: the client_secret stays in the URL fragment,
-    which browsers never send, and the page reads the session through `/status`."""
-    return HTMLResponse(console.render("capture.html"), headers=PAGE_HEADERS)
+def capture_page(state: State, db: DbSession, session_id: str) -> HTMLResponse:
+    """The same page for every session: the client_secret stays in the URL fragment, which
+    browsers never send, and the page reads the session through `/status`. A test-mode session
+    also gets the outcome picker (only the outcomes its options can reach); a live one never."""
+    row = db.get(VerificationSessionRow, session_id)
+    outcomes: list[tuple[str, str]] = []
+    if row is not None and not row.livemode:
+        options = SessionOptions.model_validate(row.options)
+        action = state.settings.screening_not_run_action
+        outcomes = [
+            (outcome, SIMULATION_LABELS.get(outcome, f"Error: {outcome}"))
+            for outcome in SIMULATED_OUTCOMES
+            if not simulation_problem(outcome, options, action)
+        ]
+    html = console.render("capture.html", simulations=outcomes)
+    return HTMLResponse(html, headers=PAGE_HEADERS)
+
+
+SIMULATION_LABELS = {
+    "verified": "Verified",
+    "needs_review": "Needs review (waits for a reviewer)",
+    "screening_hit": "Screening hit (needs review)",
+}
 
 
 def _client(actor: SessionActor) -> SessionActor:
@@ -104,6 +126,7 @@ def capture_status(db: DbSession, actor: ClientActor) -> JSONResponse:
         "object": "capture_status",
         "id": row.id,
         "status": row.status,
+        "attempt": row.attempt,  # grows once an attempt's outcome is recorded
         "last_error": error.model_dump() if error else None,
         "expired": row.expires_at <= now() and row.status == "requires_input",
         "redacted": bool(row.redaction_status),
@@ -120,7 +143,9 @@ def capture_status(db: DbSession, actor: ClientActor) -> JSONResponse:
 async def capture_check(request: Request, state: State, actor: ClientActor) -> JSONResponse:
     """Quality checks of one image as it is taken (nothing is stored): `passed`, and when it
     did not pass, the public `code` and an actionable `message`. Limited per session (429
-    past `precheck_per_minute`) before the body is read: face detection costs CPU here."""
+    past `precheck_per_minute`) before the body is read: face detection costs CPU here. A body
+    over the upload limit is refused (413) as it arrives, a file that is no usable image (400)
+    before it is decoded, like the files endpoint."""
     if state.precheck_limit is not None:
         state.precheck_limit.take(actor.session.id)
     upload = await read_upload(request, state.settings.max_upload_bytes)
@@ -144,7 +169,7 @@ def console_reviewer(request: Request, db: DbSession) -> Caller | None:
     key = platforms.find_key(db, token) if token else None
     if key is None or key.kind != "reviewer":
         return None
-    return Caller(key.platform_id, key.id, key.kind, key.reviewer_name)
+    return Caller.of(key)
 
 
 ConsoleReviewer = Annotated[Caller | None, Depends(console_reviewer)]
@@ -191,7 +216,7 @@ def review_queue(
 ) -> Response:
     if reviewer is None:
         return _page(request, "sign_in.html")
-    queue = console.queue(db, reviewer.platform_id, reason)
+    queue = console.queue(db, reviewer, reason)
     return _page(request, "queue.html", reviewer=reviewer, **queue)
 
 
@@ -223,7 +248,7 @@ def review_case(
 ) -> Response:
     if reviewer is None:
         return _to_sign_in()
-    case = console.case(state, db, reviewer.platform_id, session_id)
+    case = console.case(state, db, reviewer, session_id)
     return _page(request, "case.html", reviewer=reviewer, **case)
 
 
@@ -240,7 +265,7 @@ async def review_decision(
     if reviewer is None:
         return _to_sign_in()
     fields = await _form(request)
-    row = platform_session(db, reviewer.platform_id, session_id)
+    row = platform_session(db, reviewer, session_id)
     outcome: dict[str, Any]
     status_code = 200
     try:
@@ -259,7 +284,7 @@ async def review_decision(
         outcome = {"ok": False, "message": exc.message, "code": exc.code}
         status_code = 409 if exc.http_status < 500 else exc.http_status
     db.expire_all()
-    case = console.case(state, db, reviewer.platform_id, session_id)
+    case = console.case(state, db, reviewer, session_id)
     return _page(request, "case.html", status_code, reviewer=reviewer, outcome=outcome, **case)
 
 
@@ -275,7 +300,7 @@ def review_image(
     """A decrypted image of the case's latest attempt, for a signed-in reviewer only."""
     if reviewer is None:
         raise PermissionDenied("Sign in to the review console first.")
-    row = db_sessions.get_session(db, reviewer.platform_id, session_id)
+    row = db_sessions.get_session(db, reviewer.platform_id, session_id, livemode=reviewer.livemode)
     key = console.image_key(state, db, row, name)
     data = sealed.get(row.id, key)
     media = "image/jpeg" if key.endswith(".jpg") else "image/png"

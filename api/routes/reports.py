@@ -5,6 +5,7 @@ from __future__ import annotations
 from api.deps import DbSession, Platform, Query, State
 from api.params import ExpandParams, ReportListParams, parse
 from api.routes import resource_router
+from kyc.db import files as db_files
 from kyc.db import reports as db_reports
 from kyc.db import sessions as db_sessions
 from kyc.objects.common import ListPublic
@@ -23,14 +24,20 @@ def list_reports(
         db,
         caller.platform_id,
         params.page_request(),
+        livemode=caller.livemode,
+        client_reference_id=params.client_reference_id,
         session_id=params.verification_session,
         type=params.type,
     )
     sessions = {
-        sid: db_sessions.get_session(db, caller.platform_id, sid)
+        sid: db_sessions.get_session(db, caller.platform_id, sid, livemode=caller.livemode)
         for sid in {r.session_id for r in rows}
     }
-    data = [report_public(r, sessions[r.session_id], state.sealer) for r in rows]
+    files = db_files.files_by_attempt(db, list(sessions))  # one query for the page
+    data = [
+        report_public(r, sessions[r.session_id], state.sealer, files.get((r.session_id, r.attempt)))
+        for r in rows
+    ]
     return ListPublic(data=data, has_more=has_more, url=PATH)
 
 
@@ -39,6 +46,9 @@ def retrieve_report(
     state: State, db: DbSession, caller: Platform, report_id: str, query: Query
 ) -> ReportPublic:
     parse(ExpandParams, query)
-    row = db_reports.get_report(db, caller.platform_id, report_id)
-    session = db_sessions.get_session(db, caller.platform_id, row.session_id)
-    return report_public(row, session, state.sealer)
+    row = db_reports.get_report(db, caller.platform_id, report_id, livemode=caller.livemode)
+    session = db_sessions.get_session(
+        db, caller.platform_id, row.session_id, livemode=caller.livemode
+    )
+    files = db_files.attempt_files(db, row.session_id, row.attempt)
+    return report_public(row, session, state.sealer, files)

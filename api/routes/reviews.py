@@ -43,7 +43,11 @@ def list_reviews(db: DbSession, caller: AnyKey, query: Query) -> ListPublic[Revi
     """Reviewer key or secret key of the platform; `reason` filters by a review reason."""
     params = parse(ReviewListParams, query)
     rows = db_reviews.pending_reviews(
-        db, caller.platform_id, limit=params.limit + 1, reason=params.reason
+        db,
+        caller.platform_id,
+        livemode=caller.livemode,
+        limit=params.limit + 1,
+        reason=params.reason,
     )
     at = now()
     data = [review_queue_item(r, at) for r in rows[: params.limit]]
@@ -55,12 +59,13 @@ def retrieve_review(
     state: State, db: DbSession, caller: AnyKey, session_id: str
 ) -> ReviewCasePublic:
     """The session (with verified outputs), its latest report and the decisions taken so far."""
-    row = db_sessions.get_session(db, caller.platform_id, session_id)
+    row = db_sessions.get_session(db, caller.platform_id, session_id, livemode=caller.livemode)
     report = None
     if row.last_report_id:
-        report = report_public(
-            db_reports.get_report(db, caller.platform_id, row.last_report_id), row, state.sealer
+        found = db_reports.get_report(
+            db, caller.platform_id, row.last_report_id, livemode=caller.livemode
         )
+        report = report_public(found, row, state.sealer)
     return ReviewCasePublic(
         id=row.id,
         session=session_public(row, sealer=state.sealer, expand=["verified_outputs"]),
@@ -83,7 +88,7 @@ async def decide_review(
     """`decision` = approve | reject | request_resubmission, optional `reason` (a public error
     code), `note`, and `screening_hits[<list>:<entity_id>]` = false_positive | confirmed.
     The workflow validates the decision and answers synchronously."""
-    row = platform_session(db, caller.platform_id, session_id)
+    row = platform_session(db, caller, session_id)
     params = parse(ReviewDecisionParams, body)
     decision = ReviewDecision(
         decision=params.decision,

@@ -29,6 +29,7 @@ from api.params import (
     SessionCreateParams,
     SessionExpandParams,
     SessionListParams,
+    SessionSubmitParams,
     SessionUpdateParams,
     parse,
 )
@@ -54,7 +55,7 @@ async def create_session(
     params = parse(SessionCreateParams, body)
 
     async def work() -> dict[str, Any]:
-        row = await service.create_session(state, await temporal(), db, caller.platform_id, params)
+        row = await service.create_session(state, await temporal(), db, caller, params)
         return service.public_session(state, db, row, params.expand)
 
     return await idem.run(caller.platform_id, body, work)
@@ -69,8 +70,11 @@ def list_sessions(
         db,
         caller.platform_id,
         params.page_request(),
+        livemode=caller.livemode,
         status=params.status,
         client_reference_id=params.client_reference_id,
+        related_customer=params.related_customer,
+        related_customer_account=params.related_customer_account,
     )
     expand = [e.removeprefix("data.") for e in params.expand]
     data = [service.public_session(state, db, r, expand) for r in rows]
@@ -115,8 +119,9 @@ async def update_session(
             raise InvalidState(
                 f"The session is {row.status}; it can only be updated while it requires input."
             )
-        if params.metadata is not None:
-            await state.write(service.update_metadata, db, row, params.metadata)
+        changes = dict.fromkeys(row.metadata_, "") if params.clears_metadata else params.metadata
+        if changes is not None:
+            await state.write(service.update_metadata, db, row, changes)
         return service.public_session(state, db, row, params.expand)
 
     return await idem.run(row.platform_id, body, work)
@@ -218,14 +223,17 @@ async def submit_session(
     idem: Idempotent,
 ) -> JSONResponse:
     """Sends the latest upload of each purpose to the verification; answers with the session,
-    now `processing`. Secret key or the session's client_secret."""
-    params = parse(SessionExpandParams, body)
+    now `processing`. Secret key or the session's client_secret. In test mode, `simulate`
+    forces an outcome without running the engines (and without files)."""
+    if "simulate" in body:
+        service.refuse_live_simulation(actor.session)  # before its value is even looked at
+    params = parse(SessionSubmitParams, body)
     row = actor.session
 
     async def work() -> dict[str, Any]:
         if row.redaction_status:
             raise InvalidState("The session was redacted.")
-        result = await service.submit(state, await temporal(), db, row)
+        result = await service.submit(state, await temporal(), db, row, params.simulate)
         expand = [] if actor.by_client_secret else params.expand
         obj = service.public_session(
             state, db, row, expand, for_platform=not actor.by_client_secret

@@ -46,14 +46,14 @@ async def create_endpoint(
 
     def insert() -> dict[str, Any]:
         if (
-            db_webhooks.count_webhook_endpoints(db, caller.platform_id)
+            db_webhooks.count_webhook_endpoints(db, caller.platform_id, livemode=caller.livemode)
             >= settings.webhook_max_endpoints
         ):
             raise WebhookEndpointLimit(
                 f"A platform can have at most {settings.webhook_max_endpoints} webhook endpoints."
             )
         row = db_webhooks.create_webhook_endpoint(
-            db, caller.platform_id, params.url, params.enabled_events
+            db, caller.platform_id, params.url, params.enabled_events, livemode=caller.livemode
         )
         db.commit()
         return webhook_endpoint_created(row).model_dump(mode="json")
@@ -70,7 +70,7 @@ def list_endpoints(
 ) -> ListPublic[WebhookEndpointPublic]:
     params = parse(WebhookListParams, query)
     rows, has_more = db_webhooks.list_webhook_endpoints(
-        db, caller.platform_id, params.page_request()
+        db, caller.platform_id, params.page_request(), livemode=caller.livemode
     )
     data = [webhook_endpoint_public(r) for r in rows]
     return ListPublic(data=data, has_more=has_more, url=PATH)
@@ -82,13 +82,17 @@ def retrieve_endpoint(
 ) -> WebhookEndpointPublic:
     parse(ExpandParams, query)
     return webhook_endpoint_public(
-        db_webhooks.get_webhook_endpoint(db, caller.platform_id, endpoint_id)
+        db_webhooks.get_webhook_endpoint(
+            db, caller.platform_id, endpoint_id, livemode=caller.livemode
+        )
     )
 
 
 @router.delete("/{endpoint_id}", summary="Delete a webhook endpoint")
 def delete_endpoint(db: DbSession, caller: Platform, endpoint_id: str) -> WebhookEndpointDeleted:
-    row = db_webhooks.get_webhook_endpoint(db, caller.platform_id, endpoint_id)
+    row = db_webhooks.get_webhook_endpoint(
+        db, caller.platform_id, endpoint_id, livemode=caller.livemode
+    )
     db_webhooks.delete_webhook_endpoint(db, row)
     db.commit()
     return WebhookEndpointDeleted(id=endpoint_id)

@@ -25,6 +25,7 @@ def record_disposition(
     db.merge(
         ScreeningDispositionRow(
             platform_id=session.platform_id,
+            livemode=session.livemode,
             identity_key=identity_key,
             list=list_name,
             entity_id=entity_id,
@@ -41,12 +42,15 @@ def judged_hits(
     platform_id: str,
     identity_key: str | Sequence[str],
     disposition: str | None = None,
+    *,
+    livemode: bool,
 ) -> set[str]:
-    """`<list>:<entity_id>` of the hits reviewers judged for this identity (with `disposition`
-    when given: "false_positive" for the cleared ones)."""
+    """`<list>:<entity_id>` of the hits reviewers judged for this identity in one mode (with
+    `disposition` when given: "false_positive" for the cleared ones)."""
     keys = [identity_key] if isinstance(identity_key, str) else list(identity_key)
     query = select(ScreeningDispositionRow).where(
         ScreeningDispositionRow.platform_id == platform_id,
+        ScreeningDispositionRow.livemode == livemode,
         col(ScreeningDispositionRow.identity_key).in_(keys),
     )
     if disposition is not None:
@@ -54,9 +58,11 @@ def judged_hits(
     return {f"{row.list}:{row.entity_id}" for row in db.exec(query).all()}
 
 
-def cleared_hits(db: Session, platform_id: str, identity_key: str | Sequence[str]) -> set[str]:
-    """Hits reviewers marked false positive for this identity."""
-    return judged_hits(db, platform_id, identity_key, "false_positive")
+def cleared_hits(
+    db: Session, platform_id: str, identity_key: str | Sequence[str], *, livemode: bool
+) -> set[str]:
+    """Hits reviewers marked false positive for this identity, in one mode."""
+    return judged_hits(db, platform_id, identity_key, "false_positive", livemode=livemode)
 
 
 def delete_for_session(db: Session, session_id: str) -> None:

@@ -20,6 +20,8 @@ def add_event(
     data: dict[str, Any],
     dedupe_key: str,
     session_id: str | None = None,
+    *,
+    livemode: bool,  # no default: an event of the wrong mode would reach the other mode's hooks
 ) -> EventRow:
     """Insert the event unless one with the same dedupe key exists (activity retries)."""
     existing = db.exec(select(EventRow).where(EventRow.dedupe_key == dedupe_key)).first()
@@ -28,6 +30,7 @@ def add_event(
     row = EventRow(
         id=new_id("evt"),
         platform_id=platform_id,
+        livemode=livemode,
         type=type,
         created=now(),
         data=data,
@@ -40,18 +43,25 @@ def add_event(
 
 
 def list_events(
-    db: Session, platform_id: str, request: PageRequest, types: list[str] | None = None
+    db: Session,
+    platform_id: str,
+    request: PageRequest,
+    types: list[str] | None = None,
+    *,
+    livemode: bool,
 ) -> Page[EventRow]:
-    """The platform's events of any of `types` (each may end with `*` to match a prefix)."""
+    """The platform's events of one mode, of any of `types` (each may end with `*` to match a
+    prefix)."""
+    mode = EventRow.livemode == livemode
     if not types:
-        return page(db, EventRow, request, platform_id=platform_id)
+        return page(db, EventRow, request, mode, platform_id=platform_id)
     column = col(EventRow.type)
     matches = [column.startswith(t[:-1]) if t.endswith("*") else column == t for t in types]
-    return page(db, EventRow, request, or_(*matches), platform_id=platform_id)
+    return page(db, EventRow, request, mode, or_(*matches), platform_id=platform_id)
 
 
-def get_event(db: Session, platform_id: str, event_id: str) -> EventRow:
-    return owned(db, EventRow, platform_id, event_id, "event")
+def get_event(db: Session, platform_id: str, event_id: str, *, livemode: bool) -> EventRow:
+    return owned(db, EventRow, platform_id, event_id, "event", livemode=livemode)
 
 
 # What a redacted session's events keep of the embedded session: ids, types, statuses, codes.
@@ -89,6 +99,8 @@ def scrubbed_session(obj: dict[str, Any]) -> dict[str, Any]:
     kept.update(
         metadata={},
         client_reference_id=None,
+        related_customer=None,
+        related_customer_account=None,
         client_secret=None,
         url=None,
         return_url=None,

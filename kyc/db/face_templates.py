@@ -16,12 +16,15 @@ def save_face_template(db: Session, template: FaceTemplateRow) -> None:
 
 
 def verified_face_templates(
-    db: Session, platform_id: str, model: str, exclude_session: str
+    db: Session, platform_id: str, model: str, exclude_session: str, *, livemode: bool
 ) -> list[FaceTemplateRow]:
+    """The verified templates of the platform's sessions of one mode: a test selfie is never
+    compared with live ones."""
     return list(
         db.exec(
             select(FaceTemplateRow).where(
                 FaceTemplateRow.platform_id == platform_id,
+                FaceTemplateRow.livemode == livemode,
                 FaceTemplateRow.model == model,
                 col(FaceTemplateRow.verified).is_(True),
                 FaceTemplateRow.session_id != exclude_session,

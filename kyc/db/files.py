@@ -16,6 +16,7 @@ def add_file(
     row = FileRow(
         id=file_id,
         platform_id=session.platform_id,
+        livemode=session.livemode,
         session_id=session.id,
         purpose=purpose,
         object_key=stored.key,
@@ -44,10 +45,31 @@ def stored_file(row: FileRow) -> StoredFile:
     )
 
 
-def mark_submitted(db: Session, files: list[FileRow]) -> None:
+def mark_submitted(db: Session, files: list[FileRow], attempt: int | None = None) -> None:
+    """The files went to the workflow as `attempt` (whose report lists their ids)."""
     for row in files:
         row.submitted = True
+        row.attempt = attempt
         db.add(row)
+
+
+def attempt_files(db: Session, session_id: str, attempt: int) -> dict[str, str]:
+    """The ids of the files submitted for one attempt, by purpose (a report's `files`)."""
+    return files_by_attempt(db, [session_id]).get((session_id, attempt), {})
+
+
+def files_by_attempt(db: Session, session_ids: list[str]) -> dict[tuple[str, int], dict[str, str]]:
+    """`attempt_files` of every attempt of these sessions, in one query (report lists)."""
+    rows = db.exec(
+        select(FileRow)
+        .where(col(FileRow.session_id).in_(session_ids), col(FileRow.attempt).is_not(None))
+        .order_by(col(FileRow.created), col(FileRow.id))
+    ).all()
+    out: dict[tuple[str, int], dict[str, str]] = {}
+    for row in rows:
+        assert row.attempt is not None
+        out.setdefault((row.session_id, row.attempt), {})[row.purpose] = row.id
+    return out
 
 
 def delete_files(db: Session, session_id: str) -> None:

@@ -17,6 +17,7 @@ class IssuedKey:
     id: str
     secret: str
     kind: str
+    livemode: bool = False
 
 
 def create_platform(db: Session, name: str) -> Platform:
@@ -26,17 +27,37 @@ def create_platform(db: Session, name: str) -> Platform:
     return platform
 
 
+KIND_PREFIXES = {"secret": "sk", "reviewer": "rk"}
+
+
+def key_prefix(kind: str, livemode: bool) -> str:
+    """Stripe's spelling of a key's kind and mode: `sk_test`, `sk_live`, `rk_test`, `rk_live`."""
+    return f"{KIND_PREFIXES[kind]}_{'live' if livemode else 'test'}"
+
+
+def is_live_secret(secret: str) -> bool:
+    """Whether the secret is spelled as a live key (`sk_live_`/`rk_live_`)."""
+    return secret.startswith(tuple(f"{key_prefix(kind, True)}_" for kind in KIND_PREFIXES))
+
+
 def issue_key(
-    db: Session, platform_id: str, kind: str, reviewer_name: str | None = None
+    db: Session,
+    platform_id: str,
+    kind: str,
+    reviewer_name: str | None = None,
+    *,
+    livemode: bool = False,
 ) -> IssuedKey:
-    """A new secret (`sk_`) or reviewer (`rk_`) key for the platform."""
-    if kind not in ("secret", "reviewer"):
+    """A new secret (`sk_`) or reviewer (`rk_`) key for the platform, in test mode unless
+    `livemode`: a test key sees test objects only, a live key live ones only."""
+    if kind not in KIND_PREFIXES:
         raise ValueError(f"unknown key kind {kind!r}")
-    secret = new_secret("sk_test" if kind == "secret" else "rk_test")
+    secret = new_secret(key_prefix(kind, livemode))
     row = ApiKey(
         id=new_id("key"),
         platform_id=platform_id,
         kind=kind,
+        livemode=livemode,
         key_hash=digest(secret),
         last4=secret[-4:],
         reviewer_name=reviewer_name,
@@ -44,11 +65,11 @@ def issue_key(
     )
     db.add(row)
     db.flush()
-    return IssuedKey(id=row.id, secret=secret, kind=kind)
+    return IssuedKey(id=row.id, secret=secret, kind=kind, livemode=livemode)
 
 
 def find_key(db: Session, secret: str) -> ApiKey | None:
-    """The live key with this secret, or None."""
+    """The unrevoked key with this secret, or None."""
     row = db.exec(select(ApiKey).where(ApiKey.key_hash == digest(secret))).first()
     if row is None or row.revoked:
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from kyc.db.ids import new_id
 from kyc.db.pagination import Page, PageRequest, page
@@ -31,6 +31,7 @@ def upsert_report(
     report = existing or VerificationReportRow(
         id=new_id("vr"),
         platform_id=session.platform_id,
+        livemode=session.livemode,
         session_id=session.id,
         attempt=attempt,
         created=at,
@@ -42,15 +43,32 @@ def upsert_report(
     return report
 
 
-def get_report(db: Session, platform_id: str, report_id: str) -> VerificationReportRow:
-    return owned(db, VerificationReportRow, platform_id, report_id, "verification_report")
+def get_report(
+    db: Session, platform_id: str, report_id: str, *, livemode: bool
+) -> VerificationReportRow:
+    name = "verification_report"
+    return owned(db, VerificationReportRow, platform_id, report_id, name, livemode=livemode)
 
 
 def list_reports(
-    db: Session, platform_id: str, request: PageRequest, **equal: str | None
+    db: Session,
+    platform_id: str,
+    request: PageRequest,
+    *,
+    livemode: bool,
+    client_reference_id: str | None = None,
+    **equal: str | None,
 ) -> Page[VerificationReportRow]:
-    """The platform's reports; `equal` may filter on `session_id` and `type`."""
-    return page(db, VerificationReportRow, request, platform_id=platform_id, **equal)
+    """The platform's reports of one mode; `equal` may filter on `session_id` and `type`, and
+    `client_reference_id` on their sessions' (reports do not store it: redaction erases it)."""
+    conditions: list[Any] = [VerificationReportRow.livemode == livemode]
+    if client_reference_id:
+        sessions = select(VerificationSessionRow.id).where(
+            VerificationSessionRow.platform_id == platform_id,
+            VerificationSessionRow.client_reference_id == client_reference_id,
+        )
+        conditions.append(col(VerificationReportRow.session_id).in_(sessions))
+    return page(db, VerificationReportRow, request, *conditions, platform_id=platform_id, **equal)
 
 
 def erase_bodies(db: Session, session_id: str) -> None:

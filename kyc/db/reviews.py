@@ -10,13 +10,14 @@ from kyc.types import ReviewDecision
 
 
 def pending_reviews(
-    db: Session, platform_id: str, *, limit: int, reason: str | None = None
+    db: Session, platform_id: str, *, livemode: bool, limit: int, reason: str | None = None
 ) -> list[VerificationSessionRow]:
-    """Sessions waiting for a reviewer, oldest first."""
+    """Sessions of one mode waiting for a reviewer, oldest first."""
     rows = db.exec(
         select(VerificationSessionRow)
         .where(
             VerificationSessionRow.platform_id == platform_id,
+            VerificationSessionRow.livemode == livemode,
             col(VerificationSessionRow.review_pending).is_(True),
         )
         .order_by(col(VerificationSessionRow.review_since), col(VerificationSessionRow.id))

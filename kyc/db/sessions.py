@@ -23,19 +23,25 @@ def new_session(
     metadata: dict[str, str],
     client_reference_id: str | None,
     return_url: str | None,
+    related_customer: str | None = None,
+    related_customer_account: str | None = None,
     expires_after_s: int,
     client_secret: str,
+    livemode: bool = False,
 ) -> VerificationSessionRow:
     """A session row, not yet stored: the API starts its workflow before inserting it."""
     created = now()
     return VerificationSessionRow(
         id=session_id or new_id("vs"),
         platform_id=platform_id,
+        livemode=livemode,
         type=type,
         status=SessionStatus.requires_input.value,
         options=options,
         metadata_=metadata,
         client_reference_id=client_reference_id,
+        related_customer=related_customer,
+        related_customer_account=related_customer_account,
         client_secret_hash=digest(client_secret),
         return_url=return_url,
         created=created,
@@ -44,8 +50,11 @@ def new_session(
     )
 
 
-def get_session(db: Session, platform_id: str, session_id: str) -> VerificationSessionRow:
-    return owned(db, VerificationSessionRow, platform_id, session_id, "verification_session")
+def get_session(
+    db: Session, platform_id: str, session_id: str, *, livemode: bool
+) -> VerificationSessionRow:
+    name = "verification_session"
+    return owned(db, VerificationSessionRow, platform_id, session_id, name, livemode=livemode)
 
 
 def get_session_by_client_secret(
@@ -58,10 +67,12 @@ def get_session_by_client_secret(
 
 
 def list_sessions(
-    db: Session, platform_id: str, request: PageRequest, **equal: str | None
+    db: Session, platform_id: str, request: PageRequest, *, livemode: bool, **equal: str | None
 ) -> Page[VerificationSessionRow]:
-    """The platform's sessions; `equal` may filter on `status` and `client_reference_id`."""
-    return page(db, VerificationSessionRow, request, platform_id=platform_id, **equal)
+    """The platform's sessions of one mode; `equal` may filter on `status`,
+    `client_reference_id`, `related_customer` and `related_customer_account`."""
+    mode = VerificationSessionRow.livemode == livemode
+    return page(db, VerificationSessionRow, request, mode, platform_id=platform_id, **equal)
 
 
 def erase_identity(row: VerificationSessionRow) -> None:
@@ -71,6 +82,8 @@ def erase_identity(row: VerificationSessionRow) -> None:
     row.client_secret_sealed = None
     row.metadata_ = {}
     row.client_reference_id = None
+    row.related_customer = None
+    row.related_customer_account = None
     row.redaction_status = "redacted"
     row.last_error_reason = None
     row.updated = now()

@@ -30,6 +30,9 @@ class ApiKey(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=40)
     platform_id: str = Field(foreign_key="platforms.id", index=True, max_length=40)
     kind: str = Field(max_length=16)  # "secret" | "reviewer"
+    # Test mode (`sk_test_`/`rk_test_`) or live mode (`sk_live_`/`rk_live_`): a key sees only
+    # the objects of its own mode.
+    livemode: bool = False
     key_hash: str = Field(unique=True, max_length=64)
     last4: str = Field(max_length=4)
     reviewer_name: str | None = Field(default=None, max_length=200)
@@ -43,6 +46,7 @@ class VerificationSessionRow(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=40)
     platform_id: str = Field(foreign_key="platforms.id", max_length=40)
+    livemode: bool = False  # set from the creating key; never changes
     type: str = Field(max_length=20)
     status: str = Field(index=True, max_length=20)
     options: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -73,6 +77,14 @@ class VerificationSessionRow(SQLModel, table=True):
     # (a screening alert on a verified session); None means the VerificationWorkflow.
     review_workflow_id: str | None = Field(default=None, max_length=200)
     updated: int
+    # Stripe's `related_customer` / `related_customer_account`: the platform's own ids, stored
+    # as given (list filters); erased on redaction like client_reference_id.
+    related_customer: str | None = Field(
+        default=None, index=True, max_length=limits.OBJECT_ID_LENGTH
+    )
+    related_customer_account: str | None = Field(
+        default=None, index=True, max_length=limits.OBJECT_ID_LENGTH
+    )
 
 
 class VerificationReportRow(SQLModel, table=True):
@@ -81,6 +93,7 @@ class VerificationReportRow(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=40)
     platform_id: str = Field(foreign_key="platforms.id", max_length=40)
+    livemode: bool = False  # set from the creating key; never changes
     session_id: str = Field(foreign_key="verification_sessions.id", index=True, max_length=40)
     attempt: int
     created: int
@@ -96,6 +109,7 @@ class FileRow(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=40)
     platform_id: str = Field(foreign_key="platforms.id", max_length=40)
+    livemode: bool = False  # set from the creating key; never changes
     session_id: str = Field(foreign_key="verification_sessions.id", index=True, max_length=40)
     purpose: str = Field(max_length=20)
     object_key: str = Field(max_length=300)
@@ -104,6 +118,7 @@ class FileRow(SQLModel, table=True):
     content_type: str = Field(max_length=100)
     created: int
     submitted: bool = False
+    attempt: int | None = None  # the attempt it was submitted with: the report's `files`
 
 
 class EventRow(SQLModel, table=True):
@@ -112,6 +127,7 @@ class EventRow(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=40)
     platform_id: str = Field(foreign_key="platforms.id", max_length=40)
+    livemode: bool = False  # set from the creating key; never changes
     type: str = Field(max_length=limits.EVENT_TYPE_LENGTH)
     created: int
     # The session object as the public API shows it (no identity data unless expanded).
@@ -127,6 +143,7 @@ class WebhookEndpointRow(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=40)
     platform_id: str = Field(foreign_key="platforms.id", index=True, max_length=40)
+    livemode: bool = False  # set from the creating key; never changes
     url: str = Field(max_length=limits.URL_LENGTH)
     secret: str = Field(max_length=100)
     enabled_events: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -188,6 +205,7 @@ class FaceTemplateRow(SQLModel, table=True):
 
     session_id: str = Field(foreign_key="verification_sessions.id", primary_key=True, max_length=40)
     platform_id: str = Field(foreign_key="platforms.id", index=True, max_length=40)
+    livemode: bool = False  # the session's: duplicates are looked for in one mode
     identity_key: str = Field(max_length=64)
     model: str = Field(max_length=40)
     embedding_sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
@@ -201,6 +219,8 @@ class ScreeningDispositionRow(SQLModel, table=True):
     __tablename__ = "screening_dispositions"
 
     platform_id: str = Field(foreign_key="platforms.id", primary_key=True, max_length=40)
+    # The session's mode: a verdict given in test mode never clears a live hit.
+    livemode: bool = Field(default=False, primary_key=True)
     identity_key: str = Field(primary_key=True, max_length=64)
     list: str = Field(primary_key=True, max_length=40)
     entity_id: str = Field(primary_key=True, max_length=100)

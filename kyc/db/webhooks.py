@@ -13,11 +13,13 @@ DISABLE_AFTER_FAILING_S = 3 * 24 * 3600
 
 
 def create_webhook_endpoint(
-    db: Session, platform_id: str, url: str, enabled_events: list[str]
+    db: Session, platform_id: str, url: str, enabled_events: list[str], *, livemode: bool
 ) -> WebhookEndpointRow:
+    """An endpoint of one mode: it receives that mode's events only."""
     row = WebhookEndpointRow(
         id=new_id("we"),
         platform_id=platform_id,
+        livemode=livemode,
         url=url,
         secret=new_secret("whsec"),
         enabled_events=enabled_events,
@@ -29,23 +31,33 @@ def create_webhook_endpoint(
 
 
 def list_webhook_endpoints(
-    db: Session, platform_id: str, request: PageRequest
+    db: Session, platform_id: str, request: PageRequest, *, livemode: bool
 ) -> Page[WebhookEndpointRow]:
-    return page(db, WebhookEndpointRow, request, platform_id=platform_id)
+    mode = WebhookEndpointRow.livemode == livemode
+    return page(db, WebhookEndpointRow, request, mode, platform_id=platform_id)
 
 
-def count_webhook_endpoints(db: Session, platform_id: str) -> int:
-    return len(_all_endpoints(db, platform_id))
+def count_webhook_endpoints(db: Session, platform_id: str, *, livemode: bool) -> int:
+    """The platform's endpoints of one mode (the limit applies per mode, as on Stripe)."""
+    return len(_all_endpoints(db, platform_id, livemode))
 
 
-def _all_endpoints(db: Session, platform_id: str) -> list[WebhookEndpointRow]:
+def _all_endpoints(db: Session, platform_id: str, livemode: bool) -> list[WebhookEndpointRow]:
     return list(
-        db.exec(select(WebhookEndpointRow).where(WebhookEndpointRow.platform_id == platform_id))
+        db.exec(
+            select(WebhookEndpointRow).where(
+                WebhookEndpointRow.platform_id == platform_id,
+                WebhookEndpointRow.livemode == livemode,
+            )
+        )
     )
 
 
-def get_webhook_endpoint(db: Session, platform_id: str, endpoint_id: str) -> WebhookEndpointRow:
-    return owned(db, WebhookEndpointRow, platform_id, endpoint_id, "webhook_endpoint")
+def get_webhook_endpoint(
+    db: Session, platform_id: str, endpoint_id: str, *, livemode: bool
+) -> WebhookEndpointRow:
+    name = "webhook_endpoint"
+    return owned(db, WebhookEndpointRow, platform_id, endpoint_id, name, livemode=livemode)
 
 
 def delete_webhook_endpoint(db: Session, endpoint: WebhookEndpointRow) -> None:
@@ -59,10 +71,11 @@ def delete_webhook_endpoint(db: Session, endpoint: WebhookEndpointRow) -> None:
 
 
 def endpoints_for(db: Session, event: EventRow) -> list[WebhookEndpointRow]:
-    """Enabled endpoints of the event's platform that subscribe to its type."""
+    """Enabled endpoints of the event's platform and mode that subscribe to its type: a test
+    event never reaches a live endpoint, nor a live event a test one."""
     return [
         e
-        for e in _all_endpoints(db, event.platform_id)
+        for e in _all_endpoints(db, event.platform_id, event.livemode)
         if e.status == "enabled" and ("*" in e.enabled_events or event.type in e.enabled_events)
     ]
 
@@ -75,10 +88,13 @@ def _delivery(db: Session, event_id: str, endpoint_id: str) -> WebhookDeliveryRo
     ).first()
 
 
-def record_delivery(db: Session, event_id: str, endpoint_id: str, status_code: int | None) -> None:
-    """Count an attempt; nothing for an endpoint deleted meanwhile (its deliveries are over)."""
+def record_delivery(
+    db: Session, event_id: str, endpoint_id: str, status_code: int | None
+) -> WebhookEndpointRow | None:
+    """Count an attempt; nothing for an endpoint deleted meanwhile (its deliveries are over).
+    Returns the endpoint when this attempt disabled it, else None."""
     if db.get(WebhookEndpointRow, endpoint_id) is None:
-        return
+        return None
     row = _delivery(db, event_id, endpoint_id) or WebhookDeliveryRow(
         event_id=event_id, endpoint_id=endpoint_id, updated=now()
     )
@@ -87,22 +103,28 @@ def record_delivery(db: Session, event_id: str, endpoint_id: str, status_code: i
     row.delivered = status_code is not None and 200 <= status_code < 300
     row.updated = now()
     db.add(row)
-    _track_health(db, endpoint_id, row.delivered, row.updated)
+    return _track_health(db, endpoint_id, row.delivered, row.updated)
 
 
-def _track_health(db: Session, endpoint_id: str, delivered: bool, at: int) -> None:
+def _track_health(
+    db: Session, endpoint_id: str, delivered: bool, at: int
+) -> WebhookEndpointRow | None:
     """Stripe's rule: an endpoint that has failed every delivery for three days is disabled
-    (the platform re-creates it once it is fixed); its pending deliveries then stop."""
+    (the platform re-creates it once it is fixed); its pending deliveries then stop. Returns
+    the endpoint when this attempt disabled it (once: a disabled endpoint gets no attempts)."""
     endpoint = db.get(WebhookEndpointRow, endpoint_id)
-    if endpoint is None:
-        return
+    if endpoint is None or endpoint.status != "enabled":
+        return None
+    disabled = False
     if delivered:
         endpoint.failing_since = None
     elif endpoint.failing_since is None:
         endpoint.failing_since = at
     elif at - endpoint.failing_since >= DISABLE_AFTER_FAILING_S:
         endpoint.status = "disabled"
+        disabled = True
     db.add(endpoint)
+    return endpoint if disabled else None
 
 
 def was_delivered(db: Session, event_id: str, endpoint_id: str) -> bool:

@@ -269,8 +269,19 @@ class DevStack:
                 "",
                 "New dev platform (shown once; also kept in "
                 f"{self.state_dir / DEV_KEYS_FILE}, mode 0600):",
-                f"  secret key    {self.keys.secret_key}",
-                f"  reviewer key  {self.keys.reviewer_key}",
+                f"  secret key    {self.keys.secret_key}   (test mode)",
+                f"  reviewer key  {self.keys.reviewer_key}   (test mode)",
+            ]
+        if self.keys is not None and self.keys.live_created and not self.keys.created:
+            lines += [
+                "",
+                "New live-mode keys of the dev platform (shown once; also kept in "
+                f"{self.state_dir / DEV_KEYS_FILE}):",
+            ]
+        if self.keys is not None and (self.keys.created or self.keys.live_created):
+            lines += [
+                f"  secret key    {self.keys.live_secret_key}   (live mode)",
+                f"  reviewer key  {self.keys.live_reviewer_key}   (live mode)",
             ]
         lines += ["", "Try `kyc demo` in another terminal. Ctrl-C stops everything."]
         return "\n".join(lines)

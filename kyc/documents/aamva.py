@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from kyc.documents import id_numbers
+
 # Issuer identification numbers of Canadian jurisdictions (dates there are CCYYMMDD). Only a
 # fallback: the country element DCG, present from version 2 on, decides when it is there.
 _CANADIAN_IINS = {
@@ -30,6 +32,8 @@ _CANADIAN_IINS = {
     "636048",  # Manitoba
 }
 
+# AAMVA cards are issued in the US and Canada only: their address countries as Stripe spells them.
+_ALPHA2 = {"USA": "US", "CAN": "CA"}
 _HEADER = re.compile(rb"@[\r\n]+\x1e[\r\n]+(ANSI |AAMVA)(\d{6})(\d{2})")
 _ELEMENT = re.compile(r"^[A-Z]{3}$")
 
@@ -74,7 +78,8 @@ class AamvaRecord:
         return parse_date(self.elements.get(element, ""), canadian=self.is_canadian)
 
     def fields(self) -> dict[str, object]:
-        """Normalised identity fields (names, number, ISO dates, sex, address, country)."""
+        """Normalised identity fields (names, number, ISO dates, sex, address and its parts,
+        country, place of birth, an SSN's last 4 digits)."""
         e = self.elements
         surname = e.get("DCS") or e.get("DAB")
         given = " ".join(x for x in (e.get("DAC"), e.get("DAD")) if x and x != "NONE")
@@ -90,6 +95,7 @@ class AamvaRecord:
         street = " ".join(x for x in (e.get("DAG"), e.get("DAH")) if x)
         city_line = " ".join(x for x in (e.get("DAI"), e.get("DAJ"), _postal(e.get("DAK"))) if x)
         country = e.get("DCG") or ("CAN" if self.is_canadian else "USA")
+        id_number = id_numbers.from_aamva(e)
         return {
             "surname": _clean_name(surname),
             "given_names": _clean_name(given),
@@ -99,6 +105,20 @@ class AamvaRecord:
             "issue_date": self.date("DBD"),
             "sex": sex,
             "address": ", ".join(x for x in (street, city_line) if x) or None,
+            "postal_address": {
+                "line1": e.get("DAG") or None,
+                "line2": e.get("DAH") or None,
+                "city": e.get("DAI") or None,
+                "state": e.get("DAJ") or None,
+                "postal_code": _postal(e.get("DAK")),
+                "country": _ALPHA2.get(country),
+            }
+            if street or city_line
+            else None,
+            "place_of_birth": _clean_name(e.get("DCI")),
+            "sex_as_printed": e.get("DBC", "").strip() or None,
+            "id_number": id_number[0] if id_number else None,
+            "id_number_type": id_number[1] if id_number else None,
             "issuing_country": country,
             "jurisdiction": e.get("DAJ") or None,
             "document_type": "driving_license" if self.document_subfile == "DL" else "id_card",

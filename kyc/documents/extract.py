@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from kyc.documents import aamva
+from kyc.documents import aamva, id_numbers
 from kyc.documents.models import (
     DocumentCheck,
     DocumentFields,
@@ -44,7 +44,13 @@ _FIELDS = (
     "expiration_date",
     "sex",
     "address",
+    "postal_address",
+    "issue_date",
+    "place_of_birth",
+    "id_number",
 )
+# Taken from the layer that gave the field before them, never from another source.
+_COMPANIONS = {"sex": "sex_as_printed", "id_number": "id_number_type"}
 # An MRZ is used only if at least this share of its checks pass (else it is noise, not an MRZ);
 # a third keeps specimens printed with several wrong digits (reported invalid, not unreadable).
 _MIN_MRZ_CHECK_SHARE = 0.33
@@ -135,12 +141,12 @@ def _merge(src: Sources) -> tuple[dict[str, Any], dict[str, FieldSource]]:
     layers: list[tuple[str, dict[str, Any], dict[str, float]]] = []
     mrz = src.mrz.result if src.mrz else None
     if mrz is not None and mrz.valid:
-        layers.append(("mrz", dict(mrz.fields), mrz.confidence))
+        layers.append(("mrz", id_numbers.with_mrz_id_number(mrz.fields), mrz.confidence))
     if src.barcode is not None:
         bfields = src.barcode.fields()
         layers.append(("barcode", bfields, dict.fromkeys(bfields, 0.97)))
     if mrz is not None and not mrz.valid:
-        layers.append(("mrz", dict(mrz.fields), mrz.confidence))
+        layers.append(("mrz", id_numbers.with_mrz_id_number(mrz.fields), mrz.confidence))
     if src.printed is not None:
         layers.append(("printed", dict(src.printed.values), src.printed.confidence))
     values: dict[str, Any] = {}
@@ -151,6 +157,10 @@ def _merge(src: Sources) -> tuple[dict[str, Any], dict[str, FieldSource]]:
             if name in values or value in (None, ""):
                 continue
             values[name] = value
+            if name in _COMPANIONS:
+                values[_COMPANIONS[name]] = vals.get(_COMPANIONS[name])
+            if name == "sex" and not values.get("sex_as_printed"):
+                values["sex_as_printed"] = value  # an MRZ or printed letter is as printed
             sources[name] = FieldSource(
                 source=origin,  # type: ignore[arg-type]
                 confidence=max(0.0, min(1.0, float(conf.get(name, 0.5)))),

@@ -32,8 +32,27 @@ class FieldSource(BaseModel):
     confidence: float = Field(ge=0.0, le=1.0)
 
 
+IdNumberType = Literal["br_cpf", "sg_nric", "us_ssn"]  # Stripe's `id_number_type` values
+
+
+class PostalAddress(BaseModel):
+    """The holder's address in Stripe's shape; `country` is ISO alpha-2, as Stripe's is."""
+
+    line1: str | None = None
+    line2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+
+
 class DocumentFields(BaseModel):
-    """The identity printed on the document, normalised (dates as dates, countries ISO alpha-3)."""
+    """The identity printed on the document, normalised (dates as dates, countries ISO alpha-3).
+
+    `address` is the one-line form (reviewers, screening); `postal_address` its parts where the
+    source has them (AAMVA elements, a printed US address). `sex_as_printed` is the raw value
+    the sex came from (an AAMVA code, an MRZ letter): Stripe's `unparsed_sex`.
+    """
 
     surname: str | None = None
     given_names: str | None = None
@@ -44,6 +63,14 @@ class DocumentFields(BaseModel):
     expiration_date: date | None = None
     sex: Literal["M", "F", "X"] | None = None
     address: str | None = None
+    postal_address: PostalAddress | None = None
+    issue_date: date | None = None
+    place_of_birth: str | None = None
+    sex_as_printed: str | None = None
+    # A national id number the document carries beside its own number (a CPF, an NRIC, an SSN
+    # element), only when its check digits pass; an SSN keeps its last 4 digits, as Stripe's.
+    id_number: str | None = None
+    id_number_type: IdNumberType | None = None
 
     @property
     def full_name(self) -> str:

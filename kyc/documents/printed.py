@@ -32,6 +32,7 @@ _NUMBER_LABEL = re.compile(
 _NUMBER_VALUE = re.compile(r"[A-Z]{0,3}\d[\dA-Z\-]*(?: \d{2,4})*", re.I)
 _SEX = re.compile(r"\bSEX\s*[:.]?\s*([MFX])\b|\b15\s*SEX\s*([MFX])\b|SEX([MF])", re.I)
 _ZIP_LINE = re.compile(r"[A-Z .'-]+,?\s*[A-Z]{2}\s*\d{5}(?:-\d{4})?", re.I)
+_CITY_STATE_ZIP = re.compile(r"([A-Z][A-Z .'-]*?),?\s*\b([A-Z]{2})\s*(\d{5}(?:-\d{4})?)\b", re.I)
 _STREET = re.compile(r"^(?:8\s+)?\d{1,6}\s+[A-Z0-9 .'#-]+$", re.I)
 _US_STATES = {
     "ALABAMA", "ALASKA", "ARIZONA", "ARKANSAS", "CALIFORNIA", "COLORADO", "CONNECTICUT",
@@ -265,4 +266,10 @@ def _address(rows: list[_Row], out: PrintedFields) -> None:
             if nxt:
                 street = re.sub(r"^8\s+", "", street)
                 out.set("address", f"{street}, {nxt.strip()}", 0.7 * t.score)
+                parts = _CITY_STATE_ZIP.search(nxt.strip())
+                if parts:  # a five-digit ZIP after a state code: a US address
+                    city, state, postal = parts.groups()
+                    where = {"city": city.strip(), "state": state.upper(), "postal_code": postal}
+                    address = {"line1": street, "line2": None, **where, "country": "US"}
+                    out.set("postal_address", address, 0.7 * t.score)
                 return

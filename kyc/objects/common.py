@@ -64,3 +64,23 @@ def date_parts(value: Any) -> DateParts | None:
 def sex_word(value: Any) -> str | None:
     """The MRZ/AAMVA sex letter as Stripe spells it."""
     return {"M": "male", "F": "female", "X": "unknown"}.get(str(value)) if value else None
+
+
+class Address(BaseModel):
+    """Stripe's address: `country` is ISO alpha-2."""
+
+    city: str | None = None
+    country: str | None = None
+    line1: str | None = None
+    line2: str | None = None
+    postal_code: str | None = None
+    state: str | None = None
+
+
+def address_of(fields: dict[str, Any]) -> Address | None:
+    """The stored document fields' address: its parts where the document had them, else (a
+    one-line address read before parts were kept) all of it as `line1`."""
+    parts = fields.get("postal_address")
+    if parts:
+        return Address.model_validate(parts)
+    return Address(line1=fields["address"]) if fields.get("address") else None

@@ -16,7 +16,7 @@ class EventRequest(BaseModel):
 
 class EventPublic(BaseModel):
     """Stripe's `event`. `data.object` is the session (a `SessionPublic`) as it was when the
-    event happened."""
+    event happened; for `webhook_endpoint.disabled`, the endpoint."""
 
     id: str
     object: Literal["event"] = "event"
@@ -30,7 +30,9 @@ class EventPublic(BaseModel):
 
 
 def event_public(row: EventRow) -> EventPublic:
-    return EventPublic(id=row.id, created=row.created, data=row.data, type=row.type)
+    return EventPublic(
+        id=row.id, created=row.created, data=row.data, livemode=row.livemode, type=row.type
+    )
 
 
 class WebhookEndpointPublic(BaseModel):
@@ -62,7 +64,7 @@ class WebhookEndpointDeleted(BaseModel):
 
 def webhook_endpoint_public(row: WebhookEndpointRow) -> WebhookEndpointPublic:
     return WebhookEndpointPublic(
-        **row.model_dump(include={"id", "created", "enabled_events", "status", "url"})
+        **row.model_dump(include={"id", "created", "enabled_events", "livemode", "status", "url"})
     )
 
 

@@ -20,3 +20,4 @@ class FilePublic(BaseModel):
     width: int
     height: int
     created: int
+    livemode: bool = False

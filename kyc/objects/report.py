@@ -8,7 +8,15 @@ from pydantic import BaseModel, Field
 
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import VerificationReportRow, VerificationSessionRow
-from kyc.objects.common import DateParts, ErrorDetail, Redaction, date_parts, sex_word
+from kyc.objects.common import (
+    Address,
+    DateParts,
+    ErrorDetail,
+    Redaction,
+    address_of,
+    date_parts,
+    sex_word,
+)
 
 
 class DocumentReport(BaseModel):
@@ -25,9 +33,12 @@ class DocumentReport(BaseModel):
     nationality: str | None = None
     number: str | None = None
     sex: str | None = None
-    address: dict[str, str | None] | None = None
+    address: Address | None = None
     type: str | None = None
+    unparsed_place_of_birth: str | None = None
+    unparsed_sex: str | None = None
     checks: list[dict[str, Any]] = Field(default_factory=list)
+    # The ids of the uploaded files this check read (front, then back).
     files: list[str] = Field(default_factory=list)
 
 
@@ -39,6 +50,7 @@ class SelfieReport(BaseModel):
     distance: float | None = None
     threshold: float | None = None
     liveness: Any = None
+    # The ids of the uploaded files compared: the document front and the selfie.
     document: str | None = None
     selfie: str | None = None
 
@@ -65,9 +77,19 @@ class ReportPublic(BaseModel):
     attempt: int
     document: DocumentReport | None = None
     selfie: SelfieReport | None = None
+    # Stripe's email, phone and id_number checks and its verification flows: never run here.
+    email: None = None
+    phone: None = None
+    id_number: None = None
+    verification_flow: None = None
     screening: dict[str, Any] | None = None
     decision: DecisionReport | None = None
     redaction: Redaction | None = None
+
+
+def _report_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The session's options as Stripe's report shows them (`id_number` null: never run)."""
+    return {"id_number": None, **options}
 
 
 def _error(check: dict[str, Any]) -> ErrorDetail | None:
@@ -76,7 +98,7 @@ def _error(check: dict[str, Any]) -> ErrorDetail | None:
     return ErrorDetail(code=check["error_code"], reason=check.get("error_reason"))
 
 
-def _document(check: dict[str, Any] | None) -> DocumentReport | None:
+def _document(check: dict[str, Any] | None, files: dict[str, str]) -> DocumentReport | None:
     if check is None:
         return None
     fields = check.get("fields") or {}
@@ -87,17 +109,21 @@ def _document(check: dict[str, Any] | None) -> DocumentReport | None:
         last_name=fields.get("surname"),
         dob=date_parts(fields.get("date_of_birth")),
         expiration_date=date_parts(fields.get("expiration_date")),
+        issued_date=date_parts(fields.get("issue_date")),
         issuing_country=check.get("issuing_country") or fields.get("issuing_country"),
         nationality=fields.get("nationality"),
         number=fields.get("document_number"),
         sex=sex_word(fields.get("sex")),
-        address={"line1": fields["address"]} if fields.get("address") else None,
+        address=address_of(fields),
         type=check.get("document_type"),
+        unparsed_place_of_birth=fields.get("place_of_birth"),
+        unparsed_sex=fields.get("sex_as_printed"),
         checks=check.get("checks", []),
+        files=[files[p] for p in ("document_front", "document_back") if p in files],
     )
 
 
-def _selfie(check: dict[str, Any] | None) -> SelfieReport | None:
+def _selfie(check: dict[str, Any] | None, files: dict[str, str]) -> SelfieReport | None:
     if check is None:
         return None
     return SelfieReport(
@@ -106,6 +132,8 @@ def _selfie(check: dict[str, Any] | None) -> SelfieReport | None:
         distance=check.get("distance"),
         threshold=check.get("threshold"),
         liveness=check.get("liveness"),
+        document=files.get("document_front"),
+        selfie=files.get("selfie"),
     )
 
 
@@ -118,20 +146,27 @@ def report_body(row: VerificationReportRow, sealer: ColumnSealer) -> dict[str, A
 
 
 def report_public(
-    row: VerificationReportRow, session: VerificationSessionRow | None, sealer: ColumnSealer
+    row: VerificationReportRow,
+    session: VerificationSessionRow | None,
+    sealer: ColumnSealer,
+    files: dict[str, str] | None = None,
 ) -> ReportPublic:
+    """The public report; `files` are the ids of the attempt's uploads by purpose
+    (`kyc.db.files.attempt_files`)."""
     body = report_body(row, sealer)
+    files = files or {}
     decision = body.get("decision")
     return ReportPublic(
         id=row.id,
         created=row.created,
-        options=session.options if session else {},
+        livemode=row.livemode,
+        options=_report_options(session.options) if session else {},
         type=row.type,
         verification_session=row.session_id,
         client_reference_id=session.client_reference_id if session else None,
         attempt=row.attempt,
-        document=_document(body.get("document")),
-        selfie=_selfie(body.get("selfie")),
+        document=_document(body.get("document"), files),
+        selfie=_selfie(body.get("selfie"), files),
         screening=body.get("screening"),
         decision=DecisionReport(
             status=decision["status"],

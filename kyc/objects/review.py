@@ -19,6 +19,7 @@ class ReviewQueueItem(BaseModel):
     pending_since: int
     age_s: int
     deadline: int | None = None
+    livemode: bool = False
 
 
 class ReviewAuditPublic(BaseModel):
@@ -62,6 +63,7 @@ def review_queue_item(row: VerificationSessionRow, now: int) -> ReviewQueueItem:
         pending_since=since,
         age_s=max(0, now - since),
         deadline=row.review_deadline,
+        livemode=row.livemode,
     )
 
 

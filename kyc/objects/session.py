@@ -9,7 +9,15 @@ from pydantic import BaseModel
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import VerificationSessionRow
 from kyc.objects.applicant import applicant_error
-from kyc.objects.common import DateParts, ErrorDetail, Redaction, date_parts, sex_word
+from kyc.objects.common import (
+    Address,
+    DateParts,
+    ErrorDetail,
+    Redaction,
+    address_of,
+    date_parts,
+    sex_word,
+)
 from kyc.objects.report import ReportPublic
 from kyc.types import SessionStatus, VerificationState
 
@@ -23,13 +31,20 @@ class ReviewInfo(BaseModel):
 
 
 class VerifiedOutputs(BaseModel):
-    first_name: str | None = None
-    last_name: str | None = None
+    """Stripe's `verified_outputs`, from the verified document. `email` and `phone` stay null:
+    kycflow runs no email or phone checks."""
+
+    address: Address | None = None
     dob: DateParts | None = None
-    address: dict[str, str | None] | None = None
+    email: str | None = None
+    first_name: str | None = None
     id_number: str | None = None
     id_number_type: str | None = None
+    last_name: str | None = None
+    phone: str | None = None
     sex: str | None = None
+    unparsed_place_of_birth: str | None = None
+    unparsed_sex: str | None = None
 
 
 class SessionPublic(BaseModel):
@@ -53,7 +68,23 @@ class SessionPublic(BaseModel):
     client_reference_id: str | None = None
     return_url: str | None = None
     verified_outputs: VerifiedOutputs | None = None
+    # The platform's customer this session verifies (Stripe's Customer / Account ids), as given.
+    related_customer: str | None = None
+    related_customer_account: str | None = None
+    # Stripe fields kycflow has no counterpart for (refused as parameters): always null.
+    provided_details: None = None
+    related_person: None = None
+    verification_flow: None = None
     review: ReviewInfo
+
+
+# Stripe's option groups for checks kycflow does not run: shown, always null.
+UNUSED_OPTIONS = ("email", "id_number", "matching", "phone")
+
+
+def stripe_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The stored options (`document`, and our `screening`) with Stripe's other groups null."""
+    return {**dict.fromkeys(UNUSED_OPTIONS), **options}
 
 
 def verified_outputs(row: VerificationSessionRow, sealer: ColumnSealer) -> VerifiedOutputs | None:
@@ -62,11 +93,15 @@ def verified_outputs(row: VerificationSessionRow, sealer: ColumnSealer) -> Verif
         return None
     fields = sealer.unseal(f"{row.id}:verified_outputs", row.verified_outputs_sealed)
     return VerifiedOutputs(
-        first_name=fields.get("given_names"),
-        last_name=fields.get("surname"),
+        address=address_of(fields),
         dob=date_parts(fields.get("date_of_birth")),
-        address={"line1": fields["address"]} if fields.get("address") else None,
+        first_name=fields.get("given_names"),
+        id_number=fields.get("id_number"),
+        id_number_type=fields.get("id_number_type"),
+        last_name=fields.get("surname"),
         sex=sex_word(fields.get("sex")),
+        unparsed_place_of_birth=fields.get("place_of_birth"),
+        unparsed_sex=fields.get("sex_as_printed"),
     )
 
 
@@ -110,8 +145,9 @@ def session_public(
         expires_at=row.expires_at,
         last_error=last_error,
         last_verification_report=report or row.last_report_id,
+        livemode=row.livemode,
         metadata=row.metadata_,
-        options=row.options,
+        options=stripe_options(row.options),
         redaction=Redaction(status=row.redaction_status) if row.redaction_status else None,  # type: ignore[arg-type]
         status=status,
         type=row.type,
@@ -119,5 +155,7 @@ def session_public(
         client_reference_id=row.client_reference_id,
         return_url=row.return_url,
         verified_outputs=outputs,
+        related_customer=row.related_customer,
+        related_customer_account=row.related_customer_account,
         review=review,
     )

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
 
 from activities.webhooks import WebhookActivities
 from kyc.crypto import generate_key
 from kyc.db import events as event_db
 from kyc.db import webhooks
 from kyc.db.engine import make_engine, session_scope
+from kyc.db.ids import now
+from kyc.db.pagination import PageRequest
 from kyc.db.platforms import create_platform
 from kyc.db.tables import WebhookDeliveryRow
 from kyc.netguard import UrlPolicy
@@ -37,13 +44,14 @@ def setup(engine: Engine, url: str, events: list[str]) -> tuple[str, str, str]:
     endpoint secret) of a new `verified` event."""
     with session_scope(engine) as db:
         platform = create_platform(db, "acme")
-        endpoint = webhooks.create_webhook_endpoint(db, platform.id, url, events)
+        endpoint = webhooks.create_webhook_endpoint(db, platform.id, url, events, livemode=False)
         event = event_db.add_event(
             db,
             platform.id,
             "identity.verification_session.verified",
             {"object": {"id": "vs_1", "status": "verified"}},
             dedupe_key=f"verified:{platform.id}",
+            livemode=False,
         )
         return event.id, endpoint.id, endpoint.secret
 
@@ -158,7 +166,7 @@ def test_an_attempt_recorded_after_the_delete_is_dropped(engine: Engine) -> None
         assert row is not None
         webhooks.delete_webhook_endpoint(db, row)
     delivery = Delivery(event_id, endpoint_id, "http://127.0.0.1:9/", secret, b"{}")
-    assert record_delivery(engine, delivery, 500) is False
+    assert record_delivery(engine, delivery, 500).owed is False
     assert deliveries(engine, event_id) == []
 
 
@@ -186,7 +194,7 @@ def test_retry_delays_grow_exponentially_with_jitter() -> None:
 def test_an_endpoint_failing_for_three_days_is_disabled(engine: Engine) -> None:
     event_id, endpoint_id, _ = setup(engine, "https://hooks.example.com/", ["*"])
     with session_scope(engine) as db:
-        webhooks.record_delivery(db, event_id, endpoint_id, 500)
+        assert webhooks.record_delivery(db, event_id, endpoint_id, 500) is None
         endpoint = db.get(webhooks.WebhookEndpointRow, endpoint_id)
         assert endpoint is not None and endpoint.failing_since is not None
         assert endpoint.status == "enabled"
@@ -197,9 +205,131 @@ def test_an_endpoint_failing_for_three_days_is_disabled(engine: Engine) -> None:
         assert endpoint.failing_since is not None
         endpoint.failing_since -= webhooks.DISABLE_AFTER_FAILING_S
         db.add(endpoint)
-        webhooks.record_delivery(db, event_id, endpoint_id, 503)
+        assert webhooks.record_delivery(db, event_id, endpoint_id, 503) is endpoint
         assert endpoint.status == "disabled"
     with session_scope(engine) as db:
         event = db.get(event_db.EventRow, event_id)
         assert event is not None
         assert webhooks.endpoints_for(db, event) == []  # no more deliveries to it
+
+
+@dataclass
+class StartedWorkflows:
+    """Stands in for the worker's Temporal client: records the workflows it is asked to start."""
+
+    started: list[tuple[str, Any, str, str]] = field(default_factory=list)
+
+    async def start_workflow(
+        self, workflow: str, arg: Any, *, id: str, task_queue: str, **_: Any
+    ) -> None:
+        self.started.append((workflow, arg, id, task_queue))
+
+
+async def test_disabling_an_endpoint_emits_an_event_to_the_platform(engine: Engine) -> None:
+    client = StartedWorkflows()
+    activity = WebhookActivities(
+        engine,
+        policy=LOCAL,
+        client=client,
+        task_queue="q",  # type: ignore[arg-type]
+    )
+    with webhook_receiver() as failing, webhook_receiver() as watcher:
+        failing.status = 500
+        event_id, endpoint_id, _ = setup(engine, failing.url, ["*"])
+        with session_scope(engine) as db:
+            endpoint = db.get(webhooks.WebhookEndpointRow, endpoint_id)
+            assert endpoint is not None
+            # A second endpoint of the platform listens for endpoint health only.
+            health = webhooks.create_webhook_endpoint(
+                db, endpoint.platform_id, watcher.url, ["webhook_endpoint.disabled"], livemode=False
+            )
+            endpoint.failing_since = now() - webhooks.DISABLE_AFTER_FAILING_S - 60
+            db.add(endpoint)
+        # The attempt that disables the endpoint fails, but nothing more is owed to it: no retry.
+        await activity.deliver_events(DeliverEventsInput(event_ids=[event_id]))
+        assert len(failing.received) == 1 and watcher.received == []
+        with session_scope(engine) as db:
+            endpoint = db.get(webhooks.WebhookEndpointRow, endpoint_id)
+            assert endpoint is not None and endpoint.status == "disabled"
+            listed, _ = event_db.list_events(
+                db,
+                endpoint.platform_id,
+                PageRequest(limit=10),
+                ["webhook_endpoint.*"],
+                livemode=False,
+            )
+        [disabled] = listed
+        assert disabled.type == "webhook_endpoint.disabled" and disabled.session_id is None
+        assert disabled.data["object"]["id"] == endpoint_id
+        assert disabled.data["object"]["status"] == "disabled"
+        assert "secret" not in disabled.data["object"]
+        # Its delivery is started like the events the API records: its own workflow.
+        [(workflow, arg, workflow_id, queue)] = client.started
+        assert (workflow, workflow_id, queue) == (
+            "EventDeliveryWorkflow",
+            f"deliver_{disabled.id}",
+            "q",
+        )
+        assert arg == DeliverEventsInput(event_ids=[disabled.id])
+        # That delivery reaches the platform's other endpoints, never the disabled one.
+        await activity.deliver_events(arg)
+        [got] = watcher.received
+        assert got.event["id"] == disabled.id
+        assert got.event["data"]["object"]["url"] == failing.url
+        assert len(failing.received) == 1
+        # A later run for the first event neither contacts the endpoint nor emits again.
+        await activity.deliver_events(DeliverEventsInput(event_ids=[event_id]))
+        assert len(failing.received) == 1 and len(client.started) == 1
+    assert health.id != endpoint_id
+
+
+async def test_a_recovered_endpoint_stays_enabled_and_emits_nothing(engine: Engine) -> None:
+    client = StartedWorkflows()
+    activity = WebhookActivities(engine, policy=LOCAL, client=client)  # type: ignore[arg-type]
+    with webhook_receiver() as receiver:
+        event_id, endpoint_id, _ = setup(engine, receiver.url, ["*"])
+        with session_scope(engine) as db:
+            endpoint = db.get(webhooks.WebhookEndpointRow, endpoint_id)
+            assert endpoint is not None
+            endpoint.failing_since = now() - webhooks.DISABLE_AFTER_FAILING_S - 60
+            db.add(endpoint)
+        await activity.deliver_events(DeliverEventsInput(event_ids=[event_id]))  # answers 200
+    with session_scope(engine) as db:
+        endpoint = db.get(webhooks.WebhookEndpointRow, endpoint_id)
+        assert endpoint is not None
+        assert (endpoint.status, endpoint.failing_since) == ("enabled", None)
+        listed, _ = event_db.list_events(
+            db, endpoint.platform_id, PageRequest(limit=10), ["webhook_endpoint.*"], livemode=False
+        )
+    assert listed == [] and client.started == []
+
+
+async def test_a_retry_starts_the_delivery_a_crashed_attempt_did_not(engine: Engine) -> None:
+    with webhook_receiver() as failing:
+        failing.status = 500
+        event_id, endpoint_id, _ = setup(engine, failing.url, ["*"])
+        with session_scope(engine) as db:
+            endpoint = db.get(webhooks.WebhookEndpointRow, endpoint_id)
+            assert endpoint is not None
+            endpoint.failing_since = now() - webhooks.DISABLE_AFTER_FAILING_S - 60
+            db.add(endpoint)
+        # The attempt that disables the endpoint records the event, then the worker dies
+        # before it starts the delivery (here: it has no client to start it with).
+        crashed = WebhookActivities(engine, policy=LOCAL)
+        await crashed.deliver_events(DeliverEventsInput(event_ids=[event_id]))
+        client = StartedWorkflows()
+        retry = WebhookActivities(engine, policy=LOCAL, client=client)  # type: ignore[arg-type]
+        environment = ActivityEnvironment()
+        environment.info = dataclasses.replace(environment.info, attempt=2)
+        await environment.run(retry.deliver_events, DeliverEventsInput(event_ids=[event_id]))
+        assert len(failing.received) == 1  # the disabled endpoint is not contacted again
+    with session_scope(engine) as db:
+        endpoint = db.get(webhooks.WebhookEndpointRow, endpoint_id)
+        assert endpoint is not None
+        [disabled] = db.exec(
+            select(event_db.EventRow).where(
+                event_db.EventRow.platform_id == endpoint.platform_id,
+                event_db.EventRow.type == "webhook_endpoint.disabled",
+            )
+        ).all()
+    assert [started[2] for started in client.started] == [f"deliver_{disabled.id}"]

@@ -7,7 +7,7 @@ import asyncio
 import shutil
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from activities.simulation import simulate
 from activities.status import StatusActivities
 from activities.webhooks import WebhookActivities
 from api.app import create_app
@@ -78,6 +79,9 @@ class Activities:
         self.webhooks = WebhookActivities(self.engine, policy=UrlPolicy(allow_local=True))
         self.scenario: dict[str, str] = {}
         self.held: set[str] = set()  # sessions whose extract waits until removed ("slow")
+        # How extract reads a session's document, when a test gives it (e.g. the real merge
+        # of an AAMVA payload, judged by the workflow's rules).
+        self.documents: dict[str, Callable[[ExtractInput], DocumentCheck]] = {}
 
     @activity.defn(name="capture")
     async def capture(self, input: CaptureInput) -> CaptureResult:
@@ -95,6 +99,8 @@ class Activities:
             self.held.add(input.session_id)
             while input.session_id in self.held:
                 await asyncio.sleep(0.02)
+        if input.session_id in self.documents:
+            return self.documents[input.session_id](input)
         if scenario == "unreadable":
             raise ApplicationError(
                 "The document could not be read.", type="document_unreadable", non_retryable=True
@@ -136,6 +142,7 @@ class Activities:
             self.status.decide,
             self.status.record_status,
             self.webhooks.deliver_events,
+            simulate,  # the real one: test mode's outcomes run no engine
         ]
 
 

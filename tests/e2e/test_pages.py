@@ -196,6 +196,25 @@ def test_upload_fallback_without_a_camera_goes_to_review_with_an_email_promise(
     page.close()
 
 
+def test_a_test_mode_session_simulates_the_picked_outcome_without_photos(
+    stack: Stack, browser: Any
+) -> None:
+    session = create_session(stack, screening=False)  # made with the dev platform's test key
+    page = browser.new_page(viewport=PHONE)
+    page.goto(session["url"])
+    page.get_by_role("heading", name="Verify your identity").wait_for()
+    page.get_by_label("Outcome").select_option("document_expired")
+    shot(page, "capture-test-mode")
+    consent(page)
+    page.get_by_text("The document has expired.").wait_for(timeout=30_000)
+    assert stack.client.session(session["id"])["last_error"]["code"] == "document_expired"
+    page.get_by_label("Outcome").select_option("verified")
+    consent(page)
+    page.get_by_role("heading", name="You are verified").wait_for(timeout=30_000)
+    assert stack.client.session(session["id"])["status"] == "verified"
+    page.close()
+
+
 def test_a_blurry_photo_is_refused_with_its_message_before_submission(
     stack: Stack, browser: Any
 ) -> None:

@@ -47,8 +47,10 @@ def test_a_verdict_stored_under_the_legacy_key_still_clears_the_hit(tmp_path: Pa
         db.flush()
         dispositions.record_disposition(db, row, legacy, "un:QDi.1", "false_positive", "rev")
     with session_scope(engine) as db:
-        assert dispositions.cleared_hits(db, platform.id, (current, legacy)) == {"un:QDi.1"}
-        assert dispositions.cleared_hits(db, platform.id, current) == set()
+        assert dispositions.cleared_hits(db, platform.id, (current, legacy), livemode=False) == {
+            "un:QDi.1"
+        }
+        assert dispositions.cleared_hits(db, platform.id, current, livemode=False) == set()
     engine.dispose()
 
 

@@ -15,6 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from kyc.contracts import SEARCH_ATTRIBUTE_NEEDS_REVIEW, SEARCH_ATTRIBUTE_STATUS
 from kyc.crypto import generate_key
 from kyc.temporal import data_converter
+from tests.db_fixtures import database_url  # noqa: F401  (retention tests use the database)
 
 
 def venv_binary(name: str) -> str:

@@ -79,8 +79,38 @@ async def abandoned(env: WorkflowEnvironment) -> Any:
     return await _run(env, Script(), drive)
 
 
+async def simulated_review(env: WorkflowEnvironment) -> Any:
+    """Test mode: a simulated screening hit, rejected by the reviewer; then a simulated
+    verification (no file at all)."""
+    from activities.simulation import simulate
+    from kyc.types import Submission
+
+    class SimulationScript(Script):
+        def activities(self) -> list[Any]:
+            return [*super().activities(), simulate]
+
+    async def drive(handle: Any) -> None:
+        import asyncio
+
+        hit = Submission(files={}, simulate="screening_hit")
+        await handle.execute_update(VerificationWorkflow.submit, hit)
+        while not (await handle.query(VerificationWorkflow.state)).review_pending:
+            await asyncio.sleep(0.05)
+        resubmit = ReviewDecision(
+            decision="request_resubmission", reviewer_id="rev", reason="document_unverified_other"
+        )
+        await handle.execute_update(VerificationWorkflow.review, resubmit)
+        while (await handle.query(VerificationWorkflow.state)).step != "awaiting_input":
+            await asyncio.sleep(0.05)
+        done = Submission(files={}, simulate="verified")
+        await handle.execute_update(VerificationWorkflow.submit, done)
+
+    return await _run(env, SimulationScript(), drive)
+
+
 SCENARIOS: dict[str, Scenario] = {
     "verified": verified,
     "reviewed_approved": reviewed,
     "abandoned": abandoned,
+    "simulated_review": simulated_review,
 }
