@@ -32,21 +32,23 @@ from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import VerificationSessionRow
 from kyc.errors import InfrastructureError, SessionRedacted
 from kyc.identity import identity_keys_of
-from kyc.redaction import fenced_row
-from kyc.status import add_session_event
-from kyc.types import (
+from kyc.jobs import (
     CompleteMonitoringInput,
-    DocumentFields,
     MonitoringPlan,
     MonitoringPlanInput,
     RescreenInput,
     RescreenResult,
     ScreeningAlert,
     ScreeningAlertInput,
+    StartAlertReviewsInput,
+)
+from kyc.redaction import fenced_row
+from kyc.status import add_session_event
+from kyc.types import (
+    DocumentFields,
     ScreeningCheck,
     ScreeningHit,
     ScreeningQuery,
-    StartAlertReviewsInput,
     screening_query_for,
 )
 

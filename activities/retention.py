@@ -22,8 +22,11 @@ from kyc.db import retention, webhooks
 from kyc.db.engine import session_scope
 from kyc.db.ids import now
 from kyc.db.tables import VerificationSessionRow
+from kyc.jobs import (
+    RetentionBatch,
+    RetentionResult,
+)
 from kyc.redaction_run import redact_session
-from kyc.types import RetentionBatch, RetentionResult
 
 DAY_S = 24 * 3600
 

@@ -51,6 +51,10 @@ from kyc.crypto import SealedStore
 from kyc.db.engine import make_engine
 from kyc.db.payload_keys import DatabasePayloadKeys
 from kyc.db.sealing import ColumnSealer
+from kyc.jobs import (
+    MonitorInput,
+    RetentionInput,
+)
 from kyc.metrics import BusinessCollector, MetricsServer, free_loopback_port
 from kyc.netguard import UrlPolicy
 from kyc.observability import configure_logging, setup_tracing
@@ -59,7 +63,10 @@ from kyc.settings import Settings
 from kyc.status import StatusRecorder
 from kyc.temporal import connect_settings
 from kyc.threads import limit_native_threads, threads_per_activity
-from kyc.types import MonitorInput, RetentionInput, ScreeningCheck, ScreenInput
+from kyc.types import (
+    ScreeningCheck,
+    ScreenInput,
+)
 from workflows.event_delivery import EventDeliveryWorkflow
 from workflows.monitoring import ScreeningMonitorWorkflow
 from workflows.retention import RetentionWorkflow

@@ -19,7 +19,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from kyc.contracts import ActivityName, WorkflowName
-    from kyc.types import (
+    from kyc.jobs import (
         CompleteMonitoringInput,
         MonitoringPlan,
         MonitoringPlanInput,

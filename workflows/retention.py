@@ -15,7 +15,11 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from kyc.contracts import ActivityName, WorkflowName
-    from kyc.types import RetentionBatch, RetentionInput, RetentionResult
+    from kyc.jobs import (
+        RetentionBatch,
+        RetentionInput,
+        RetentionResult,
+    )
 
 from workflows.options import IO_RETRY
 

@@ -24,13 +24,15 @@ with workflow.unsafe.imports_passed_through():
         ReviewReason,
         WorkflowName,
     )
+    from kyc.jobs import (
+        ScreeningAlertInput,
+        ScreeningAlertResult,
+    )
     from kyc.types import (
         CheckError,
         RecordStatusInput,
         ReviewDecision,
         ReviewOutcome,
-        ScreeningAlertInput,
-        ScreeningAlertResult,
         SessionStatus,
         VerificationState,
     )

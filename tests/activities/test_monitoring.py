@@ -20,17 +20,19 @@ from kyc.crypto import generate_key
 from kyc.db.engine import make_engine, session_scope
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import EventRow, ScreeningAlertRow, VerificationSessionRow
+from kyc.jobs import (
+    CompleteMonitoringInput,
+    MonitoringPlanInput,
+    RescreenInput,
+)
 from kyc.redaction import erase_session_data
 from kyc.screening.entities import BirthDate, ListedEntity, ListedName
 from kyc.screening.index import ScreeningIndex
 from kyc.status import StatusRecorder
 from kyc.types import (
-    CompleteMonitoringInput,
     DocumentCheck,
     DocumentFields,
-    MonitoringPlanInput,
     RecordStatusInput,
-    RescreenInput,
     ReviewDecision,
     ScreeningCheck,
     ScreeningHit,

@@ -37,14 +37,16 @@ from kyc.db.tables import (
     ScreeningDispositionRow,
     VerificationSessionRow,
 )
+from kyc.jobs import (
+    MonitorInput,
+    MonitorResult,
+    ScreeningAlertResult,
+)
 from kyc.screening.entities import BirthDate
 from kyc.status import StatusRecorder
 from kyc.types import (
     DeliverEventsInput,
-    MonitorInput,
-    MonitorResult,
     ReviewDecision,
-    ScreeningAlertResult,
     SessionStatus,
 )
 from tests.activities.test_monitoring import (

@@ -25,7 +25,13 @@ from kyc.db import webhooks
 from kyc.db.engine import make_engine, session_scope
 from kyc.db.ids import now
 from kyc.db.tables import EventRow, VerificationSessionRow
-from kyc.types import DeliverEventsInput, RetentionInput, RetentionResult
+from kyc.jobs import (
+    RetentionInput,
+    RetentionResult,
+)
+from kyc.types import (
+    DeliverEventsInput,
+)
 from tests.activities.factories import new_session
 from tests.api.api_helpers import MemoryStore
 from workflows.event_delivery import EventDeliveryWorkflow
@@ -178,7 +184,9 @@ async def test_a_redaction_that_failed_part_way_is_finished_by_the_next_run(
     failing = RetentionActivities(stack.engine, SealedStore(broken, MASTER), env.client)  # type: ignore[arg-type]
     from temporalio.testing import ActivityEnvironment
 
-    from kyc.types import RetentionBatch
+    from kyc.jobs import (
+        RetentionBatch,
+    )
 
     batch = RetentionBatch(retention_days=DAYS, limit=100)
     first = await ActivityEnvironment().run(failing.redact_expired, batch)
