@@ -24,9 +24,7 @@ from kyc.dev.components import (
     DEV_KEYS_FILE,
     SECRETS_FILE,
     STACK_FILE,
-    DevKeys,
     api_command,
-    bootstrap,
     child_env,
     ensure_secrets,
     http_ok,
@@ -41,6 +39,7 @@ from kyc.dev.components import (
     worker_command,
     write_private,
 )
+from kyc.dev.keys import DevKeys, bootstrap
 from kyc.dev.procs import ChildProcess, DevStackError, check_ports, find_binary, wait_until
 from kyc.settings import Settings
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kyc.crypto import decode_key
-from kyc.dev import components
+from kyc.dev import components, keys
 from kyc.dev import stack as dev_stack
 from kyc.dev.procs import ChildProcess, DevStackError, check_ports, find_binary, wait_until
 from kyc.settings import Settings
@@ -184,17 +184,17 @@ def test_child_stop_escalates_to_kill_after_the_timeout(tmp_path: Path) -> None:
 
 def test_bootstrap_creates_keys_once_and_again_when_the_database_is_new(tmp_path: Path) -> None:
     s = make_settings(tmp_path)
-    first = components.bootstrap(s)
+    first = keys.bootstrap(s)
     assert first.created and first.secret_key.startswith("sk_test_")
     assert first.reviewer_key.startswith("rk_test_")
     assert first.live_secret_key.startswith("sk_live_")
     assert first.live_reviewer_key.startswith("rk_live_")
     keys_file = tmp_path / "dev-keys.json"
     assert stat.S_IMODE(keys_file.stat().st_mode) == 0o600
-    second = components.bootstrap(s)
+    second = keys.bootstrap(s)
     assert not second.created and second.secret_key == first.secret_key
     (tmp_path / "kyc.db").unlink()
-    third = components.bootstrap(s)
+    third = keys.bootstrap(s)
     assert third.created and third.secret_key != first.secret_key
 
 
@@ -202,18 +202,18 @@ def test_bootstrap_adds_live_keys_to_a_dev_platform_made_before_test_mode(
     tmp_path: Path,
 ) -> None:
     s = make_settings(tmp_path)
-    first = components.bootstrap(s)
+    first = keys.bootstrap(s)
     keys_file = tmp_path / "dev-keys.json"
     old = json.loads(keys_file.read_text())
     del old["live_secret_key"], old["live_reviewer_key"]
     keys_file.write_text(json.dumps(old))
-    again = components.bootstrap(s)
+    again = keys.bootstrap(s)
     assert not again.created and again.live_created
     assert again.secret_key == first.secret_key and again.platform_id == first.platform_id
     assert again.live_secret_key.startswith("sk_live_")
     assert again.live_secret_key != first.live_secret_key
     assert json.loads(keys_file.read_text())["live_secret_key"] == again.live_secret_key
-    assert not components.bootstrap(s).live_created
+    assert not keys.bootstrap(s).live_created
 
 
 def test_weed_internal_ports_default_to_its_fixed_ones_or_follow_the_base(tmp_path: Path) -> None:
