@@ -4,7 +4,8 @@
   the decoded pixels; the activity also compares the stored files' digests).
 - `selfie_copies_document`: the selfie face is nearer the document portrait than any two
   photos of one person are: a crop or re-encoding of the document's own photo.
-- `document_in_selfie`: an MRZ or a PDF417 barcode is visible in the selfie
+- `document_in_selfie`: an MRZ, a PDF417 barcode or a card's printed fields are visible in
+  the selfie
   (kyc/faces/visible_document.py): a document photographed, or held up beside the face.
 - `face_in_frame`: the face sits inside a small axis-aligned rectangle (four long straight
   edges around it, the box under FRAME_MAX_FRACTION of the frame): the document's portrait
@@ -86,7 +87,11 @@ def check_not_document_copy(distance: float) -> None:
         )
 
 
-_SIGN_NAMES = {"mrz": "a machine-readable zone", "pdf417": "a PDF417 barcode"}
+_SIGN_NAMES = {
+    "mrz": "a machine-readable zone",
+    "pdf417": "a PDF417 barcode",
+    "card": "a card's printed fields",
+}
 
 
 def check_no_document_visible(

@@ -17,8 +17,9 @@ kyc/documents' own engines, run on every selfie before any face model:
   the recogniser seldom runs on them; when it does (a poster, a shirt with text) it costs one
   recognition per band, at most MAX_BANDS_READ.
 
-Printed-only fronts (a US licence face without MRZ or barcode) are left to `face_in_frame`
-(kyc/faces/presentation.py), which finds the portrait box of the card.
+- a printed card (a licence front, no MRZ or barcode): when at least CARD_MIN_BANDS text
+  lines are seen, the document OCR reads the frame and `kyc.documents.printed.read_printed`
+  must find an identity card's wording and labelled fields (~0.5-2 s, on such selfies only).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
     from kyc.documents.ocr import OcrEngine
 
-DocumentSign = Literal["pdf417", "mrz"]
+DocumentSign = Literal["pdf417", "mrz", "card"]
 
 # Barcode-like regions (set on the shared faces and on pdf417-1/-2 pasted into them; the
 # phone photos of pdf417-3/-4 are reported apart in docs/faces.md). They only decide where
@@ -56,6 +57,14 @@ BAND_LINE_HEIGHT = 40  # px: the recogniser's input height (PP-OCR reads 48 px l
 # An MRZ line as OCR reads it: at least this many characters, with filler runs among them.
 MRZ_LINE_MIN_CHARS = 20
 MRZ_LINE_MIN_FILLERS = 3
+# A printed card (a licence front: no MRZ, no barcode): several text lines, then the full OCR
+# and `kyc.documents.printed.read_printed` must find card wording ("DRIVER LICENSE",
+# "IDENTIFICATION") and labelled fields. 12 of the first 12 shared licence fronts have the
+# wording and >= 4 labelled fields. A card held small beside the face shows lines too thin
+# for the 960 px screen: it is mostly not found (docs/faces.md).
+CARD_MIN_BANDS = 3
+CARD_BAND_LENGTH = 0.06  # of the long side; none of the 56 labelled photos has 3 such lines
+CARD_MIN_FIELDS = 2
 
 
 @dataclass(frozen=True)
@@ -97,20 +106,57 @@ def find_document(
     small = _scaled(grey, DETECT_MAX_SIDE)
     if has_pdf417(small) or any(decode_pdf417(c) for c in barcode_crops(grey, small)):
         return VisibleDocument("pdf417")
-    bands = text_bands(grey, small)
-    if not bands or ocr is None:
+    if ocr is None:
         return None
-    engine = ocr()
+    # The lines of a document held sideways run top to bottom: look a quarter turn away too
+    # (the morphology only joins characters along rows). The full image turns only when needed.
+    quarter = cv2.ROTATE_90_CLOCKWISE
+    scale = small.shape[1] / grey.shape[1]
+    # Lines long enough for a card's text; only the longer ones can be MRZ lines.
+    mrz_length = MIN_BAND_LENGTH * max(grey.shape[:2])
+    upright = text_bands(small, scale, CARD_BAND_LENGTH)
+    lines = [b for b in upright if b.size[0] >= mrz_length]
+    if lines and _reads_mrz(grey, lines, ocr()):
+        return VisibleDocument("mrz")
+    turned = text_bands(cv2.rotate(small, quarter), scale, CARD_BAND_LENGTH)
+    lines = [b for b in turned if b.size[0] >= mrz_length]
+    if lines and _reads_mrz(cv2.rotate(grey, quarter), lines, ocr()):
+        return VisibleDocument("mrz")
+    if max(len(upright), len(turned)) >= CARD_MIN_BANDS and _reads_card(small, ocr()):
+        return VisibleDocument("card")
+    return None
+
+
+def _reads_card(small: np.ndarray, engine: OcrEngine) -> bool:
+    """Whether the document engine's printed-field reader finds an identity card's wording
+    and at least CARD_MIN_FIELDS labelled fields (date of birth, expiry, number...).
+
+    Full OCR (text detection): ~0.5-2 s, run only on a selfie with several text lines.
+    """
+    import cv2
+
+    from kyc.documents.printed import read_printed
+
+    printed = read_printed(engine.read(cv2.cvtColor(small, cv2.COLOR_GRAY2BGR)))
+    # Dates found without a label get confidence 0.5 (kyc.documents.printed): not evidence.
+    labelled = [name for name, c in printed.confidence.items() if c > 0.5]
+    return printed.document_hint is not None and len(labelled) >= CARD_MIN_FIELDS
+
+
+def _reads_mrz(grey: np.ndarray, bands: list[Band], engine: OcrEngine) -> bool:
+    """Whether one of the longest bands reads as an MRZ line, upright or upside down."""
+    import cv2
+
     for band in bands[:MAX_BANDS_READ]:
         crop = cut_band(grey, band)
         if crop is None:
             continue
-        # Upside down too: a document held to a front camera is often mirrored or turned.
+        # Upside down too: a document held to a front camera is often turned.
         for variant in (crop, cv2.rotate(crop, cv2.ROTATE_180)):
             text, _ = engine.recognize(cv2.cvtColor(variant, cv2.COLOR_GRAY2BGR))
             if is_mrz_line(text):
-                return VisibleDocument("mrz")
-    return None
+                return True
+    return False
 
 
 def has_pdf417(small: np.ndarray) -> bool:
@@ -169,8 +215,11 @@ def barcode_crops(grey: np.ndarray, small: np.ndarray | None = None) -> list[np.
     return crops
 
 
-def text_bands(grey: np.ndarray, small: np.ndarray | None = None) -> list[Band]:
-    """Long, thin bands of dense vertical strokes (text lines), longest first.
+def text_bands(
+    small: np.ndarray, scale: float = 1.0, min_length: float = MIN_BAND_LENGTH
+) -> list[Band]:
+    """Long, thin bands of dense vertical strokes (text lines) of a grey image that is `scale`
+    times the source, longest first, in source pixels.
 
     Black-hat keeps dark strokes narrower than the kernel (characters, not shadows or hair);
     the horizontal gradient keeps vertical strokes; a horizontal closing joins the characters
@@ -179,8 +228,6 @@ def text_bands(grey: np.ndarray, small: np.ndarray | None = None) -> list[Band]:
     import cv2
     import numpy as np
 
-    small = _scaled(grey, DETECT_MAX_SIDE) if small is None else small
-    scale = small.shape[1] / grey.shape[1]
     long_side = max(small.shape[:2])
     blackhat = cv2.morphologyEx(
         small, cv2.MORPH_BLACKHAT, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 3))
@@ -201,7 +248,7 @@ def text_bands(grey: np.ndarray, small: np.ndarray | None = None) -> list[Band]:
         (cx, cy), (w, h), angle = cv2.minAreaRect(contour)
         if w < h:
             w, h, angle = h, w, angle + 90.0
-        if h < MIN_BAND_HEIGHT or w < MIN_BAND_LENGTH * long_side or w < MIN_BAND_ASPECT * h:
+        if h < MIN_BAND_HEIGHT or w < min_length * long_side or w < MIN_BAND_ASPECT * h:
             continue
         bands.append(Band((cx / scale, cy / scale), (w / scale, h / scale), angle))
     return sorted(bands, key=lambda b: b.size[0], reverse=True)

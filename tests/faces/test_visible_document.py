@@ -133,3 +133,17 @@ def test_the_screen_runs_before_the_face_models(engine: FaceEngine) -> None:
     with pytest.raises(SelfieAttack) as caught:
         engine.compare_document_selfie(passport, barcode)
     assert caught.value.reason == "document_in_selfie"
+
+
+@pytest.mark.parametrize("name", ["Texas.jpg", "Wisconsin.jpg"])  # not among the 12 tuned on
+def test_a_licence_front_as_the_selfie_shows_a_card(name: str, ocr: OcrEngine) -> None:
+    found = find_document(_shared_image("documents", "us_dl_specimens", name), lambda: ocr)
+    assert found is not None and found.sign == "card"
+
+
+def test_reading_a_band_leaves_the_shared_ocr_able_to_read_pages(ocr: OcrEngine) -> None:
+    """The screen uses the worker's OCR engine: recognition alone must not switch off the text
+    detection that `extract` needs afterwards (RapidOCR keeps the flags of the last call)."""
+    page = _shared_image("mrz", "images", "arg0s1080__passports__Iceland.png")
+    ocr.recognize(page[-60:, :])
+    assert len(ocr.read(page)) >= 5
