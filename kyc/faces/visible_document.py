@@ -48,8 +48,9 @@ MAX_BARCODE_CROPS = 3
 # do not survive it is found by its stripes and decoded in a full-resolution crop.
 DETECT_MAX_SIDE = 960
 # A band must be long: MRZ lines run the document's width (30-44 characters), and a document
-# the camera can read fills at least a fifth of the frame. Shorter text is not screened.
-MIN_BAND_LENGTH = 0.15  # of the long side, at detection scale
+# the camera can read spans at least a fifth of the frame's width. Of the short side: in a
+# tall portrait photo a document held up spans a fifth of the width, far less of the height.
+MIN_BAND_LENGTH = 0.15  # of the short side
 MIN_BAND_ASPECT = 10.0  # length / height: a TD1 line of 30 characters is ~20
 MIN_BAND_HEIGHT = 3  # px at detection scale; thinner is a single edge, not characters
 MAX_BANDS_READ = 6  # longest first: MRZ lines are the longest text lines of a document
@@ -113,7 +114,7 @@ def find_document(
     quarter = cv2.ROTATE_90_CLOCKWISE
     scale = small.shape[1] / grey.shape[1]
     # Lines long enough for a card's text; only the longer ones can be MRZ lines.
-    mrz_length = MIN_BAND_LENGTH * max(grey.shape[:2])
+    mrz_length = MIN_BAND_LENGTH * min(grey.shape[:2])
     upright = text_bands(small, scale, CARD_BAND_LENGTH)
     lines = [b for b in upright if b.size[0] >= mrz_length]
     if lines and _reads_mrz(grey, lines, ocr()):

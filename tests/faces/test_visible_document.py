@@ -69,6 +69,7 @@ def test_mrz_lines_are_told_from_other_text() -> None:
         "arg0s1080__passports__Iceland.png",  # TD3
         "arg0s1080__visas__MRVA_ICAO_Example.png",  # visa
         "passporteye__100_pass-bdr.jpg",  # a photographed page, 1874 px
+        "passporteye__0_pass-lva.jpg",  # an open passport photographed sideways
     ],
 )
 def test_an_mrz_document_as_the_selfie_shows_an_mrz(name: str, ocr: OcrEngine) -> None:
