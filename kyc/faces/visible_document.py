@@ -2,8 +2,8 @@
 
 A selfie that shows a passport, an ID card or the back of a licence is a photo of the document
 (or a person holding their document up to the camera): the face compared would be the document
-portrait, or the document would be shown instead of a face. Two signals, both read by
-kyc/documents' own engines, run on every selfie before any face model:
+portrait, or the document would be shown instead of a face. Three signs, each read by
+kyc/documents' own engines, are looked for on every selfie before any face model:
 
 - a PDF417 symbol (the barcode on the back of US and Canadian licences), decoded by zxing-cpp as
   `kyc.documents.pdf417` does, in one pass on a copy of at most DETECT_MAX_SIDE px (its
@@ -15,8 +15,7 @@ kyc/documents' own engines, run on every selfie before any face model:
   document OCR's recogniser alone (no text detection); a band that reads like an MRZ line
   (`<` fillers among capitals and digits) is an MRZ. Genuine selfies rarely have such bands, so
   the recogniser seldom runs on them; when it does (a poster, a shirt with text) it costs one
-  recognition per band, at most MAX_BANDS_READ.
-
+  recognition per band, at most MAX_BANDS_READ;
 - a printed card (a licence front, no MRZ or barcode): when at least CARD_MIN_BANDS text
   lines are seen, the document OCR reads the frame and `kyc.documents.printed.read_printed`
   must find an identity card's wording and labelled fields (~0.5-2 s, on such selfies only).
@@ -48,8 +47,8 @@ MAX_BARCODE_CROPS = 3
 # do not survive it is found by its stripes and decoded in a full-resolution crop.
 DETECT_MAX_SIDE = 960
 # A band must be long: MRZ lines run the document's width (30-44 characters), and a document
-# the camera can read spans at least a fifth of the frame's width. Of the short side: in a
-# tall portrait photo a document held up spans a fifth of the width, far less of the height.
+# the camera can read spans a good part of the frame's width. Of the short side: in a tall
+# portrait photo a document held up spans much of the width, far less of the height.
 MIN_BAND_LENGTH = 0.15  # of the short side
 MIN_BAND_ASPECT = 10.0  # length / height: a TD1 line of 30 characters is ~20
 MIN_BAND_HEIGHT = 3  # px at detection scale; thinner is a single edge, not characters
