@@ -87,7 +87,14 @@ class RapidOcrEngine:
 
         from kyc.threads import onnxruntime_threads
 
-        self._ocr = RapidOCR(params={"Global.log_level": "error", **onnxruntime_threads()})
+        params = {"Global.log_level": "error", **onnxruntime_threads()}
+        self._ocr = RapidOCR(params=params)
+        # Recognition alone on its own instance: RapidOCR keeps the use_det/use_cls flags of
+        # the last call, so passing them on the shared one broke every later `read` (and
+        # threads would race on them). Models load lazily: this one loads only the recogniser.
+        self._recognizer = RapidOCR(
+            params={**params, "Global.use_det": False, "Global.use_cls": False}
+        )
 
     def read(self, img: np.ndarray, *, charset: str | None = None) -> list[TextLine]:
         # PP-OCR's recogniser has no character allow-list; `charset` is ignored.
@@ -100,7 +107,7 @@ class RapidOcrEngine:
         ]
 
     def recognize(self, crop: np.ndarray) -> tuple[str, float]:
-        out = self._ocr(crop, use_det=False, use_cls=False, use_rec=True)
+        out = self._recognizer(crop)
         txts = getattr(out, "txts", None)
         scores = getattr(out, "scores", None)
         if not txts:

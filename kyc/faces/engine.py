@@ -22,6 +22,7 @@ from kyc.faces.liveness import LivenessChecker, liveness_checker
 from kyc.faces.models import SelfieCheck
 from kyc.faces.portrait import crop_portrait
 from kyc.faces.presentation import (
+    check_no_document_visible,
     check_not_document_copy,
     check_not_document_image,
     check_not_framed,
@@ -31,6 +32,8 @@ from kyc.faces.weights import no_downloads, provision_weights, weights_dir
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from kyc.documents.ocr import OcrEngine
 
 __all__ = ["FaceEmbedding", "FaceEngine", "FaceMatch", "get_engine", "provision_weights"]
 
@@ -149,12 +152,18 @@ class FaceEngine:
     def compare_document_selfie(self, document: np.ndarray, selfie: np.ndarray) -> FaceMatch:
         """The document holder's portrait vs the selfie, with the portrait crop kept.
 
-        Raises SelfieAttack (`selfie_manipulated`) when the selfie is the document image, a
-        copy of its portrait, or a face inside a small frame (kyc/faces/presentation.py).
+        Raises SelfieAttack (`selfie_manipulated`) when the selfie is the document image, shows
+        a document (MRZ, PDF417), is a copy of its portrait, or a face inside a small frame
+        (kyc/faces/presentation.py).
         """
         start = time.perf_counter()
         document, selfie = _as_bgr(document), _as_bgr(selfie)
         check_not_document_image(document, selfie)
+        # Before any face model: a passport as the selfie is refused as such, not as
+        # `multiple_faces` or a mismatch.
+        screen_start = time.perf_counter()
+        check_no_document_visible(selfie, _document_ocr)
+        screened = time.perf_counter()
         reference = self.embed(document, "document")
         portrait = crop_portrait(document, reference.face)
         probe = self.embed(selfie, "selfie")
@@ -166,6 +175,7 @@ class FaceEngine:
             check.liveness = self.liveness.check(selfie, probe.face).status
         timings = {f"document_{k}": v for k, v in reference.timings_ms.items()}
         timings |= {f"selfie_{k}": v for k, v in probe.timings_ms.items()}
+        timings["selfie_document_screen"] = (screened - screen_start) * 1000
         timings["total"] = (time.perf_counter() - start) * 1000
         return FaceMatch(
             check=check, portrait=portrait, selfie_embedding=probe.vector, timings_ms=timings
@@ -185,6 +195,14 @@ class FaceEngine:
         # Dlib takes uint8 BGR and converts to RGB itself; the others take [0, 1] floats.
         vectors = np.asarray(self._model.forward(batch), dtype=np.float64).reshape(2, -1)
         return [float(x) for x in vectors.mean(axis=0)]
+
+
+def _document_ocr() -> OcrEngine:
+    """The document engine's OCR (RapidOCR, models in its wheel), loaded on first use: only a
+    selfie with text bands needs it, and the worker has already loaded it for `extract`."""
+    from kyc.documents.ocr import get_engine as get_ocr
+
+    return get_ocr("rapidocr")
 
 
 def _as_bgr(image: np.ndarray) -> np.ndarray:

@@ -4,6 +4,9 @@
   the decoded pixels; the activity also compares the stored files' digests).
 - `selfie_copies_document`: the selfie face is nearer the document portrait than any two
   photos of one person are: a crop or re-encoding of the document's own photo.
+- `document_in_selfie`: an MRZ, a PDF417 barcode or a card's printed fields are visible in
+  the selfie
+  (kyc/faces/visible_document.py): a document photographed, or held up beside the face.
 - `face_in_frame`: the face sits inside a small axis-aligned rectangle (four long straight
   edges around it, the box under FRAME_MAX_FRACTION of the frame): the document's portrait
   box, a printed photo or a phone screen photographed.
@@ -22,11 +25,16 @@ from typing import TYPE_CHECKING, Literal
 from kyc.errors import SelfieManipulated
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import numpy as np
 
+    from kyc.documents.ocr import OcrEngine
     from kyc.faces.detect import DetectedFace
 
-AttackReason = Literal["selfie_is_document", "selfie_copies_document", "face_in_frame"]
+AttackReason = Literal[
+    "selfie_is_document", "selfie_copies_document", "document_in_selfie", "face_in_frame"
+]
 
 # Genuine pairs of ../shared/data/faces are never nearer than 0.208 (two photos of one person
 # always differ); crops and re-encodings of the specimen passport's portrait measure 0.00-0.07.
@@ -76,6 +84,28 @@ def check_not_document_copy(distance: float) -> None:
             "selfie_copies_document",
             f"the selfie face is a copy of the document portrait (distance {distance:.3f} "
             f"< {NEAR_COPY_DISTANCE}); take a photo of your face, not of the document",
+        )
+
+
+_SIGN_NAMES = {
+    "mrz": "a machine-readable zone",
+    "pdf417": "a PDF417 barcode",
+    "card": "a card's printed fields",
+}
+
+
+def check_no_document_visible(
+    selfie: np.ndarray, ocr: Callable[[], OcrEngine] | None = None
+) -> None:
+    """Raise `document_in_selfie` when the document engine's signs are found in the selfie."""
+    from kyc.faces.visible_document import find_document
+
+    found = find_document(selfie, ocr)
+    if found is not None:
+        raise SelfieAttack(
+            "document_in_selfie",
+            f"an identity document ({_SIGN_NAMES[found.sign]}) is visible in the selfie; "
+            "take a photo of your face alone",
         )
 
 

@@ -84,3 +84,31 @@ def on_large_canvas(page: np.ndarray, width: int = 4000, page_width: int = 1100)
     scaled = cv2.resize(page, (page_width, page_width * page.shape[0] // page.shape[1]))
     canvas[200 : 200 + scaled.shape[0], 300 : 300 + scaled.shape[1]] = scaled
     return canvas
+
+
+def holding_document(
+    photo: np.ndarray,
+    document: np.ndarray,
+    face: tuple[int, int, int, int],
+    width_fraction: float = 0.45,
+    angle: float = 4.0,
+) -> np.ndarray:
+    """`photo` with `document` held up beside the face: scaled to `width_fraction` of the
+    photo's width, turned by `angle` degrees, at the bottom on the side with more room."""
+    height, width = photo.shape[:2]
+    doc_w = round(width * width_fraction)
+    doc_h = round(document.shape[0] * doc_w / document.shape[1])
+    if doc_h > 0.9 * height:  # a tall card in a wide photo: fit the height instead
+        doc_h = round(0.9 * height)
+        doc_w = round(document.shape[1] * doc_h / document.shape[0])
+    scaled = cv2.resize(document, (doc_w, doc_h), interpolation=cv2.INTER_AREA)
+    turn = cv2.getRotationMatrix2D((doc_w / 2, doc_h / 2), angle, 1.0)
+    turned = cv2.warpAffine(scaled, turn, (doc_w, doc_h), borderValue=(0, 0, 0))
+    mask = cv2.warpAffine(np.full((doc_h, doc_w), 255, np.uint8), turn, (doc_w, doc_h)) > 0
+    left, _, right, _ = face
+    x = 0 if left > width - right else width - doc_w
+    y = height - doc_h
+    out = photo.copy()
+    region = out[y : y + doc_h, x : x + doc_w]
+    region[mask] = turned[mask]
+    return out

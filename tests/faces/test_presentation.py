@@ -36,10 +36,13 @@ def test_the_passport_itself_as_selfie_is_refused(engine: FaceEngine, passport: 
     assert _refusal(engine, passport, passport.copy()) == "selfie_is_document"
 
 
-def test_a_re_encoded_passport_is_refused_by_its_portrait_frame(
+def test_a_re_encoded_passport_is_refused_by_its_mrz_and_its_portrait_frame(
     engine: FaceEngine, passport: np.ndarray
 ) -> None:
-    assert _refusal(engine, passport, _jpeg(passport, 70)) == "face_in_frame"
+    """The document screen refuses it first; the frame rule alone would refuse it too."""
+    selfie = _jpeg(passport, 70)
+    assert _refusal(engine, passport, selfie) == "document_in_selfie"
+    assert framed_face(selfie, engine.embed(selfie, "document").face) is not None
 
 
 def test_a_crop_of_the_portrait_is_refused_as_a_copy(
@@ -51,8 +54,11 @@ def test_a_crop_of_the_portrait_is_refused_as_a_copy(
 
 def test_a_photographed_passport_is_refused(engine: FaceEngine, passport: np.ndarray) -> None:
     small = cv2.resize(passport, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
-    on_desk = cv2.copyMakeBorder(small, 250, 250, 200, 200, cv2.BORDER_CONSTANT, value=(60, 70, 80))
-    assert _refusal(engine, passport, _jpeg(on_desk)) == "face_in_frame"
+    on_desk = _jpeg(
+        cv2.copyMakeBorder(small, 250, 250, 200, 200, cv2.BORDER_CONSTANT, value=(60, 70, 80))
+    )
+    assert _refusal(engine, passport, on_desk) == "document_in_selfie"
+    assert framed_face(on_desk, engine.embed(on_desk, "document").face) is not None
 
 
 def test_a_photo_of_a_printed_photo_is_refused(engine: FaceEngine, faces_dir: object) -> None:
