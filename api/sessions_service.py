@@ -36,7 +36,7 @@ from kyc.db.ids import new_id, now
 from kyc.db.tables import EventRow, FileRow, VerificationSessionRow
 from kyc.errors import InvalidRequest, InvalidState, KycError, MissingParameter, UnknownParameter
 from kyc.objects.file import FilePublic
-from kyc.objects.report import report_public
+from kyc.objects.report import ReportPublic, report_public
 from kyc.objects.session import session_public
 from kyc.settings import Settings
 from kyc.simulation import simulation_problem
@@ -67,6 +67,15 @@ RPC_TIMEOUT = timedelta(seconds=10)
 UPDATE_TIMEOUT_S = 15.0
 
 
+def last_report(state: AppState, db: Session, row: VerificationSessionRow) -> ReportPublic | None:
+    """The session's latest report, with the ids of the files its attempt was submitted with."""
+    if not row.last_report_id:
+        return None
+    found = db_reports.get_report(db, row.platform_id, row.last_report_id, livemode=row.livemode)
+    files = db_files.attempt_files(db, row.id, found.attempt)
+    return report_public(found, row, state.sealer, files)
+
+
 def public_session(
     state: AppState,
     db: Session,
@@ -79,13 +88,7 @@ def public_session(
     """The public session as JSON, with what `expand` names embedded (verified outputs, the last
     report). The platform also gets the `client_secret` and `url` while the session requires
     input, as on Stripe; the applicant (a client_secret caller) never does."""
-    report = None
-    if "last_verification_report" in expand and row.last_report_id:
-        found = db_reports.get_report(
-            db, row.platform_id, row.last_report_id, livemode=row.livemode
-        )
-        files = db_files.attempt_files(db, row.id, found.attempt)
-        report = report_public(found, row, state.sealer, files)
+    report = last_report(state, db, row) if "last_verification_report" in expand else None
     sealed = row.client_secret_sealed
     awaiting = row.status == SessionStatus.requires_input.value and not row.redaction_status
     if for_platform and awaiting and sealed is not None:

@@ -18,12 +18,10 @@ from api.deps import (
 from api.idempotency import Idempotent
 from api.params import ReviewDecisionParams, ReviewListParams, parse
 from api.routes import resource_router
-from kyc.db import reports as db_reports
 from kyc.db import reviews as db_reviews
 from kyc.db import sessions as db_sessions
 from kyc.db.ids import now
 from kyc.objects.common import ListPublic
-from kyc.objects.report import report_public
 from kyc.objects.review import (
     ReviewCasePublic,
     ReviewDecisionPublic,
@@ -60,16 +58,10 @@ def retrieve_review(
 ) -> ReviewCasePublic:
     """The session (with verified outputs), its latest report and the decisions taken so far."""
     row = db_sessions.get_session(db, caller.platform_id, session_id, livemode=caller.livemode)
-    report = None
-    if row.last_report_id:
-        found = db_reports.get_report(
-            db, caller.platform_id, row.last_report_id, livemode=caller.livemode
-        )
-        report = report_public(found, row, state.sealer)
     return ReviewCasePublic(
         id=row.id,
         session=session_public(row, sealer=state.sealer, expand=["verified_outputs"]),
-        report=report,
+        report=service.last_report(state, db, row),
         history=[review_audit_public(a) for a in db_reviews.review_history(db, row.id)],
     )
 

@@ -91,6 +91,9 @@ async def test_review_queue_decision_and_case(
     body = case.json()
     assert body["session"]["verified_outputs"]["last_name"] == "REVIEW"
     assert body["report"]["document"]["status"] == "verified"
+    # The reviewer sees which uploads the report's attempt was submitted with.
+    [front] = body["report"]["document"]["files"]
+    assert front.startswith("file_")
     assert [(h["reviewer"], h["decision"], h["note"]) for h in body["history"]] == [
         ("rev-alice", "approve", "documents match")
     ]
