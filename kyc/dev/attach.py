@@ -7,7 +7,7 @@ import json
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kyc.dev.components import DEV_KEYS_FILE, isolated_settings, read_stack
@@ -25,6 +25,7 @@ class StackHandle:
     reviewer_key: str
     worker_pid: int | None
     owned: DevStack | None  # set when we started it (and so must stop it)
+    children: dict[str, int] = field(default_factory=dict)  # component -> pid (benchmarks' CPU)
 
 
 @contextmanager
@@ -43,6 +44,7 @@ def open_stack(
             keys["reviewer_key"],
             info.get("children", {}).get("worker"),
             None,
+            dict(info.get("children", {})),
         )
         return
     with tempfile.TemporaryDirectory(prefix="kyc-stack-") as tmp:
@@ -58,6 +60,7 @@ def open_stack(
                 stack.keys.reviewer_key,
                 worker.pid if worker else None,
                 stack,
+                {name: child.pid for name, child in stack.children.items() if child.pid},
             )
         finally:
             stack.stop()
