@@ -1,6 +1,7 @@
 """Screening benchmark: accuracy against the issue's targets, index build time, per-query latency.
 
-Run: `nice -n 5 .venv/bin/python bench/screening.py` (from the repo root, ../shared/data beside it).
+Run: `nice -n 5 .venv/bin/python bench/screening.py [--skip-peers]` (from the repo root,
+../shared/data beside it; `make bench-peers` first for nomenklatura).
 Accuracy is reported on held-out folds only (kyc/screening/tuning.py); ~2 minutes.
 Latency is measured on one core (the process is pinned to CPU 0 where the OS allows it), as
 wall time and as this thread's CPU time (the latter is not inflated by other processes on a
@@ -143,13 +144,16 @@ def main() -> None:
     with (DATA / "names" / "cross_script_pairs_watchman.csv").open(encoding="utf-8") as handle:
         pairs = [(r["query"], r["expected_match"]) for r in csv.DictReader(handle)]
     started = time.perf_counter()
-    peers = [
-        screening_peers.run_watchman(ofac_un, positives, negatives, pairs),
-        screening_peers.run_nomenklatura(index, positives, negatives, pairs),
-    ]
-    screening_peers.print_peers(peers)
-    print(f"  (peers run in {time.perf_counter() - started:.0f} s; kycflow's figures above are "
-          "its validation folds', at the same cases)")  # fmt: skip
+    if "--skip-peers" in sys.argv:  # ~6 minutes: skipped when only kycflow's figures are wanted
+        print("\n  peers skipped (--skip-peers)")
+    else:
+        peers = [
+            screening_peers.run_watchman(ofac_un, positives, negatives, pairs),
+            screening_peers.run_nomenklatura(index, positives, negatives, pairs),
+        ]
+        screening_peers.print_peers(peers)
+        print(f"  (peers run in {time.perf_counter() - started:.0f} s; kycflow's figures above "
+              "are its validation folds', at the same cases)")  # fmt: skip
 
     # --- speed: every list in the data ---------------------------------------------------------
     entities = [e for path, fmt in LISTS for e in load_list(path, fmt)]
