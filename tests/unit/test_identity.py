@@ -8,11 +8,11 @@ from pathlib import Path
 
 from kyc.crypto import decode_key, generate_key
 from kyc.db import dispositions
-from kyc.db import sessions as session_db
 from kyc.db.engine import make_engine, session_scope
 from kyc.db.migrate import upgrade
 from kyc.db.platforms import create_platform
 from kyc.identity import identity_key, identity_keys
+from tests.activities.factories import session_row
 
 MASTER = generate_key()
 
@@ -33,16 +33,7 @@ def test_a_verdict_stored_under_the_legacy_key_still_clears_the_hit(tmp_path: Pa
     current, legacy = identity_keys(MASTER, "ANNA ERIKSSON", "1974-08-12")
     with session_scope(engine) as db:
         platform = create_platform(db, "acme")
-        row = session_db.new_session(
-            platform_id=platform.id,
-            type="document",
-            options={},
-            metadata={},
-            client_reference_id=None,
-            return_url=None,
-            expires_after_s=60,
-            client_secret="s",
-        )
+        row = session_row(platform.id)
         db.add(row)
         db.flush()
         dispositions.record_disposition(db, row, legacy, "un:QDi.1", "false_positive", "rev")

@@ -6,25 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from kyc.db import dispositions, face_templates
-from kyc.db import sessions as session_db
 from kyc.db.engine import make_engine, session_scope
 from kyc.db.migrate import upgrade
 from kyc.db.platforms import create_platform
-from kyc.db.tables import FaceTemplateRow, VerificationSessionRow
-
-
-def session(platform_id: str, livemode: bool) -> VerificationSessionRow:
-    return session_db.new_session(
-        platform_id=platform_id,
-        type="document",
-        options={},
-        metadata={},
-        client_reference_id=None,
-        return_url=None,
-        expires_after_s=60,
-        client_secret="s",
-        livemode=livemode,
-    )
+from kyc.db.tables import FaceTemplateRow
+from tests.activities.factories import session_row
 
 
 def test_verdicts_and_face_templates_stay_in_their_mode(tmp_path: Path) -> None:
@@ -33,7 +19,7 @@ def test_verdicts_and_face_templates_stay_in_their_mode(tmp_path: Path) -> None:
     engine = make_engine(url)
     with session_scope(engine) as db:
         platform = create_platform(db, "acme").id
-        test, live = session(platform, False), session(platform, True)
+        test, live = session_row(platform, False), session_row(platform, True)
         db.add_all([test, live])
         db.flush()
         dispositions.record_disposition(db, test, "key", "un:QDi.1", "false_positive", "rev")
