@@ -3,6 +3,8 @@ public codes with neutral messages; the secret key and reviewers see notes and r
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from kyc.objects.applicant import APPLICANT_MESSAGES, GENERIC_CODE
@@ -11,16 +13,26 @@ from tests.api.api_helpers import SESSIONS, Tenant, create_session, upload, wait
 NOTE = "OFAC SDN entry 12345, same birth date"
 
 
+async def submitted(
+    client: httpx.AsyncClient, tenant: Tenant, activities: object, scenario: str, status: str
+) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """A session submitted under the fake activities' `scenario`, once it reached `status`: its
+    id, the applicant's (client_secret) headers and the platform's view."""
+    created = await create_session(client, tenant)
+    sid = created["id"]
+    activities.scenario[sid] = scenario  # type: ignore[attr-defined]
+    assert (await upload(client, sid, tenant.auth)).status_code == 200
+    assert (await client.post(f"{SESSIONS}/{sid}/submit", headers=tenant.auth)).is_success
+    platform_view = await wait_status(client, tenant, sid, status)
+    return sid, {"Authorization": f"Bearer {created['client_secret']}"}, platform_view
+
+
 async def test_applicant_never_sees_review_reasons_or_notes(
     client: httpx.AsyncClient, tenant: Tenant, activities: object
 ) -> None:
-    created = await create_session(client, tenant)
-    sid = created["id"]
-    as_user = {"Authorization": f"Bearer {created['client_secret']}"}
-    activities.scenario[sid] = "review"  # type: ignore[attr-defined]
-    assert (await upload(client, sid, tenant.auth)).status_code == 200
-    assert (await client.post(f"{SESSIONS}/{sid}/submit", headers=tenant.auth)).is_success
-    platform_view = await wait_status(client, tenant, sid, "needs_review")
+    sid, as_user, platform_view = await submitted(
+        client, tenant, activities, "review", "needs_review"
+    )
     assert platform_view["review"]["reasons"] == ["screening_hit"]
 
     own = (await client.get(f"{SESSIONS}/{sid}", headers=as_user)).json()
@@ -50,13 +62,9 @@ async def test_applicant_never_sees_review_reasons_or_notes(
 async def test_actionable_code_reaches_the_applicant_with_its_fixed_message(
     client: httpx.AsyncClient, tenant: Tenant, activities: object
 ) -> None:
-    created = await create_session(client, tenant)
-    sid = created["id"]
-    as_user = {"Authorization": f"Bearer {created['client_secret']}"}
-    activities.scenario[sid] = "unreadable"  # type: ignore[attr-defined]
-    assert (await upload(client, sid, tenant.auth)).status_code == 200
-    assert (await client.post(f"{SESSIONS}/{sid}/submit", headers=tenant.auth)).is_success
-    platform_view = await wait_status(client, tenant, sid, "requires_input")
+    sid, as_user, platform_view = await submitted(
+        client, tenant, activities, "unreadable", "requires_input"
+    )
     code = platform_view["last_error"]["code"]
     assert code in APPLICANT_MESSAGES and code != GENERIC_CODE
     capture = (await client.get(f"/verify/{sid}/status", headers=as_user)).json()
