@@ -12,7 +12,9 @@ from datetime import date, timedelta
 
 from kyc import contracts
 from kyc.documents.models import DocumentCheck, DocumentFields, DocumentRuleCheck, DocumentType
+from kyc.faces.compare import DLIB_REVIEW_BAND, DLIB_THRESHOLD
 from kyc.faces.models import SelfieCheck
+from kyc.screening.index import REVIEW_THRESHOLD
 from kyc.screening.models import FeatureScore, ScreeningCheck, ScreeningHit
 from kyc.types import CheckError, SessionOptions, SimulatedAttempt, SimulateInput
 
@@ -28,7 +30,9 @@ SIMULATED_HIT = ScreeningHit(
     ],
     programs=["TEST MODE"],
 )
-SELFIE_THRESHOLD = 0.6
+# The product's own operating points, so a simulated report reads like a real one.
+SELFIE_THRESHOLD = DLIB_THRESHOLD
+SCREENING_THRESHOLD = REVIEW_THRESHOLD
 
 # Outcomes a real check raises (the attempt stops there): the step that raises, and its message.
 RAISED = {
@@ -141,7 +145,7 @@ def simulated_selfie(outcome: str) -> SelfieCheck:
         return SelfieCheck(
             status="inconclusive",
             result="inconclusive",
-            distance=0.58,
+            distance=round(sum(DLIB_REVIEW_BAND) / 2, 3),  # inside the review band
             threshold=SELFIE_THRESHOLD,
             model=SIMULATED,
         )
@@ -158,13 +162,13 @@ def simulated_screening(outcome: str, selfie: bool) -> ScreeningCheck:
     """A hit, no list (needs_review of a session without a selfie), or clear."""
     if outcome == "screening_hit":
         return ScreeningCheck(
-            status="hit", hits=[SIMULATED_HIT], snapshot_id=SIMULATED, threshold=0.8
+            status="hit", hits=[SIMULATED_HIT], snapshot_id=SIMULATED, threshold=SCREENING_THRESHOLD
         )
     if outcome == "needs_review" and not selfie:
         return ScreeningCheck(
             status="not_run", snapshot_id=SIMULATED, reason="No list was available (simulated)."
         )
-    return ScreeningCheck(status="clear", snapshot_id=SIMULATED, threshold=0.8)
+    return ScreeningCheck(status="clear", snapshot_id=SIMULATED, threshold=SCREENING_THRESHOLD)
 
 
 def simulate(input: SimulateInput) -> SimulatedAttempt:
