@@ -225,6 +225,15 @@ class StartedWorkflows:
         self.started.append((workflow, arg, id, task_queue))
 
 
+def failing_for_three_days(engine: Engine, endpoint_id: str) -> None:
+    """The endpoint has failed every delivery for a minute over the disable period."""
+    with session_scope(engine) as db:
+        endpoint = db.get(webhooks.WebhookEndpointRow, endpoint_id)
+        assert endpoint is not None
+        endpoint.failing_since = now() - webhooks.DISABLE_AFTER_FAILING_S - 60
+        db.add(endpoint)
+
+
 async def test_disabling_an_endpoint_emits_an_event_to_the_platform(engine: Engine) -> None:
     client = StartedWorkflows()
     activity = WebhookActivities(
@@ -243,8 +252,7 @@ async def test_disabling_an_endpoint_emits_an_event_to_the_platform(engine: Engi
             health = webhooks.create_webhook_endpoint(
                 db, endpoint.platform_id, watcher.url, ["webhook_endpoint.disabled"], livemode=False
             )
-            endpoint.failing_since = now() - webhooks.DISABLE_AFTER_FAILING_S - 60
-            db.add(endpoint)
+        failing_for_three_days(engine, endpoint_id)
         # The attempt that disables the endpoint fails, but nothing more is owed to it: no retry.
         await activity.deliver_events(DeliverEventsInput(event_ids=[event_id]))
         assert len(failing.received) == 1 and watcher.received == []
@@ -288,11 +296,7 @@ async def test_a_recovered_endpoint_stays_enabled_and_emits_nothing(engine: Engi
     activity = WebhookActivities(engine, policy=LOCAL, client=client)  # type: ignore[arg-type]
     with webhook_receiver() as receiver:
         event_id, endpoint_id, _ = setup(engine, receiver.url, ["*"])
-        with session_scope(engine) as db:
-            endpoint = db.get(webhooks.WebhookEndpointRow, endpoint_id)
-            assert endpoint is not None
-            endpoint.failing_since = now() - webhooks.DISABLE_AFTER_FAILING_S - 60
-            db.add(endpoint)
+        failing_for_three_days(engine, endpoint_id)
         await activity.deliver_events(DeliverEventsInput(event_ids=[event_id]))  # answers 200
     with session_scope(engine) as db:
         endpoint = db.get(webhooks.WebhookEndpointRow, endpoint_id)
@@ -308,11 +312,7 @@ async def test_a_retry_starts_the_delivery_a_crashed_attempt_did_not(engine: Eng
     with webhook_receiver() as failing:
         failing.status = 500
         event_id, endpoint_id, _ = setup(engine, failing.url, ["*"])
-        with session_scope(engine) as db:
-            endpoint = db.get(webhooks.WebhookEndpointRow, endpoint_id)
-            assert endpoint is not None
-            endpoint.failing_since = now() - webhooks.DISABLE_AFTER_FAILING_S - 60
-            db.add(endpoint)
+        failing_for_three_days(engine, endpoint_id)
         # The attempt that disables the endpoint records the event, then the worker dies
         # before it starts the delivery (here: it has no client to start it with).
         crashed = WebhookActivities(engine, policy=LOCAL)
