@@ -9,6 +9,12 @@ NameKind = Literal["primary", "alias", "weak_alias"]
 EntityType = Literal["person", "organization", "vessel", "aircraft", "unknown"]
 
 
+def sex_code(word: str | None) -> Literal["M", "F"] | None:
+    """ "M" / "F" for a list's or a case file's gender word (any case), None for anything else."""
+    word = (word or "").strip().lower()
+    return "M" if word == "male" else "F" if word == "female" else None
+
+
 @dataclass(frozen=True, slots=True)
 class ListedName:
     """One name of an entity. A weak alias is what the list itself calls low quality."""

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kyc.screening.entities import EntityType, ListedEntity, ListedName
+from kyc.screening.entities import EntityType, ListedEntity, ListedName, sex_code
 from kyc.screening.index import ScreeningIndex
 from kyc.screening.matcher import EntityMatch, score_entity
 from kyc.screening.models import ScreeningQuery
@@ -101,7 +101,7 @@ def person_cases(path: Path) -> list[ScreeningCase]:
                 name=row["full_name"],
                 birth_date=row.get("date_of_birth") or None,
                 nationality=row.get("nationality") or None,
-                sex={"male": "M", "female": "F"}.get(row.get("gender", "")),
+                sex=sex_code(row.get("gender")),
             ),
             frozenset(),
         )

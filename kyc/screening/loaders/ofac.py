@@ -13,7 +13,13 @@ from pathlib import Path
 
 from kyc.errors import ListUnavailable
 from kyc.screening.countries import country_code
-from kyc.screening.entities import EntityType, Identifier, ListedEntity, ListedName
+from kyc.screening.entities import (
+    EntityType,
+    Identifier,
+    ListedEntity,
+    ListedName,
+    sex_code,
+)
 from kyc.screening.loaders._common import parse_birth_dates, read_text
 
 LIST = "ofac_sdn"
@@ -89,8 +95,8 @@ def _read_remarks(entity: ListedEntity, remarks: str) -> None:
             )
             if code and code not in entity.nationalities:
                 entity.nationalities.append(code)
-        elif lowered in ("gender male", "gender female"):
-            entity.sex = "M" if lowered.endswith(" male") else "F"
+        elif lowered.startswith("gender "):
+            entity.sex = sex_code(lowered.removeprefix("gender ")) or entity.sex
         else:
             for kind in _ID_KINDS:
                 if part.startswith(kind + " ") or part.startswith("alt. " + kind + " "):

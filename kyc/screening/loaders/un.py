@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kyc.errors import ListUnavailable
 from kyc.screening.countries import country_code
-from kyc.screening.entities import BirthDate, Identifier, ListedEntity, ListedName
+from kyc.screening.entities import BirthDate, Identifier, ListedEntity, ListedName, sex_code
 from kyc.screening.loaders._common import parse_birth_dates
 
 LIST = "un"
@@ -56,7 +56,7 @@ def _record(node: ET.Element, entity_type: str, prefix: str) -> ListedEntity:
         names=names,
         programs=[p for p in [_text(node, "UN_LIST_TYPE")] if p],
     )
-    entity.sex = {"male": "M", "female": "F"}.get(_text(node, "GENDER").lower())
+    entity.sex = sex_code(_text(node, "GENDER"))
     for dob in node.iter("INDIVIDUAL_DATE_OF_BIRTH"):
         entity.birth_dates += _birth_date(dob)
     for value in node.findall("NATIONALITY/VALUE"):
