@@ -69,6 +69,20 @@ class WatchmanIndex:
     names: list[tuple[int, list[str]]] = field(default_factory=list)  # (entity, tokens)
     vocabulary: list[str] = field(default_factory=list)
     postings: list[list[int]] = field(default_factory=list)  # vocabulary id -> name ids
+    vocabulary_ids: dict[str, int] = field(default_factory=dict)
+    # Per vocabulary token, computed once: its length, first letter and first Soundex class.
+    _lengths: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    _firsts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=str))
+    _classes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=str))
+
+    def __post_init__(self) -> None:
+        self._index_vocabulary()
+
+    def _index_vocabulary(self) -> None:
+        self.vocabulary_ids = {t: i for i, t in enumerate(self.vocabulary)}
+        self._lengths = np.array([len(t) for t in self.vocabulary], dtype=float)[None, :]
+        self._firsts = np.array([t[0] for t in self.vocabulary])[None, :]
+        self._classes = np.array([_first_class(t) for t in self.vocabulary])[None, :]
 
     @classmethod
     def build(cls, entities: list[ListedEntity]) -> WatchmanIndex:
@@ -87,21 +101,19 @@ class WatchmanIndex:
                         index.vocabulary.append(token)
                         index.postings.append([])
                     index.postings[ids[token]].append(name_id)
+        index._index_vocabulary()
         return index
 
     def _token_scores(self, query: Sequence[str]) -> np.ndarray:
         """customJaroWinkler of each query token against the vocabulary, 0 where filtered."""
         scores = cdist(query, self.vocabulary, scorer=JaroWinkler.similarity, workers=1)
         q_len = np.array([len(t) for t in query], dtype=float)[:, None]
-        v_len = np.array([len(t) for t in self.vocabulary], dtype=float)[None, :]
-        ratio = np.minimum(q_len, v_len) / np.maximum(q_len, v_len)
+        ratio = np.minimum(q_len, self._lengths) / np.maximum(q_len, self._lengths)
         scores = np.where(ratio < 0.9, scores * (1.0 - (1.0 - ratio) * 0.3), scores)
         q_first = np.array([t[0] for t in query])[:, None]
-        v_first = np.array([t[0] for t in self.vocabulary])[None, :]
-        scores = np.where(q_first != v_first, scores * 0.9, scores)
+        scores = np.where(q_first != self._firsts, scores * 0.9, scores)
         q_class = np.array([_first_class(t) for t in query])[:, None]
-        v_class = np.array([_first_class(t) for t in self.vocabulary])[None, :]
-        return np.where(q_class == v_class, scores, 0.0)
+        return np.where(q_class == self._classes, scores, 0.0)
 
     def best_by_entity(self, name: str, threshold: float) -> dict[int, float]:
         """Entity -> its best name's score, for the entities scoring >= `threshold`."""
@@ -109,13 +121,13 @@ class WatchmanIndex:
         if not query:
             return {}
         scores = self._token_scores(query)
-        column = {v: i for i, v in enumerate(np.flatnonzero(scores.max(axis=0) >= threshold))}
-        candidates = {n for v in column for n in self.postings[v]}
-        vocab_id = {t: i for i, t in enumerate(self.vocabulary)}
+        close = np.flatnonzero(scores.max(axis=0) >= threshold)
+        candidates = {n for v in close for n in self.postings[v]}
         out: dict[int, float] = defaultdict(float)
         for name_id in candidates:
             entity, tokens = self.names[name_id]
-            score = best_pairs(query, tokens, [scores[:, vocab_id[t]] for t in tokens])
+            columns = [scores[:, self.vocabulary_ids[t]] for t in tokens]
+            score = best_pairs(query, tokens, columns)
             if score >= threshold and score > out[entity]:
                 out[entity] = score
         return dict(out)
