@@ -1,4 +1,9 @@
-"""One time-skipping Temporal test server for the whole session (binary from the venv)."""
+"""A time-skipping Temporal test server per test (binary from the venv).
+
+Per test, not per session: the server stops skipping time while any activity or workflow task
+is handed to a worker, so a task left in flight by an earlier test's worker shutdown made a
+later test's `env.sleep(23 h)` wait in real time until its RPC timed out (seen in CI). A server
+starts in about 0.1 s."""
 
 from __future__ import annotations
 
@@ -26,7 +31,7 @@ def venv_binary(name: str) -> str:
     return found
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def env() -> AsyncIterator[WorkflowEnvironment]:
     environment = await WorkflowEnvironment.start_time_skipping(
         data_converter=data_converter(generate_key()),
