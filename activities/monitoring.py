@@ -113,7 +113,9 @@ class MonitoringActivities:
                 row = db.get(VerificationSessionRow, item.row.id)
                 assert row is not None
                 dedupe_key = f"{row.id}:screening_alert:{input.snapshot_id}"
-                event = add_session_event(db, row, EventType.SCREENING_ALERT, dedupe_key)
+                event = add_session_event(
+                    db, self.sealer, row, EventType.SCREENING_ALERT, dedupe_key
+                )
                 result.alerts.append(alert)
                 result.event_ids.append(event.id)
         activity.logger.info(

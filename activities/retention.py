@@ -21,6 +21,7 @@ from kyc.crypto import SealedStore
 from kyc.db import retention, webhooks
 from kyc.db.engine import session_scope
 from kyc.db.ids import now
+from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import VerificationSessionRow
 from kyc.jobs import (
     RetentionBatch,
@@ -41,6 +42,7 @@ class RetentionActivities:
     sealed: SealedStore
     client: Client  # cancels nothing (sessions are final): deletes histories, starts deliveries
     _: KW_ONLY
+    sealer: ColumnSealer  # of the sessions' sealed columns (their `redacted` event)
     task_queue: str = TASK_QUEUE  # of EventDeliveryWorkflow
 
     @activity.defn(name=ActivityName.REDACT_EXPIRED)
@@ -84,6 +86,7 @@ class RetentionActivities:
                 row,
                 engine=self.engine,
                 sealed=self.sealed,
+                sealer=self.sealer,
                 temporal=self.client,
                 write=_in_thread,
             )

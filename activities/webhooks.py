@@ -19,6 +19,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from kyc.contracts import TASK_QUEUE, ActivityName, WorkflowName, delivery_workflow_id
+from kyc.db.sealing import ColumnSealer
 from kyc.errors import UnsafeWebhookUrl
 from kyc.netguard import UrlPolicy, parse_target, pinned_url, resolve_target
 from kyc.types import DeliverEventsInput
@@ -66,6 +67,7 @@ async def start_event_delivery(client: Client, event_id: str, task_queue: str) -
 @dataclass(eq=False)  # identity hash: the worker registers bound methods
 class WebhookActivities:
     engine: Engine
+    sealer: ColumnSealer  # opens the sealed part of the events' embedded session
     _: KW_ONLY
     timeout_s: float = 5.0
     policy: UrlPolicy = field(default_factory=UrlPolicy)  # strict unless the worker says so
@@ -86,7 +88,9 @@ class WebhookActivities:
             disabled_events = await asyncio.to_thread(
                 disabled_events_after, self.engine, input.event_ids
             )
-        deliveries = await asyncio.to_thread(pending_deliveries, self.engine, input.event_ids)
+        deliveries = await asyncio.to_thread(
+            pending_deliveries, self.engine, self.sealer, input.event_ids
+        )
         # No redirects (a 3xx to an internal address would bypass the check of the target) and
         # no proxy from the environment: the connection goes to the checked address.
         async with httpx.AsyncClient(

@@ -39,6 +39,7 @@ async def redact(
         row,
         engine=state.engine,
         sealed=sealed,
+        sealer=state.sealer,
         temporal=temporal,
         write=state.write,
         cancel_running=cancel_running,

@@ -33,6 +33,8 @@ from kyc.db import reports as db_reports
 from kyc.db import sessions as db_sessions
 from kyc.db import webhooks as db_webhooks
 from kyc.db.ids import new_id, now
+from kyc.db.personal import SessionPersonal, personal_of, seal_personal, update_personal
+from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import EventRow, FileRow, VerificationSessionRow
 from kyc.errors import InvalidRequest, InvalidState, KycError, MissingParameter, UnknownParameter
 from kyc.objects.file import FilePublic
@@ -73,7 +75,8 @@ def last_report(state: AppState, db: Session, row: VerificationSessionRow) -> Re
         return None
     found = db_reports.get_report(db, row.platform_id, row.last_report_id, livemode=row.livemode)
     files = db_files.attempt_files(db, row.id, found.attempt)
-    return report_public(found, row, state.sealer, files)
+    reference = personal_of(db, state.sealer, row).client_reference_id
+    return report_public(found, row, state.sealer, files, reference)
 
 
 def public_session(
@@ -96,7 +99,13 @@ def public_session(
         extra.setdefault("client_secret", secret)
         extra.setdefault("url", f"{state.settings.resolved_public_url}/verify/{row.id}#{secret}")
     obj = session_public(
-        row, sealer=state.sealer, expand=expand, report=report, applicant=not for_platform, **extra
+        row,
+        personal=personal_of(db, state.sealer, row),
+        sealer=state.sealer,
+        expand=expand,
+        report=report,
+        applicant=not for_platform,
+        **extra,
     )
     return obj.model_dump(mode="json")
 
@@ -155,13 +164,15 @@ async def create_session(
         livemode=caller.livemode,  # the creating key's mode, for good
         type=params.type,
         options=session_options(params).model_dump(mode="json"),
+        expires_after_s=settings.session_expires_after_s,
+        client_secret=client_secret,
+    )
+    personal = SessionPersonal(
         metadata=params.metadata,
         client_reference_id=params.client_reference_id,
         return_url=params.return_url,
         related_customer=params.related_customer,
         related_customer_account=params.related_customer_account,
-        expires_after_s=settings.session_expires_after_s,
-        client_secret=client_secret,
     )
     row.client_secret_sealed = state.sealer.seal(f"{row.id}:client_secret", client_secret)
     try:
@@ -184,7 +195,7 @@ async def create_session(
             "The verification could not be started; nothing was stored. Retry later."
         ) from exc
     try:
-        event = await state.write(_store_created, db, row)
+        event = await state.write(_store_created, db, state.sealer, row, personal)
     except Exception:
         db.rollback()
         await _terminate_quietly(temporal.get_workflow_handle(row.id), "session row not stored")
@@ -193,10 +204,14 @@ async def create_session(
     return row
 
 
-def _store_created(db: Session, row: VerificationSessionRow) -> EventRow:
-    """Insert the session and its `created` event in one short transaction."""
+def _store_created(
+    db: Session, sealer: ColumnSealer, row: VerificationSessionRow, personal: SessionPersonal
+) -> EventRow:
+    """Insert the session (its personal fields sealed under its key) and its `created` event
+    in one short transaction."""
+    seal_personal(db, sealer, row, personal)
     db.add(row)
-    event = add_session_event(db, row, EventType.CREATED, f"created:{row.id}")
+    event = add_session_event(db, sealer, row, EventType.CREATED, f"created:{row.id}")
     db.commit()
     return event
 
@@ -229,14 +244,17 @@ async def _terminate_quietly(handle: WorkflowHandle[Any, Any], reason: str) -> N
         log.warning("could not terminate workflow after a failed commit")
 
 
-def update_metadata(db: Session, row: VerificationSessionRow, changes: dict[str, str]) -> None:
+def update_metadata(
+    db: Session, sealer: ColumnSealer, row: VerificationSessionRow, changes: dict[str, str]
+) -> None:
     """Stripe's merge: given keys are set, keys given as "" are removed."""
-    merged = {k: v for k, v in {**row.metadata_, **changes}.items() if v != ""}
+    current = personal_of(db, sealer, row).metadata
+    merged = {k: v for k, v in {**current, **changes}.items() if v != ""}
     if len(merged) > 50:
         raise InvalidRequest("metadata can have at most 50 keys.", param="metadata")
     if any(len(v) > 500 for v in merged.values()):
         raise InvalidRequest("metadata values are at most 500 characters.", param="metadata")
-    row.metadata_ = merged
+    update_personal(db, sealer, row, metadata=merged)
     row.updated = now()
     db.add(row)
     db.commit()

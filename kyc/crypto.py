@@ -35,6 +35,8 @@ KEY_ID_BYTES = 8
 # Purposes of the master key's subkeys: no key serves two purposes.
 PURPOSE_COLUMNS = "kyc column sealing"
 PURPOSE_KEY_WRAPPING = "kyc key wrapping"
+PURPOSE_SESSION_COLUMNS = "kyc session columns"  # + the session id, with the session's salt
+PURPOSE_LOOKUP = "kyc lookup hmac"
 
 
 class DecryptionFailed(InfrastructureError):
@@ -94,12 +96,13 @@ class PurposeSealer:
     `kyc keys rewrap` has resealed their data), and k1 envelopes sealed with a master key
     itself (the format before subkeys)."""
 
-    def __init__(self, master_keys: MasterKeys, purpose: str) -> None:
+    def __init__(self, master_keys: MasterKeys, purpose: str, salt: bytes | None = None) -> None:
         ring = [master_keys] if isinstance(master_keys, str) else list(master_keys)
         self._masters = [decode_key(k) for k in ring if k]
         if not self._masters:
             raise ValueError("no master key")
-        self._subkeys = {key_id(m): derive_key(m, purpose) for m in self._masters}
+        # A salt makes the subkeys destructible: forgetting it shreds what they sealed.
+        self._subkeys = {key_id(m): derive_key(m, purpose, salt) for m in self._masters}
         self.key_id = key_id(self._masters[0])
 
     def seal(self, plaintext: bytes, context: bytes = b"") -> bytes:

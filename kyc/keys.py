@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from kyc.crypto import (
     PURPOSE_COLUMNS,
@@ -32,7 +32,11 @@ from kyc.crypto import (
     generate_key,
 )
 from kyc.db.engine import session_scope
+from kyc.db.payload_keys import Shredded
+from kyc.db.personal import event_context, personal_of, seal_personal
+from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import (
+    EventRow,
     FaceTemplateRow,
     ScreeningAlertRow,
     VerificationReportRow,
@@ -70,6 +74,7 @@ class Rewrapped:
 # (table, sealed column, the associated data it was sealed with)
 SEALED_COLUMNS: list[tuple[Any, str, Any]] = [
     (VerificationSessionRow, "verified_outputs_sealed", lambda r: f"{r.id}:verified_outputs"),
+    (VerificationSessionRow, "client_secret_sealed", lambda r: f"{r.id}:client_secret"),
     (VerificationReportRow, "body_sealed", lambda r: f"{r.id}:body"),
     (FaceTemplateRow, "embedding_sealed", lambda r: f"{r.session_id}:face"),
     (ScreeningAlertRow, "hit_sealed", lambda r: f"{r.session_id}:alert:{r.list}:{r.entity_id}"),
@@ -114,7 +119,46 @@ def rewrap(engine: Engine, store: ObjectStore, master_keys: MasterKeys) -> Rewra
                 setattr(fresh, column, columns.seal(columns.unseal(blob, aad), aad))
                 db.add(fresh)
             done.columns += 1
+    done.columns += _reseal_session_columns(engine, ColumnSealer(master_keys))
     return done
+
+
+def _reseal_personal(db: Session, sealer: ColumnSealer, row: VerificationSessionRow) -> None:
+    seal_personal(db, sealer, row, personal_of(db, sealer, row))  # the lookups too
+
+
+def _reseal_event(db: Session, sealer: ColumnSealer, row: EventRow) -> None:
+    assert row.session_id is not None and row.data_sealed is not None
+    context = event_context(row.id)
+    rest = sealer.unseal_for_session(db, row.session_id, context, row.data_sealed)
+    row.data_sealed = (
+        None if rest is None else sealer.seal_for_session(db, row.session_id, context, rest)
+    )
+
+
+def _reseal_session_columns(engine: Engine, sealer: ColumnSealer) -> int:
+    """The columns sealed under the sessions' own keys (kyc.db.personal), one row at a time."""
+    count = 0
+    resealers: list[tuple[Any, str, Any]] = [
+        (VerificationSessionRow, "personal_sealed", _reseal_personal),
+        (EventRow, "data_sealed", _reseal_event),
+    ]
+    for table, column, reseal in resealers:
+        with session_scope(engine) as db:
+            keys = db.exec(select(table.id).where(col(getattr(table, column)).is_not(None))).all()
+        for key in keys:
+            with session_scope(engine) as db:
+                fresh = db.get(table, key)
+                blob = getattr(fresh, column, None)
+                if blob is None or sealer.is_current(blob):
+                    continue
+                try:
+                    reseal(db, sealer, fresh)
+                except Shredded:
+                    continue  # redacted meanwhile: nothing left to reseal
+                db.add(fresh)
+            count += 1
+    return count
 
 
 def db_key(row: Any) -> Any:

@@ -27,6 +27,7 @@ from temporalio.service import RPCError
 from kyc.contracts import EventType
 from kyc.crypto import SealedStore
 from kyc.db.engine import purge_freed_pages
+from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import EventRow, VerificationSessionRow
 from kyc.errors import InvalidState
 from kyc.redaction import begin_redaction, erase_session_data
@@ -54,6 +55,7 @@ async def redact_session(
     *,
     engine: Engine,
     sealed: SealedStore,
+    sealer: ColumnSealer,
     temporal: Client,
     write: Write,
     cancel_running: CancelRunning | None = None,
@@ -68,7 +70,7 @@ async def redact_session(
     live = None if final or cancel_running is None else await cancel_running(row.id)
     await asyncio.to_thread(sealed.shred, row.id)
     workflows = [row.id, *([row.review_workflow_id] if row.review_workflow_id else [])]
-    event = await write(_scrub, db, row, live)
+    event = await write(_scrub, db, sealer, row, live)
     await asyncio.to_thread(purge_freed_pages, engine)
     codec = temporal.data_converter.payload_codec
     if isinstance(codec, EncryptionCodec):
@@ -98,12 +100,14 @@ def _begin(db: Session, row: VerificationSessionRow) -> None:
     db.commit()
 
 
-def _scrub(db: Session, row: VerificationSessionRow, live: VerificationState | None) -> EventRow:
+def _scrub(
+    db: Session, sealer: ColumnSealer, row: VerificationSessionRow, live: VerificationState | None
+) -> EventRow:
     if live is not None:  # the workflow's own record of the cancel is refused by the fence
         row.status = live.status.value
         row.last_error_code = live.last_error.code if live.last_error else None
     erase_session_data(db, row)
     db.flush()
-    event = add_session_event(db, row, EventType.REDACTED, f"redacted:{row.id}")
+    event = add_session_event(db, sealer, row, EventType.REDACTED, f"redacted:{row.id}")
     db.commit()
     return event

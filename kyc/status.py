@@ -17,6 +17,7 @@ from kyc.db import dispositions, events, face_templates, reports, reviews
 from kyc.db.engine import session_scope
 from kyc.db.errors import database_errors
 from kyc.db.ids import now
+from kyc.db.personal import personal_of, update_personal
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import EventRow, VerificationSessionRow
 from kyc.identity import identity_key_of
@@ -33,6 +34,7 @@ from kyc.types import (
 
 def add_session_event(
     db: Session,
+    sealer: ColumnSealer,
     row: VerificationSessionRow,
     event_type: str,
     dedupe_key: str,
@@ -40,7 +42,8 @@ def add_session_event(
 ) -> EventRow:
     """The event of a change to the session: it embeds the session as it is now (with the
     workflow's `live` state when the row is a moment behind it)."""
-    session = session_public(row, live=live).model_dump(mode="json")
+    personal = personal_of(db, sealer, row)
+    session = session_public(row, personal=personal, live=live).model_dump(mode="json")
     return events.add_event(
         db,
         row.platform_id,
@@ -49,6 +52,7 @@ def add_session_event(
         dedupe_key,
         session_id=row.id,
         livemode=row.livemode,
+        sealer=sealer,
     )
 
 
@@ -74,7 +78,7 @@ class StatusRecorder:
             if not change.event_type:
                 return RecordStatusResult()
             dedupe_key = f"{change.session_id}:{change.dedupe_key or change.event_type}"
-            event = add_session_event(db, row, change.event_type, dedupe_key)
+            event = add_session_event(db, self.sealer, row, change.event_type, dedupe_key)
             return RecordStatusResult(event_ids=[event.id])
 
     def _apply_status(
@@ -82,7 +86,9 @@ class StatusRecorder:
     ) -> None:
         row.status = change.status.value
         row.last_error_code = change.last_error.code if change.last_error else None
-        row.last_error_reason = change.last_error.reason if change.last_error else None
+        reason = change.last_error.reason if change.last_error else None
+        if reason != personal_of(db, self.sealer, row).last_error_reason:
+            update_personal(db, self.sealer, row, last_error_reason=reason)
         if change.status == SessionStatus.verified:
             face_templates.mark_face_template_verified(db, row.id)
         if change.verified_identity is not None:

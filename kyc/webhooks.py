@@ -15,6 +15,8 @@ from sqlmodel import Session, col, select
 from kyc.contracts import EventType
 from kyc.db import events, webhooks
 from kyc.db.engine import session_scope
+from kyc.db.personal import event_data
+from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import EventRow, WebhookDeliveryRow, WebhookEndpointRow
 from kyc.objects.event import event_public, webhook_endpoint_public
 
@@ -37,7 +39,9 @@ class Delivery:
     payload: bytes  # the event object as JSON, exactly as signed
 
 
-def pending_deliveries(engine: Engine, event_ids: list[str]) -> list[Delivery]:
+def pending_deliveries(
+    engine: Engine, sealer: ColumnSealer, event_ids: list[str]
+) -> list[Delivery]:
     """Each event to each subscribed endpoint that has not accepted it yet."""
     out = []
     with session_scope(engine) as db:
@@ -45,7 +49,7 @@ def pending_deliveries(engine: Engine, event_ids: list[str]) -> list[Delivery]:
             event = db.get(EventRow, event_id)
             if event is None:
                 continue
-            body = event_public(event).model_dump(mode="json")
+            body = event_public(event, event_data(db, sealer, event)).model_dump(mode="json")
             payload = json.dumps(body, separators=(",", ":")).encode()
             for endpoint in webhooks.endpoints_for(db, event):
                 if not webhooks.was_delivered(db, event.id, endpoint.id):

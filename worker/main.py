@@ -249,6 +249,7 @@ async def run_worker(settings: Settings) -> None:
         screening = ScreeningActivities(engine, settings.master_keys, build_screener(current))
         webhooks = WebhookActivities(
             engine,
+            ColumnSealer(settings.master_keys),
             timeout_s=settings.webhook_timeout_s,
             policy=UrlPolicy.of(settings.environment, settings.webhook_allow_local_receivers),
             client=client,
@@ -266,6 +267,7 @@ async def run_worker(settings: Settings) -> None:
             engine,
             SealedStore(settings.object_store(), settings.master_keys),
             client,
+            sealer=ColumnSealer(settings.master_keys),
             task_queue=settings.task_queue,
         )
         workers.append(

@@ -95,7 +95,12 @@ def queue(db: Session, reviewer: Caller, reason: str | None) -> dict[str, Any]:
 
 def _reports(state: AppState, db: Session, row: VerificationSessionRow) -> list[dict[str, Any]]:
     found, _ = db_reports.list_reports(
-        db, row.platform_id, PageRequest(limit=100), livemode=row.livemode, session_id=row.id
+        db,
+        state.sealer,
+        row.platform_id,
+        PageRequest(limit=100),
+        livemode=row.livemode,
+        session_id=row.id,
     )
     return [
         {

@@ -36,6 +36,7 @@ from kyc.db import files as db_files
 from kyc.db import platforms
 from kyc.db import sessions as db_sessions
 from kyc.db.ids import now
+from kyc.db.personal import personal_of
 from kyc.db.tables import VerificationSessionRow
 from kyc.errors import KycError, NotFound, PermissionDenied
 from kyc.objects.applicant import applicant_error
@@ -117,7 +118,7 @@ ClientActor = Annotated[Any, Depends(_client)]
 
 
 @pages.get("/verify/{session_id}/status")
-def capture_status(db: DbSession, actor: ClientActor) -> JSONResponse:
+def capture_status(state: State, db: DbSession, actor: ClientActor) -> JSONResponse:
     """What the capture page needs (no identity data): status, error, capture options."""
     row = actor.session
     options = SessionOptions.model_validate(row.options).document
@@ -130,7 +131,7 @@ def capture_status(db: DbSession, actor: ClientActor) -> JSONResponse:
         "last_error": error.model_dump() if error else None,
         "expired": row.expires_at <= now() and row.status == "requires_input",
         "redacted": bool(row.redaction_status),
-        "return_url": row.return_url,
+        "return_url": personal_of(db, state.sealer, row).return_url,
         "allowed_types": options.allowed_types,
         "require_live_capture": options.require_live_capture,
         "require_matching_selfie": options.require_matching_selfie,

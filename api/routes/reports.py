@@ -8,6 +8,7 @@ from api.routes import resource_router
 from kyc.db import files as db_files
 from kyc.db import reports as db_reports
 from kyc.db import sessions as db_sessions
+from kyc.db.personal import personal_of
 from kyc.objects.common import ListPublic
 from kyc.objects.report import ReportPublic, report_public
 
@@ -22,6 +23,7 @@ def list_reports(
     params = parse(ReportListParams, query)
     rows, has_more = db_reports.list_reports(
         db,
+        state.sealer,
         caller.platform_id,
         params.page_request(),
         livemode=caller.livemode,
@@ -35,7 +37,13 @@ def list_reports(
     }
     files = db_files.files_by_attempt(db, list(sessions))  # one query for the page
     data = [
-        report_public(r, sessions[r.session_id], state.sealer, files.get((r.session_id, r.attempt)))
+        report_public(
+            r,
+            sessions[r.session_id],
+            state.sealer,
+            files.get((r.session_id, r.attempt)),
+            personal_of(db, state.sealer, sessions[r.session_id]).client_reference_id,
+        )
         for r in rows
     ]
     return ListPublic(data=data, has_more=has_more, url=PATH)
@@ -51,4 +59,5 @@ def retrieve_report(
         db, caller.platform_id, row.session_id, livemode=caller.livemode
     )
     files = db_files.attempt_files(db, row.session_id, row.attempt)
-    return report_public(row, session, state.sealer, files)
+    reference = personal_of(db, state.sealer, session).client_reference_id
+    return report_public(row, session, state.sealer, files, reference)

@@ -21,6 +21,7 @@ from api.routes import resource_router
 from kyc.db import reviews as db_reviews
 from kyc.db import sessions as db_sessions
 from kyc.db.ids import now
+from kyc.db.personal import personal_of
 from kyc.objects.common import ListPublic
 from kyc.objects.review import (
     ReviewCasePublic,
@@ -60,7 +61,12 @@ def retrieve_review(
     row = db_sessions.get_session(db, caller.platform_id, session_id, livemode=caller.livemode)
     return ReviewCasePublic(
         id=row.id,
-        session=session_public(row, sealer=state.sealer, expand=["verified_outputs"]),
+        session=session_public(
+            row,
+            personal=personal_of(db, state.sealer, row),
+            sealer=state.sealer,
+            expand=["verified_outputs"],
+        ),
         report=service.last_report(state, db, row),
         history=[review_audit_public(a) for a in db_reviews.review_history(db, row.id)],
     )

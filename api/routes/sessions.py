@@ -36,6 +36,7 @@ from api.params import (
 from api.routes import resource_router
 from api.uploads import read_upload
 from kyc.db import sessions as db_sessions
+from kyc.db.personal import personal_of
 from kyc.errors import InvalidRequest, InvalidState
 from kyc.objects.common import ListPublic
 from kyc.objects.file import FilePublic
@@ -68,6 +69,7 @@ def list_sessions(
     params = parse(SessionListParams, query)
     rows, has_more = db_sessions.list_sessions(
         db,
+        state.sealer,
         caller.platform_id,
         params.page_request(),
         livemode=caller.livemode,
@@ -119,9 +121,10 @@ async def update_session(
             raise InvalidState(
                 f"The session is {row.status}; it can only be updated while it requires input."
             )
-        changes = dict.fromkeys(row.metadata_, "") if params.clears_metadata else params.metadata
+        current = personal_of(db, state.sealer, row).metadata
+        changes = dict.fromkeys(current, "") if params.clears_metadata else params.metadata
         if changes is not None:
-            await state.write(service.update_metadata, db, row, changes)
+            await state.write(service.update_metadata, db, state.sealer, row, changes)
         return service.public_session(state, db, row, params.expand)
 
     return await idem.run(row.platform_id, body, work)
@@ -171,7 +174,8 @@ async def redact_session(
 
     async def work() -> dict[str, Any]:
         live = await redaction.redact(state, await temporal(), sealed, db, row)
-        return session_public(row, live=live).model_dump(mode="json")
+        personal = personal_of(db, state.sealer, row)  # empty now: it was erased
+        return session_public(row, personal=personal, live=live).model_dump(mode="json")
 
     return await idem.run(row.platform_id, body, work)
 

@@ -9,7 +9,9 @@ from sqlmodel import Session, col, select
 
 from kyc.db.ids import new_id, now
 from kyc.db.pagination import Page, PageRequest, page
+from kyc.db.personal import event_context, scrubbed_session, split_event_data
 from kyc.db.scope import owned
+from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import EventRow
 
 
@@ -22,6 +24,7 @@ def add_event(
     session_id: str | None = None,
     *,
     livemode: bool,  # no default: an event of the wrong mode would reach the other mode's hooks
+    sealer: ColumnSealer | None = None,  # required with a session_id: its fields are sealed
 ) -> EventRow:
     """Insert the event unless one with the same dedupe key exists (activity retries)."""
     existing = db.exec(select(EventRow).where(EventRow.dedupe_key == dedupe_key)).first()
@@ -37,6 +40,12 @@ def add_event(
         dedupe_key=dedupe_key,
         session_id=session_id,
     )
+    if session_id is not None:
+        if sealer is None:
+            raise ValueError("an event about a session needs the sealer of its fields")
+        row.data, rest = split_event_data(data)
+        if rest:  # nothing to seal in the `redacted` event: its session is already scrubbed
+            row.data_sealed = sealer.seal_for_session(db, session_id, event_context(row.id), rest)
     db.add(row)
     db.flush()
     return row
@@ -64,21 +73,6 @@ def get_event(db: Session, platform_id: str, event_id: str, *, livemode: bool) -
     return owned(db, EventRow, platform_id, event_id, "event", livemode=livemode)
 
 
-# What a redacted session's events keep of the embedded session: ids, types, statuses, codes.
-KEPT_SESSION_FIELDS = {
-    "id",
-    "object",
-    "created",
-    "expires_at",
-    "last_verification_report",
-    "livemode",
-    "options",
-    "redaction",
-    "status",
-    "type",
-}
-
-
 def scrub_session_events(db: Session, session_id: str) -> int:
     """Redaction: the session's events lose every personal field (metadata,
     client_reference_id, return_url, last_error.reason, verified outputs, review reasons);
@@ -88,26 +82,6 @@ def scrub_session_events(db: Session, session_id: str) -> int:
         data = dict(row.data)
         data["object"] = scrubbed_session(data.get("object") or {})
         row.data = data  # a new dict: the JSON column is not mutation-tracked
+        row.data_sealed = None  # undecryptable already (the salt is gone): no copy kept
         db.add(row)
     return len(rows)
-
-
-def scrubbed_session(obj: dict[str, Any]) -> dict[str, Any]:
-    """The embedded session with only its non-personal fields."""
-    kept = {k: v for k, v in obj.items() if k in KEPT_SESSION_FIELDS}
-    error = obj.get("last_error")
-    kept.update(
-        metadata={},
-        client_reference_id=None,
-        related_customer=None,
-        related_customer_account=None,
-        client_secret=None,
-        url=None,
-        return_url=None,
-        verified_outputs=None,
-        last_error={"code": error.get("code"), "reason": None} if error else None,
-        redaction={"status": "redacted"},
-    )
-    review = obj.get("review") or {}
-    kept["review"] = {"pending": False, "reasons": [], "deadline": None} if review else review
-    return kept

@@ -16,21 +16,26 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from kyc.crypto import MasterKeys
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # pg_advisory_lock key: "kycflow migrate" as a signed 64-bit int, fixed so every release agrees.
 ADVISORY_LOCK_KEY = int.from_bytes(b"kycmigr8", "big", signed=True)
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str, master_keys: MasterKeys | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url)
+    # Revisions that seal existing clear data (0009) need the key ring; an empty database
+    # needs none.
+    config.attributes["master_keys"] = master_keys
     return config
 
 
-def upgrade(url: str) -> None:
+def upgrade(url: str, master_keys: MasterKeys | None = None) -> None:
     """Bring the database at `url` to the newest schema (idempotent, unlocked: one caller)."""
-    command.upgrade(alembic_config(url), "head")
+    command.upgrade(alembic_config(url, master_keys), "head")
 
 
 def current_revision(url: str) -> str | None:
@@ -51,7 +56,7 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
-def migrate(url: str) -> None:
+def migrate(url: str, master_keys: MasterKeys | None = None) -> None:
     """Upgrade to head under a lock: a PostgreSQL advisory lock (session-level, released when
     its connection closes, so a killed job never leaves it held), or a file lock beside a
     SQLite file. Other backends are upgraded unlocked."""
@@ -62,7 +67,7 @@ def migrate(url: str) -> None:
             with engine.connect() as lock:
                 lock.execute(text("SELECT pg_advisory_lock(:k)"), {"k": ADVISORY_LOCK_KEY})
                 try:
-                    upgrade(url)
+                    upgrade(url, master_keys)
                 finally:
                     lock.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_LOCK_KEY})
         finally:
@@ -73,6 +78,6 @@ def migrate(url: str) -> None:
         lock_path.parent.mkdir(parents=True, exist_ok=True)
         with lock_path.open("a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
-            upgrade(url)
+            upgrade(url, master_keys)
         return
-    upgrade(url)
+    upgrade(url, master_keys)

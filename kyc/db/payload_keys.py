@@ -1,9 +1,12 @@
-"""Per-session salts of the Temporal payload keys (see kyc.temporal for the derivation).
+"""Per-session salts of the session's own keys: its Temporal payload key (see kyc.temporal for
+the derivation) and the key of its sealed database columns (kyc.db.sealing).
 
 API and worker processes must agree on a session's key without talking to each other: the
 first one to encode a payload of the session (the API, starting its workflow) inserts a random
 salt, a concurrent inserter loses the primary-key race and reads the winner's. Redaction keeps
-the row with `salt = None` (a tombstone), so no process ever makes a new key for the session.
+the row with `salt = None` (a tombstone), so no process ever makes a new key for the session,
+and every copy of what those keys sealed (history exports, dead database tuples, write-ahead
+logs, backups) stops decrypting.
 """
 
 from __future__ import annotations
@@ -45,6 +48,24 @@ def salt_of(engine: Engine, session_id: str, create: bool) -> bytes | None:
         except IntegrityError:
             continue  # another process made it first: read theirs
     raise RuntimeError("payload salt neither found nor created")  # pragma: no cover
+
+
+def salt_in(db: Session, session_id: str, create: bool) -> bytes | None:
+    """`salt_of` inside the caller's transaction (SQLite: a second connection would wait on the
+    caller's write lock); a losing concurrent insert rolls back only its savepoint."""
+    row = db.get(PayloadKeyRow, session_id)
+    if row is None and create:
+        try:
+            with db.begin_nested():
+                db.add(
+                    PayloadKeyRow(session_id=session_id, salt=os.urandom(SALT_BYTES), created=now())
+                )
+        except IntegrityError:
+            pass
+        row = db.get(PayloadKeyRow, session_id, populate_existing=True)
+    if row is not None and row.salt is None:
+        raise Shredded(session_id)
+    return row.salt if row is not None else None
 
 
 def shred(db: Session, session_id: str) -> None:

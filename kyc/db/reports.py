@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 
 from kyc.db.ids import new_id
 from kyc.db.pagination import Page, PageRequest, page
+from kyc.db.personal import lookup_filters
 from kyc.db.scope import owned
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import VerificationReportRow, VerificationSessionRow
@@ -52,6 +53,7 @@ def get_report(
 
 def list_reports(
     db: Session,
+    sealer: ColumnSealer,
     platform_id: str,
     request: PageRequest,
     *,
@@ -63,9 +65,11 @@ def list_reports(
     `client_reference_id` on their sessions' (reports do not store it: redaction erases it)."""
     conditions: list[Any] = [VerificationReportRow.livemode == livemode]
     if client_reference_id:
+        _, matching = lookup_filters(
+            sealer, platform_id, {"client_reference_id": client_reference_id}
+        )
         sessions = select(VerificationSessionRow.id).where(
-            VerificationSessionRow.platform_id == platform_id,
-            VerificationSessionRow.client_reference_id == client_reference_id,
+            VerificationSessionRow.platform_id == platform_id, *matching
         )
         conditions.append(col(VerificationReportRow.session_id).in_(sessions))
     return page(db, VerificationReportRow, request, *conditions, platform_id=platform_id, **equal)

@@ -6,9 +6,11 @@ from typing import Any
 
 from sqlmodel import Session
 
+from kyc.db import personal
 from kyc.db.ids import digest, new_id, now
 from kyc.db.pagination import Page, PageRequest, page
 from kyc.db.scope import owned
+from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import VerificationSessionRow
 from kyc.errors import NotFound
 from kyc.types import SessionStatus
@@ -20,16 +22,12 @@ def new_session(
     platform_id: str,
     type: str,
     options: dict[str, Any],
-    metadata: dict[str, str],
-    client_reference_id: str | None,
-    return_url: str | None,
-    related_customer: str | None = None,
-    related_customer_account: str | None = None,
     expires_after_s: int,
     client_secret: str,
     livemode: bool = False,
 ) -> VerificationSessionRow:
-    """A session row, not yet stored: the API starts its workflow before inserting it."""
+    """A session row, not yet stored: the API starts its workflow before inserting it (its
+    personal fields are sealed then, `kyc.db.personal.seal_personal`)."""
     created = now()
     return VerificationSessionRow(
         id=session_id or new_id("vs"),
@@ -38,12 +36,7 @@ def new_session(
         type=type,
         status=SessionStatus.requires_input.value,
         options=options,
-        metadata_=metadata,
-        client_reference_id=client_reference_id,
-        related_customer=related_customer,
-        related_customer_account=related_customer_account,
         client_secret_hash=digest(client_secret),
-        return_url=return_url,
         created=created,
         expires_at=created + expires_after_s,
         updated=created,
@@ -67,12 +60,21 @@ def get_session_by_client_secret(
 
 
 def list_sessions(
-    db: Session, platform_id: str, request: PageRequest, *, livemode: bool, **equal: str | None
+    db: Session,
+    sealer: ColumnSealer,
+    platform_id: str,
+    request: PageRequest,
+    *,
+    livemode: bool,
+    **equal: str | None,
 ) -> Page[VerificationSessionRow]:
     """The platform's sessions of one mode; `equal` may filter on `status`,
     `client_reference_id`, `related_customer` and `related_customer_account`."""
+    plain, sealed = personal.lookup_filters(sealer, platform_id, equal)
     mode = VerificationSessionRow.livemode == livemode
-    return page(db, VerificationSessionRow, request, mode, platform_id=platform_id, **equal)
+    return page(
+        db, VerificationSessionRow, request, mode, *sealed, platform_id=platform_id, **plain
+    )
 
 
 def erase_identity(row: VerificationSessionRow) -> None:
@@ -80,10 +82,6 @@ def erase_identity(row: VerificationSessionRow) -> None:
     codes stay."""
     row.verified_outputs_sealed = None
     row.client_secret_sealed = None
-    row.metadata_ = {}
-    row.client_reference_id = None
-    row.related_customer = None
-    row.related_customer_account = None
+    personal.erase_personal(row)
     row.redaction_status = "redacted"
-    row.last_error_reason = None
     row.updated = now()

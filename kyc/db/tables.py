@@ -1,7 +1,8 @@
 """Stored tables. Timestamps are unix seconds (Stripe's convention); ids carry Stripe-like prefixes.
 
 Personal data never sits here in clear: reports and verified outputs are sealed with the master
-key (`kyc.db.sealing`), and redaction deletes the sealed columns.
+key, a session's metadata, reference ids and free text and its events' embedded session with
+the session's own key (`kyc.db.sealing`); redaction deletes the one and shreds the other.
 """
 
 from __future__ import annotations
@@ -50,22 +51,20 @@ class VerificationSessionRow(SQLModel, table=True):
     type: str = Field(max_length=20)
     status: str = Field(index=True, max_length=20)
     options: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    metadata_: dict[str, str] = Field(
-        default_factory=dict, sa_column=Column("metadata", JSON, nullable=False)
-    )
-    client_reference_id: str | None = Field(
-        default=None, index=True, max_length=limits.CLIENT_REFERENCE_ID_LENGTH
-    )
+    # Metadata, the platform's ids for the person, return_url and the last error's free text,
+    # sealed under the session's own key (kyc.db.personal); lists filter on HMAC stand-ins.
+    personal_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    client_reference_key: str | None = Field(default=None, index=True, max_length=64)
+    related_customer_key: str | None = Field(default=None, index=True, max_length=64)
+    related_customer_account_key: str | None = Field(default=None, index=True, max_length=64)
     client_secret_hash: str = Field(max_length=64)
     # Sealed as well, so the platform can read it back while the session requires input (as on
     # Stripe); erased on redaction. Lookups use the hash.
     client_secret_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
-    return_url: str | None = Field(default=None, max_length=limits.URL_LENGTH)
     created: int
     expires_at: int
     attempt: int = 0
     last_error_code: str | None = Field(default=None, max_length=limits.ERROR_CODE_LENGTH)
-    last_error_reason: str | None = Field(default=None, max_length=limits.ERROR_REASON_LENGTH)
     last_report_id: str | None = Field(default=None, max_length=40)
     review_pending: bool = Field(default=False, index=True)
     review_reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -77,14 +76,6 @@ class VerificationSessionRow(SQLModel, table=True):
     # (a screening alert on a verified session); None means the VerificationWorkflow.
     review_workflow_id: str | None = Field(default=None, max_length=200)
     updated: int
-    # Stripe's `related_customer` / `related_customer_account`: the platform's own ids, stored
-    # as given (list filters); erased on redaction like client_reference_id.
-    related_customer: str | None = Field(
-        default=None, index=True, max_length=limits.OBJECT_ID_LENGTH
-    )
-    related_customer_account: str | None = Field(
-        default=None, index=True, max_length=limits.OBJECT_ID_LENGTH
-    )
 
 
 class VerificationReportRow(SQLModel, table=True):
@@ -130,8 +121,10 @@ class EventRow(SQLModel, table=True):
     livemode: bool = False  # set from the creating key; never changes
     type: str = Field(max_length=limits.EVENT_TYPE_LENGTH)
     created: int
-    # The session object as the public API shows it (no identity data unless expanded).
+    # The session object as the public API shows it: in clear only its ids, statuses and
+    # options, the rest sealed under the session's key (kyc.db.personal).
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    data_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     # Set once per status change so a retried activity does not emit the event twice.
     dedupe_key: str = Field(unique=True, max_length=200)
     # The session the event is about, so redaction can scrub its events.

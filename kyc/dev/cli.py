@@ -53,7 +53,7 @@ def cmd_api(args: argparse.Namespace) -> int:
     if not args.no_migrate:  # deployments run `kyc migrate` once, then `kyc api --no-migrate`
         from kyc.db.migrate import migrate
 
-        migrate(settings.resolved_database_url)
+        migrate(settings.resolved_database_url, settings.master_keys)
     argv = api_command(settings)
     sys.stdout.flush()
     os.execv(argv[0], argv)
@@ -73,9 +73,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_migrate(args: argparse.Namespace) -> int:
     from kyc.db.migrate import current_revision, head_revision, migrate
 
-    url = apply_flags(args).resolved_database_url
+    settings = apply_flags(args)
+    url = settings.resolved_database_url
     before = current_revision(url)
-    migrate(url)
+    migrate(url, settings.master_keys)
     after = current_revision(url)
     # The URL is never printed: it may hold a password.
     print(f"database schema: {before or 'empty'} -> {after} (head {head_revision()})")

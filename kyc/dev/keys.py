@@ -34,7 +34,7 @@ def bootstrap(settings: Settings) -> DevKeys:
     from kyc.db.platforms import create_platform, find_key
 
     url = settings.resolved_database_url
-    upgrade(url)
+    upgrade(url, settings.master_keys)
     path = settings.state_dir / DEV_KEYS_FILE
     engine = make_engine(url)
     try:

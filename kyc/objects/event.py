@@ -29,9 +29,10 @@ class EventPublic(BaseModel):
     type: str
 
 
-def event_public(row: EventRow) -> EventPublic:
+def event_public(row: EventRow, data: dict[str, Any]) -> EventPublic:
+    """`data`: the row's, its sealed part opened (`kyc.db.personal.event_data`)."""
     return EventPublic(
-        id=row.id, created=row.created, data=row.data, livemode=row.livemode, type=row.type
+        id=row.id, created=row.created, data=data, livemode=row.livemode, type=row.type
     )
 
 

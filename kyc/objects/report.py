@@ -150,9 +150,10 @@ def report_public(
     session: VerificationSessionRow | None,
     sealer: ColumnSealer,
     files: dict[str, str] | None = None,
+    client_reference_id: str | None = None,
 ) -> ReportPublic:
     """The public report; `files` are the ids of the attempt's uploads by purpose
-    (`kyc.db.files.attempt_files`)."""
+    (`kyc.db.files.attempt_files`); `client_reference_id` is its session's (sealed there)."""
     body = report_body(row, sealer)
     files = files or {}
     decision = body.get("decision")
@@ -163,7 +164,7 @@ def report_public(
         options=_report_options(session.options) if session else {},
         type=row.type,
         verification_session=row.session_id,
-        client_reference_id=session.client_reference_id if session else None,
+        client_reference_id=client_reference_id,
         attempt=row.attempt,
         document=_document(body.get("document"), files),
         selfie=_selfie(body.get("selfie"), files),

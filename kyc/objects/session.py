@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from kyc.db.personal import SessionPersonal
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import VerificationSessionRow
 from kyc.objects.applicant import applicant_error
@@ -108,6 +109,7 @@ def verified_outputs(row: VerificationSessionRow, sealer: ColumnSealer) -> Verif
 def session_public(
     row: VerificationSessionRow,
     *,
+    personal: SessionPersonal,
     sealer: ColumnSealer | None = None,
     expand: list[str] | None = None,
     client_secret: str | None = None,
@@ -124,7 +126,7 @@ def session_public(
         if live.last_error:
             last_error = ErrorDetail(code=live.last_error.code, reason=live.last_error.reason)
     elif row.last_error_code:
-        last_error = ErrorDetail(code=row.last_error_code, reason=row.last_error_reason)
+        last_error = ErrorDetail(code=row.last_error_code, reason=personal.last_error_reason)
     status = live.status.value if live else row.status
     review = ReviewInfo(
         pending=row.review_pending if live is None else live.review_pending,
@@ -146,16 +148,16 @@ def session_public(
         last_error=last_error,
         last_verification_report=report or row.last_report_id,
         livemode=row.livemode,
-        metadata=row.metadata_,
+        metadata=personal.metadata,
         options=stripe_options(row.options),
         redaction=Redaction(status=row.redaction_status) if row.redaction_status else None,  # type: ignore[arg-type]
         status=status,
         type=row.type,
         url=url,
-        client_reference_id=row.client_reference_id,
-        return_url=row.return_url,
+        client_reference_id=personal.client_reference_id,
+        return_url=personal.return_url,
         verified_outputs=outputs,
-        related_customer=row.related_customer,
-        related_customer_account=row.related_customer_account,
+        related_customer=personal.related_customer,
+        related_customer_account=personal.related_customer_account,
         review=review,
     )
