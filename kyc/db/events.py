@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from sqlalchemy import or_
@@ -9,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from kyc.db.ids import new_id, now
 from kyc.db.pagination import Page, PageRequest, page
+from kyc.db.payload_keys import Shredded
 from kyc.db.personal import event_context, scrubbed_session, split_event_data
 from kyc.db.scope import owned
 from kyc.db.sealing import ColumnSealer
@@ -44,8 +46,11 @@ def add_event(
         if sealer is None:
             raise ValueError("an event about a session needs the sealer of its fields")
         row.data, rest = split_event_data(data)
-        if rest:  # nothing to seal in the `redacted` event: its session is already scrubbed
-            row.data_sealed = sealer.seal_for_session(db, session_id, event_context(row.id), rest)
+        with contextlib.suppress(Shredded):  # the `redacted` event: only its clear part
+            if rest:
+                row.data_sealed = sealer.seal_for_session(
+                    db, session_id, event_context(row.id), rest
+                )
     db.add(row)
     db.flush()
     return row

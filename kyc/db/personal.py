@@ -123,7 +123,8 @@ def split_event_data(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, An
     redaction leaves it, sealed every field that differs from that."""
     obj = data.get("object") or {}
     clear = scrubbed_session(obj)
-    rest = {k: v for k, v in obj.items() if k not in clear or clear[k] != v}
+    rest = {k: v for k, v in obj.items() if clear.get(k) != v}
+    clear.update({k: None for k in obj if k not in clear})  # every field stays listed
     return {**data, "object": clear}, rest
 
 

@@ -23,12 +23,14 @@ from kyc.db.engine import make_engine, session_scope
 from kyc.db.ids import now
 from kyc.db.pagination import PageRequest
 from kyc.db.platforms import create_platform
+from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import WebhookDeliveryRow
 from kyc.netguard import UrlPolicy
 from kyc.types import DeliverEventsInput
 from tests.webhook_receiver import webhook_receiver
 
 MASTER = generate_key()
+SEALER = ColumnSealer(MASTER)
 LOCAL = UrlPolicy(allow_local=True)  # the receiver listens on loopback
 
 
@@ -66,7 +68,7 @@ def deliveries(engine: Engine, event_id: str) -> list[WebhookDeliveryRow]:
 
 
 async def test_delivery_is_signed_recorded_and_not_repeated(engine: Engine) -> None:
-    activity = WebhookActivities(engine, policy=LOCAL)
+    activity = WebhookActivities(engine, SEALER, policy=LOCAL)
     with webhook_receiver() as receiver:
         event_id, _, secret = setup(engine, receiver.url, ["*"])
         await activity.deliver_events(DeliverEventsInput(event_ids=[event_id]))
@@ -88,7 +90,7 @@ async def test_delivery_is_signed_recorded_and_not_repeated(engine: Engine) -> N
 
 
 async def test_failed_delivery_raises_to_retry_then_succeeds(engine: Engine) -> None:
-    activity = WebhookActivities(engine, policy=LOCAL)
+    activity = WebhookActivities(engine, SEALER, policy=LOCAL)
     with webhook_receiver() as receiver:
         event_id, _, _ = setup(engine, receiver.url, ["identity.verification_session.verified"])
         receiver.status = 500
@@ -104,7 +106,7 @@ async def test_failed_delivery_raises_to_retry_then_succeeds(engine: Engine) -> 
 
 
 async def test_unsubscribed_endpoint_receives_nothing(engine: Engine) -> None:
-    activity = WebhookActivities(engine, policy=LOCAL)
+    activity = WebhookActivities(engine, SEALER, policy=LOCAL)
     with webhook_receiver() as receiver:
         event_id, _, _ = setup(engine, receiver.url, ["identity.verification_session.canceled"])
         await activity.deliver_events(DeliverEventsInput(event_ids=[event_id]))
@@ -115,7 +117,7 @@ async def test_unsubscribed_endpoint_receives_nothing(engine: Engine) -> None:
 async def test_default_policy_refuses_a_loopback_endpoint_at_delivery(engine: Engine) -> None:
     # An endpoint row that points inside (registered before the check existed, or a name that
     # resolved elsewhere at registration) is checked again at send time and never contacted.
-    activity = WebhookActivities(engine)
+    activity = WebhookActivities(engine, SEALER)
     with webhook_receiver() as receiver:
         event_id, _, _ = setup(engine, receiver.url, ["*"])
         with pytest.raises(ApplicationError):
@@ -126,7 +128,7 @@ async def test_default_policy_refuses_a_loopback_endpoint_at_delivery(engine: En
 
 
 async def test_redirects_are_not_followed(engine: Engine) -> None:
-    activity = WebhookActivities(engine, policy=LOCAL)
+    activity = WebhookActivities(engine, SEALER, policy=LOCAL)
     with webhook_receiver() as receiver:
         event_id, _, _ = setup(engine, receiver.url, ["*"])
         # A redirect to itself: followed, the receiver would see a second POST.
@@ -140,7 +142,7 @@ async def test_redirects_are_not_followed(engine: Engine) -> None:
 
 
 async def test_deleting_an_endpoint_cancels_its_pending_deliveries(engine: Engine) -> None:
-    activity = WebhookActivities(engine, policy=LOCAL)
+    activity = WebhookActivities(engine, SEALER, policy=LOCAL)
     with webhook_receiver() as receiver:
         event_id, endpoint_id, _ = setup(engine, receiver.url, ["*"])
         receiver.status = 500
@@ -238,6 +240,7 @@ async def test_disabling_an_endpoint_emits_an_event_to_the_platform(engine: Engi
     client = StartedWorkflows()
     activity = WebhookActivities(
         engine,
+        SEALER,
         policy=LOCAL,
         client=client,
         task_queue="q",  # type: ignore[arg-type]
@@ -293,7 +296,7 @@ async def test_disabling_an_endpoint_emits_an_event_to_the_platform(engine: Engi
 
 async def test_a_recovered_endpoint_stays_enabled_and_emits_nothing(engine: Engine) -> None:
     client = StartedWorkflows()
-    activity = WebhookActivities(engine, policy=LOCAL, client=client)  # type: ignore[arg-type]
+    activity = WebhookActivities(engine, SEALER, policy=LOCAL, client=client)  # type: ignore[arg-type]
     with webhook_receiver() as receiver:
         event_id, endpoint_id, _ = setup(engine, receiver.url, ["*"])
         failing_for_three_days(engine, endpoint_id)
@@ -315,10 +318,10 @@ async def test_a_retry_starts_the_delivery_a_crashed_attempt_did_not(engine: Eng
         failing_for_three_days(engine, endpoint_id)
         # The attempt that disables the endpoint records the event, then the worker dies
         # before it starts the delivery (here: it has no client to start it with).
-        crashed = WebhookActivities(engine, policy=LOCAL)
+        crashed = WebhookActivities(engine, SEALER, policy=LOCAL)
         await crashed.deliver_events(DeliverEventsInput(event_ids=[event_id]))
         client = StartedWorkflows()
-        retry = WebhookActivities(engine, policy=LOCAL, client=client)  # type: ignore[arg-type]
+        retry = WebhookActivities(engine, SEALER, policy=LOCAL, client=client)  # type: ignore[arg-type]
         environment = ActivityEnvironment()
         environment.info = dataclasses.replace(environment.info, attempt=2)
         await environment.run(retry.deliver_events, DeliverEventsInput(event_ids=[event_id]))

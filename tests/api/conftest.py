@@ -76,7 +76,9 @@ class Activities:
             StatusRecorder(self.engine, ColumnSealer(master_key), master_key)
         )
         # The tests' receivers listen on loopback: admitted only through this explicit policy.
-        self.webhooks = WebhookActivities(self.engine, policy=UrlPolicy(allow_local=True))
+        self.webhooks = WebhookActivities(
+            self.engine, ColumnSealer(master_key), policy=UrlPolicy(allow_local=True)
+        )
         self.scenario: dict[str, str] = {}
         self.held: set[str] = set()  # sessions whose extract waits until removed ("slow")
         # How extract reads a session's document, when a test gives it (e.g. the real merge

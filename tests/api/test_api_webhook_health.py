@@ -7,9 +7,11 @@ import httpx
 from fastapi import FastAPI
 
 from activities.webhooks import WebhookActivities
+from kyc.crypto import generate_key
 from kyc.db import events as event_db
 from kyc.db.engine import make_engine, session_scope
 from kyc.db.ids import now
+from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import WebhookEndpointRow
 from kyc.db.webhooks import DISABLE_AFTER_FAILING_S
 from kyc.netguard import UrlPolicy
@@ -49,7 +51,8 @@ async def test_a_disabled_endpoint_is_an_event_of_the_platform(
                 "t:health",
                 livemode=False,
             )
-        activity = WebhookActivities(engine, policy=UrlPolicy(allow_local=True))
+        sealer = ColumnSealer(generate_key())  # the event has no session: nothing sealed
+        activity = WebhookActivities(engine, sealer, policy=UrlPolicy(allow_local=True))
         await activity.deliver_events(DeliverEventsInput(event_ids=[event.id]))
     engine.dispose()
     endpoint = await client.get(f"{PATH}/{broken_id}", headers=tenant.auth)

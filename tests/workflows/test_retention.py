@@ -24,6 +24,8 @@ from kyc.crypto import SealedStore, generate_key
 from kyc.db import webhooks
 from kyc.db.engine import make_engine, session_scope
 from kyc.db.ids import now
+from kyc.db.personal import SessionPersonal, personal_of, seal_personal
+from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import EventRow, VerificationSessionRow
 from kyc.jobs import (
     RetentionInput,
@@ -38,6 +40,7 @@ from workflows.event_delivery import EventDeliveryWorkflow
 from workflows.retention import RetentionWorkflow
 
 MASTER = generate_key()
+SEALER = ColumnSealer(MASTER)
 DAYS = 30
 
 
@@ -64,8 +67,10 @@ class Stack:
             assert row is not None
             row.status = status
             row.updated = now() - int(final_days_ago * DAY_S)
-            row.metadata_ = {"user": "anna-eriksson"}
-            row.client_reference_id = "ref-anna"
+            personal = SessionPersonal(
+                metadata={"user": "anna-eriksson"}, client_reference_id="ref-anna"
+            )
+            seal_personal(db, SEALER, row, personal)
             row.review_pending = review_pending
             db.add(row)
         self.sealed.put(session_id, "uploads/front", b"a document photo")
@@ -76,6 +81,12 @@ class Stack:
             row = db.get(VerificationSessionRow, session_id)
             assert row is not None
             return row
+
+    def personal(self, session_id: str) -> SessionPersonal:
+        with session_scope(self.engine) as db:
+            row = db.get(VerificationSessionRow, session_id)
+            assert row is not None
+            return personal_of(db, SEALER, row)
 
     def objects(self, session_id: str) -> list[str]:
         return [k for k in self.store.objects if k.startswith(f"sessions/{session_id}/")]
@@ -127,7 +138,9 @@ async def test_sessions_past_retention_are_redacted_the_others_kept(
         delivered.extend(input.event_ids)
 
     queue = f"kyc-retention-{uuid.uuid4()}"
-    retention = RetentionActivities(stack.engine, stack.sealed, env.client, task_queue=queue)
+    retention = RetentionActivities(
+        stack.engine, stack.sealed, env.client, sealer=SEALER, task_queue=queue
+    )
     async with Worker(
         env.client,
         task_queue=queue,
@@ -146,7 +159,8 @@ async def test_sessions_past_retention_are_redacted_the_others_kept(
         for session_id in expired:
             row = stack.row(session_id)
             assert row.redaction_status == "redacted"
-            assert (row.metadata_, row.client_reference_id) == ({}, None)
+            assert row.personal_sealed is None and row.client_reference_key is None
+            assert stack.personal(session_id) == SessionPersonal()
             assert stack.objects(session_id) == []
             [event] = stack.redacted_events(session_id)
             assert "anna" not in str(event.data)
@@ -155,7 +169,8 @@ async def test_sessions_past_retention_are_redacted_the_others_kept(
             assert event.id in delivered
         for session_id in kept:
             row = stack.row(session_id)
-            assert row.redaction_status is None and row.metadata_ == {"user": "anna-eriksson"}
+            assert row.redaction_status is None
+            assert stack.personal(session_id).metadata == {"user": "anna-eriksson"}
             assert stack.objects(session_id) != []
             assert stack.redacted_events(session_id) == []
         # A second run finds nothing more to do.
@@ -181,7 +196,9 @@ async def test_a_redaction_that_failed_part_way_is_finished_by_the_next_run(
 
     broken = FailingStore()
     broken.objects = stack.store.objects
-    failing = RetentionActivities(stack.engine, SealedStore(broken, MASTER), env.client)  # type: ignore[arg-type]
+    failing = RetentionActivities(
+        stack.engine, SealedStore(broken, MASTER), env.client, sealer=SEALER
+    )  # type: ignore[arg-type]
     from temporalio.testing import ActivityEnvironment
 
     from kyc.jobs import (
@@ -192,7 +209,7 @@ async def test_a_redaction_that_failed_part_way_is_finished_by_the_next_run(
     first = await ActivityEnvironment().run(failing.redact_expired, batch)
     assert (first.redacted, first.failed) == (0, 1)
     assert stack.row(session_id).redaction_status == "processing"  # the fence is closed
-    working = RetentionActivities(stack.engine, stack.sealed, env.client)
+    working = RetentionActivities(stack.engine, stack.sealed, env.client, sealer=SEALER)
     second = await ActivityEnvironment().run(working.redact_expired, batch)
     assert (second.redacted, second.failed) == (1, 0)
     assert stack.row(session_id).redaction_status == "redacted"
@@ -236,7 +253,7 @@ async def test_the_schedule_exists_only_while_retention_is_on(stack: Stack) -> N
         assert arg == RetentionInput(retention_days=30)
         # A scheduled run redacts through the worker's activity.
         expired, kept = stack.session("verified", DAYS + 1), stack.session("verified", DAYS - 1)
-        retention = RetentionActivities(stack.engine, stack.sealed, local.client)
+        retention = RetentionActivities(stack.engine, stack.sealed, local.client, sealer=SEALER)
         async with Worker(
             local.client,
             task_queue=settings.task_queue,
