@@ -1,5 +1,6 @@
-"""Redaction leaves nothing behind: events, the session and report, the database file (SQLite's
-free pages and write-ahead log included), object storage."""
+"""Redaction leaves nothing behind: events, the session and report, the database's files on disk
+(SQLite's free pages and write-ahead log, PostgreSQL's tables and write-ahead log), object
+storage."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.testing import WorkflowEnvironment
 
+from kyc.db.engine import make_engine
 from kyc.settings import Settings
 from kyc.temporal import SESSION_META
 from tests.api.api_helpers import (
@@ -60,12 +62,29 @@ def texts(decoded: list[dict[str, Any]]) -> str:
 
 
 def database_bytes(settings: Settings) -> bytes:
-    """The SQLite file and its write-ahead log, raw (empty for PostgreSQL)."""
+    """What the database keeps on disk, raw: the SQLite file and its write-ahead log, or
+    PostgreSQL's files of every table, TOAST table and index of the test's schema and the
+    write-ahead log (read with pg_read_binary_file: the test role is a superuser)."""
     url = settings.resolved_database_url
-    if not url.startswith("sqlite"):
-        return b""
-    path = Path(url.removeprefix("sqlite:///"))
-    return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+    if url.startswith("sqlite"):
+        path = Path(url.removeprefix("sqlite:///"))
+        return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("CHECKPOINT")  # dirty buffers written to the files read here
+            files = conn.exec_driver_sql(
+                "SELECT pg_relation_filepath(c.oid) FROM pg_class c "
+                "WHERE c.relnamespace = current_schema()::regnamespace "
+                "OR c.oid IN (SELECT reltoastrelid FROM pg_class "
+                "WHERE relnamespace = current_schema()::regnamespace)"
+            ).scalars()
+            wal = conn.exec_driver_sql("SELECT 'pg_wal/' || name FROM pg_ls_waldir()").scalars()
+            paths = [p for p in [*files, *wal] if p]
+            read = "SELECT pg_read_binary_file(%s, 0, (pg_stat_file(%s)).size)"
+            return b"".join(bytes(conn.exec_driver_sql(read, (p, p)).scalar_one()) for p in paths)
+    finally:
+        engine.dispose()
 
 
 async def test_redacted_verified_session_is_gone_everywhere(
@@ -84,8 +103,10 @@ async def test_redacted_verified_session_is_gone_everywhere(
     assert (await upload(client, sid, tenant.auth)).status_code == 200
     assert (await client.post(f"{SESSIONS}/{sid}/submit", headers=tenant.auth)).is_success
     verified = await wait_status(client, tenant, sid, "verified")
-    if settings.resolved_database_url.startswith("sqlite"):
-        assert marker.encode() in database_bytes(settings)  # the probe can see it before
+    # Never in clear on disk, not even before the redaction: sealed under the session's key.
+    raw = database_bytes(settings)
+    assert len(raw) > 100_000 and sid.encode() in raw  # the probe reads the session's rows
+    assert marker.encode() not in raw
 
     # The history as an export or archive would keep it: per-session payloads, readable now.
     history = await temporal_env.client.get_workflow_handle(sid).fetch_history()
