@@ -34,10 +34,12 @@ from kyc.crypto import (
 from kyc.db.engine import session_scope
 from kyc.db.payload_keys import Shredded
 from kyc.db.personal import event_context, personal_of, seal_personal
+from kyc.db.reviews import NOTE
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import (
     EventRow,
     FaceTemplateRow,
+    ReviewAuditRow,
     ScreeningAlertRow,
     VerificationReportRow,
     VerificationSessionRow,
@@ -136,12 +138,21 @@ def _reseal_event(db: Session, sealer: ColumnSealer, row: EventRow) -> None:
     )
 
 
+def _reseal_note(db: Session, sealer: ColumnSealer, row: ReviewAuditRow) -> None:
+    assert row.note_sealed is not None
+    note = sealer.unseal_for_session(db, row.session_id, NOTE, row.note_sealed)
+    row.note_sealed = (
+        None if note is None else sealer.seal_for_session(db, row.session_id, NOTE, note)
+    )
+
+
 def _reseal_session_columns(engine: Engine, sealer: ColumnSealer) -> int:
     """The columns sealed under the sessions' own keys (kyc.db.personal), one row at a time."""
     count = 0
     resealers: list[tuple[Any, str, Any]] = [
         (VerificationSessionRow, "personal_sealed", _reseal_personal),
         (EventRow, "data_sealed", _reseal_event),
+        (ReviewAuditRow, "note_sealed", _reseal_note),
     ]
     for table, column, reseal in resealers:
         with session_scope(engine) as db:

@@ -128,7 +128,7 @@ class StatusRecorder:
         """The audit row of a reviewer's decision, and its verdicts on screening hits."""
         decision = change.review_decision
         assert decision is not None
-        reviews.record_review(db, row, decision, change.status.value)
+        reviews.record_review(db, self.sealer, row, decision, change.status.value)
         verdicts = dict(decision.screening_hits)
         screening = change.report.screening if change.report else None
         if decision.decision == "approve" and screening is not None:

@@ -189,7 +189,10 @@ def case(state: AppState, db: Session, reviewer: Caller, session_id: str) -> dic
         "screening": latest.get("screening") or {},
         "decision": latest.get("decision") or {},
         "attempts": reports,
-        "history": db_reviews.review_history(db, row.id),
+        "history": [
+            {**audit.model_dump(), "note": db_reviews.note_of(db, state.sealer, audit)}
+            for audit in db_reviews.review_history(db, row.id)
+        ],
         "age": at - (row.review_since or row.updated) if row.review_pending else None,
         "left": (row.review_deadline - at) if row.review_pending and row.review_deadline else None,
         "temporal_url": (

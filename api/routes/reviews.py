@@ -68,7 +68,10 @@ def retrieve_review(
             expand=["verified_outputs"],
         ),
         report=service.last_report(state, db, row),
-        history=[review_audit_public(a) for a in db_reviews.review_history(db, row.id)],
+        history=[
+            review_audit_public(a, db_reviews.note_of(db, state.sealer, a))
+            for a in db_reviews.review_history(db, row.id)
+        ],
     )
 
 

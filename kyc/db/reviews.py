@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from kyc.db.ids import now
+from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import ReviewAuditRow, VerificationSessionRow
 from kyc.types import ReviewDecision
 
@@ -44,11 +45,20 @@ def set_review(
     row.review_workflow_id = workflow_id if pending else None
 
 
+NOTE = "review_note"  # the associated data of a sealed note
+
+
 def record_review(
-    db: Session, session: VerificationSessionRow, decision: ReviewDecision, resulting_status: str
+    db: Session,
+    sealer: ColumnSealer,
+    session: VerificationSessionRow,
+    decision: ReviewDecision,
+    resulting_status: str,
 ) -> ReviewAuditRow:
+    note = decision.note
     row = ReviewAuditRow(
-        **decision.model_dump(include={"reviewer_id", "decision", "reason", "note"}),
+        **decision.model_dump(include={"reviewer_id", "decision", "reason"}),
+        note_sealed=None if note is None else sealer.seal_for_session(db, session.id, NOTE, note),
         session_id=session.id,
         platform_id=session.platform_id,
         resulting_status=resulting_status,
@@ -57,6 +67,14 @@ def record_review(
     db.add(row)
     db.flush()
     return row
+
+
+def note_of(db: Session, sealer: ColumnSealer, audit: ReviewAuditRow) -> str | None:
+    """The decision's note; None once the session was redacted."""
+    if audit.note_sealed is None:
+        return None
+    note = sealer.unseal_for_session(db, audit.session_id, NOTE, audit.note_sealed)
+    return str(note) if note is not None else None
 
 
 def review_history(db: Session, session_id: str) -> list[ReviewAuditRow]:
@@ -72,5 +90,5 @@ def review_history(db: Session, session_id: str) -> list[ReviewAuditRow]:
 def erase_notes(db: Session, session_id: str) -> None:
     """Redaction: the audit trail keeps who decided what, not the free-text notes."""
     for audit in review_history(db, session_id):
-        audit.note = None
+        audit.note_sealed = None
         db.add(audit)

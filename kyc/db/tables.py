@@ -183,7 +183,8 @@ class ReviewAuditRow(SQLModel, table=True):
     reviewer_id: str = Field(max_length=200)
     decision: str = Field(max_length=40)
     reason: str | None = Field(default=None, max_length=limits.ERROR_CODE_LENGTH)
-    note: str | None = Field(default=None, max_length=2000)
+    # The reviewer's free text, sealed under the session's key (kyc.db.reviews.note_of).
+    note_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     resulting_status: str = Field(max_length=20)
     created: int
 

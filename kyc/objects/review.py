@@ -67,5 +67,6 @@ def review_queue_item(row: VerificationSessionRow, now: int) -> ReviewQueueItem:
     )
 
 
-def review_audit_public(row: ReviewAuditRow) -> ReviewAuditPublic:
-    return ReviewAuditPublic.model_validate(row)
+def review_audit_public(row: ReviewAuditRow, note: str | None) -> ReviewAuditPublic:
+    """`note`: the row's, opened (`kyc.db.reviews.note_of`)."""
+    return ReviewAuditPublic.model_validate(row).model_copy(update={"note": note})

@@ -1,4 +1,5 @@
-"""Revision 0009 seals the personal fields of the sessions and events stored before it."""
+"""Revision 0009 seals the personal fields of the sessions, events and review notes stored before
+it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from alembic import command
 from sqlalchemy import create_engine, text
 
 from kyc.crypto import generate_key
+from kyc.db import reviews
 from kyc.db import sessions as db_sessions
 from kyc.db.engine import make_engine, purge_freed_pages, session_scope
 from kyc.db.migrate import alembic_config, upgrade
@@ -66,6 +68,14 @@ def store_clear_session(url: str, marker: str) -> str:
             ),
             {"data": data, "sid": session_id},
         )
+        conn.execute(
+            text(
+                "INSERT INTO review_audit (session_id, platform_id, reviewer_id, decision, note,"
+                " resulting_status, created) VALUES (:sid, 'acct_1', 'rev', 'approve', :note,"
+                " 'verified', 0)"
+            ),
+            {"sid": session_id, "note": f"looks like {marker}"},
+        )
     engine.dispose()
     return session_id
 
@@ -99,7 +109,11 @@ def test_rows_stored_in_clear_are_sealed_and_read_back(at_0008: str) -> None:
             assert event is not None and event.data_sealed is not None
             assert marker not in str(event.data)
             assert event_data(db, sealer, event)["object"]["metadata"] == {"account": marker}
+            [audit] = reviews.review_history(db, session_id)
+            assert reviews.note_of(db, sealer, audit) == f"looks like {marker}"
         if at_0008.startswith("sqlite"):  # the rebuilt table's old pages were zeroed
+            with engine.connect() as conn:  # and its rebuild kept the references intact
+                assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
             purge_freed_pages(engine)
             assert marker.encode() not in Path(at_0008.removeprefix("sqlite:///")).read_bytes()
     finally:

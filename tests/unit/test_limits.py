@@ -33,7 +33,6 @@ def column_length(table: type[SQLModel], name: str) -> int:
     [
         # client_reference_id, return_url and last_error.reason are sealed: no column limit.
         (WebhookEndpointParams, "url", WebhookEndpointRow, "url"),
-        (ReviewDecisionParams, "note", ReviewAuditRow, "note"),
         (ReviewDecisionParams, "reason", VerificationSessionRow, "last_error_code"),
         (ReviewDecisionParams, "reason", ReviewAuditRow, "reason"),
     ],

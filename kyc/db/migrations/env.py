@@ -21,6 +21,12 @@ def run_migrations_online() -> None:
         return
     engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
     with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch operations rebuild a table by copy, drop and rename; rows of other tables
+            # that reference it (files, reports, review_audit) must not fail that drop. The
+            # pragma is ignored inside a transaction, hence the commit before the migrations.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=target_metadata,

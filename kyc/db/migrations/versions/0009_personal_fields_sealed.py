@@ -1,4 +1,4 @@
-"""Revision 0009 (after 0008): a session's personal fields and its events' embedded session sealed under the session's own key
+"""Revision 0009 (after 0008): a session's personal fields, its events' embedded session and its review notes sealed under the session's own key
 
 Existing rows are sealed here, so this revision needs the key ring (`kyc migrate` and `kyc dev`
 pass it); on a database with no such rows it needs none. PostgreSQL keeps the clear values of
@@ -27,7 +27,10 @@ def upgrade() -> None:
         op.add_column('verification_sessions', sa.Column(column, sa.String(64), nullable=True))
         op.create_index(f'ix_verification_sessions_{column}', 'verification_sessions', [column])
     op.add_column('events', sa.Column('data_sealed', sa.LargeBinary(), nullable=True))
+    op.add_column('review_audit', sa.Column('note_sealed', sa.LargeBinary(), nullable=True))
     _seal_existing_rows(op.get_bind())
+    with op.batch_alter_table('review_audit') as batch:
+        batch.drop_column('note')
     with op.batch_alter_table('verification_sessions') as batch:
         for column in ('client_reference_id', 'related_customer', 'related_customer_account'):
             batch.drop_index(f'ix_verification_sessions_{column}')
@@ -43,13 +46,16 @@ def _seal_existing_rows(bind: sa.engine.Connection) -> None:
     )
     events = sa.table('events', sa.column('id'), sa.column('session_id'),
                       sa.column('data', sa.JSON), sa.column('data_sealed'))
+    audits = sa.table('review_audit', sa.column('id'), sa.column('session_id'),
+                      sa.column('note'), sa.column('note_sealed'))
     salts = sa.table('payload_keys', sa.column('session_id'), sa.column('salt'),
                      sa.column('created'))
     rows = bind.execute(sa.select(sessions)).mappings().all()
     session_events = bind.execute(
         sa.select(events).where(events.c.session_id.is_not(None))
     ).mappings().all()
-    if not rows and not session_events:
+    notes = bind.execute(sa.select(audits).where(audits.c.note.is_not(None))).mappings().all()
+    if not rows and not session_events and not notes:
         return
     master_keys = context.config.attributes.get('master_keys')
     if not master_keys:
@@ -58,6 +64,7 @@ def _seal_existing_rows(bind: sa.engine.Connection) -> None:
             '`kyc migrate` (or `kyc dev`) with the master key configured'
         )
     from kyc.db.personal import PERSONAL, event_context, split_event_data
+    from kyc.db.reviews import NOTE
     from kyc.db.sealing import ColumnSealer, session_sealer
 
     lookups = ColumnSealer(master_keys)
@@ -91,6 +98,12 @@ def _seal_existing_rows(bind: sa.engine.Connection) -> None:
             sealed = opened.seal(json.dumps(rest).encode(), event_context(event['id']).encode())
         bind.execute(events.update().where(events.c.id == event['id']).values(
             data=clear, data_sealed=sealed))
+    for audit in notes:
+        opened = sealer(audit['session_id'])
+        sealed = None if opened is None else opened.seal(
+            json.dumps(audit['note']).encode(), NOTE.encode())
+        bind.execute(audits.update().where(audits.c.id == audit['id']).values(
+            note=None, note_sealed=sealed))
 
 
 def downgrade() -> None:
@@ -109,3 +122,6 @@ def downgrade() -> None:
         op.create_index(f'ix_verification_sessions_{column}', 'verification_sessions', [column])
     with op.batch_alter_table('events') as batch:
         batch.drop_column('data_sealed')
+    with op.batch_alter_table('review_audit') as batch:
+        batch.add_column(sa.Column('note', sa.String(2000), nullable=True))
+        batch.drop_column('note_sealed')
