@@ -19,11 +19,13 @@ from pathlib import Path
 from temporalio.exceptions import ApplicationError
 
 from activities.webhooks import WebhookActivities
+from kyc.crypto import generate_key
 from kyc.db import events as event_db
 from kyc.db import webhooks
 from kyc.db.engine import make_engine, session_scope
 from kyc.db.migrate import upgrade
 from kyc.db.platforms import create_platform
+from kyc.db.sealing import ColumnSealer
 from kyc.netguard import UrlPolicy
 from kyc.types import DeliverEventsInput
 from tests.webhook_receiver import webhook_receiver
@@ -55,12 +57,13 @@ def main() -> None:
                     "identity.verification_session.verified",
                     {"object": {"id": f"vs_{i}"}},
                     dedupe_key=f"bench:{i}",
+                    livemode=False,
                 ).id
                 for i in range(n)
             ]
         cases = (("endpoint answers 500", UrlPolicy(allow_local=True)), ("refused", UrlPolicy()))
         for label, policy in cases:
-            activity = WebhookActivities(engine, policy=policy)
+            activity = WebhookActivities(engine, ColumnSealer(generate_key()), policy=policy)
             cpu, wall = time.process_time(), time.perf_counter()
             asyncio.run(attempts(activity, event_ids))
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
