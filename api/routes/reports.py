@@ -6,6 +6,7 @@ from api.deps import DbSession, Platform, Query, State
 from api.params import ExpandParams, ReportListParams, parse
 from api.routes import resource_router
 from kyc.db import files as db_files
+from kyc.db import payload_keys
 from kyc.db import reports as db_reports
 from kyc.db import sessions as db_sessions
 from kyc.db.personal import personal_of
@@ -31,6 +32,7 @@ def list_reports(
         session_id=params.verification_session,
         type=params.type,
     )
+    payload_keys.prefetch(db, [r.session_id for r in rows])
     sessions = {
         sid: db_sessions.get_session(db, caller.platform_id, sid, livemode=caller.livemode)
         for sid in {r.session_id for r in rows}

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
+from kyc.db import payload_keys
 from kyc.db.ids import new_id, now
 from kyc.db.pagination import Page, PageRequest, page
 from kyc.db.payload_keys import Shredded
@@ -66,12 +67,14 @@ def list_events(
 ) -> Page[EventRow]:
     """The platform's events of one mode, of any of `types` (each may end with `*` to match a
     prefix)."""
-    mode = EventRow.livemode == livemode
-    if not types:
-        return page(db, EventRow, request, mode, platform_id=platform_id)
-    column = col(EventRow.type)
-    matches = [column.startswith(t[:-1]) if t.endswith("*") else column == t for t in types]
-    return page(db, EventRow, request, mode, or_(*matches), platform_id=platform_id)
+    conditions: list[Any] = [EventRow.livemode == livemode]
+    if types:
+        column = col(EventRow.type)
+        matches = [column.startswith(t[:-1]) if t.endswith("*") else column == t for t in types]
+        conditions.append(or_(*matches))
+    found = page(db, EventRow, request, *conditions, platform_id=platform_id)
+    payload_keys.prefetch(db, [row.session_id for row in found[0] if row.session_id])
+    return found
 
 
 def get_event(db: Session, platform_id: str, event_id: str, *, livemode: bool) -> EventRow:

@@ -15,7 +15,7 @@ import os
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from kyc.db.engine import session_scope
 from kyc.db.ids import now
@@ -53,6 +53,9 @@ def salt_of(engine: Engine, session_id: str, create: bool) -> bytes | None:
 def salt_in(db: Session, session_id: str, create: bool) -> bytes | None:
     """`salt_of` inside the caller's transaction (SQLite: a second connection would wait on the
     caller's write lock); a losing concurrent insert rolls back only its savepoint."""
+    prefetched = db.info.get(PREFETCHED, {})
+    if session_id in prefetched:
+        return prefetched[session_id]
     row = db.get(PayloadKeyRow, session_id)
     if row is None and create:
         try:
@@ -68,8 +71,23 @@ def salt_in(db: Session, session_id: str, create: bool) -> bytes | None:
     return row.salt if row is not None else None
 
 
+PREFETCHED = "payload_salts"  # the `Session.info` key of prefetched salts
+
+
+def prefetch(db: Session, session_ids: list[str]) -> None:
+    """Load the salts of a page of sessions in one query, kept for this database session:
+    `salt_in` then finds them without asking the database once per row. Tombstones are not
+    kept, so a redacted session still raises `Shredded`."""
+    ids = sorted(set(session_ids))
+    if not ids:
+        return
+    rows = db.exec(select(PayloadKeyRow).where(col(PayloadKeyRow.session_id).in_(ids))).all()
+    db.info.setdefault(PREFETCHED, {}).update({r.session_id: r.salt for r in rows if r.salt})
+
+
 def shred(db: Session, session_id: str) -> None:
     """Redaction: forget the salt, keep the tombstone."""
+    db.info.get(PREFETCHED, {}).pop(session_id, None)
     row = db.get(PayloadKeyRow, session_id) or PayloadKeyRow(session_id=session_id, created=now())
     row.salt = None
     db.add(row)

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from kyc.db import personal
+from kyc.db import payload_keys, personal
 from kyc.db.ids import digest, new_id, now
 from kyc.db.pagination import Page, PageRequest, page
 from kyc.db.scope import owned
@@ -72,9 +72,11 @@ def list_sessions(
     `client_reference_id`, `related_customer` and `related_customer_account`."""
     plain, sealed = personal.lookup_filters(sealer, platform_id, equal)
     mode = VerificationSessionRow.livemode == livemode
-    return page(
+    found = page(
         db, VerificationSessionRow, request, mode, *sealed, platform_id=platform_id, **plain
     )
+    payload_keys.prefetch(db, [row.id for row in found[0]])  # their sealed fields are read next
+    return found
 
 
 def erase_identity(row: VerificationSessionRow) -> None:
