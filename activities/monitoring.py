@@ -25,9 +25,10 @@ from temporalio.service import RPCError
 from activities.errors import async_domain_errors
 from kyc.contracts import ActivityName, EventType, WorkflowName, alert_workflow_id
 from kyc.crypto import MasterKeys
-from kyc.db import dispositions
+from kyc.db import dispositions, payload_keys
 from kyc.db import monitoring as monitoring_db
 from kyc.db.engine import session_scope
+from kyc.db.personal import verified_fields
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import VerificationSessionRow
 from kyc.errors import InfrastructureError, SessionRedacted
@@ -93,7 +94,9 @@ class MonitoringActivities:
     def _rescreen(self, input: RescreenInput) -> RescreenResult:
         with self._db() as db:
             rows = monitoring_db.verified_sessions(db, input.after_session_id, input.batch_size)
-        screened = [s for s in (self._screen_session(row, input.snapshot_id) for row in rows) if s]
+            payload_keys.prefetch(db, [row.id for row in rows])
+            opened = [self._screen_session(db, row, input.snapshot_id) for row in rows]
+        screened = [s for s in opened if s]
         result = RescreenResult(
             sessions=len(rows),
             last_session_id=rows[-1].id if rows else None,
@@ -126,11 +129,13 @@ class MonitoringActivities:
         )
         return result
 
-    def _screen_session(self, row: VerificationSessionRow, snapshot_id: str) -> _Screened | None:
-        assert row.verified_outputs_sealed is not None
-        fields = DocumentFields.model_validate(
-            self.sealer.unseal(f"{row.id}:verified_outputs", row.verified_outputs_sealed)
-        )
+    def _screen_session(
+        self, db: Session, row: VerificationSessionRow, snapshot_id: str
+    ) -> _Screened | None:
+        opened = verified_fields(db, self.sealer, row)
+        if opened is None:
+            return None  # redacted since the batch was read
+        fields = DocumentFields.model_validate(opened)
         if not fields.full_name:
             return None
         check = self.screen(screening_query_for(fields))

@@ -33,7 +33,13 @@ from kyc.db import reports as db_reports
 from kyc.db import sessions as db_sessions
 from kyc.db import webhooks as db_webhooks
 from kyc.db.ids import new_id, now
-from kyc.db.personal import SessionPersonal, personal_of, seal_personal, update_personal
+from kyc.db.personal import (
+    SessionPersonal,
+    personal_of,
+    seal_personal,
+    update_personal,
+    verified_fields,
+)
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import EventRow, FileRow, VerificationSessionRow
 from kyc.errors import InvalidRequest, InvalidState, KycError, MissingParameter, UnknownParameter
@@ -76,7 +82,8 @@ def last_report(state: AppState, db: Session, row: VerificationSessionRow) -> Re
     found = db_reports.get_report(db, row.platform_id, row.last_report_id, livemode=row.livemode)
     files = db_files.attempt_files(db, row.id, found.attempt)
     reference = personal_of(db, state.sealer, row).client_reference_id
-    return report_public(found, row, state.sealer, files, reference)
+    body = db_reports.report_body(db, state.sealer, found)
+    return report_public(found, row, body, files, reference)
 
 
 def public_session(
@@ -101,7 +108,7 @@ def public_session(
     obj = session_public(
         row,
         personal=personal_of(db, state.sealer, row),
-        sealer=state.sealer,
+        verified=verified_fields(db, state.sealer, row) if "verified_outputs" in expand else None,
         expand=expand,
         report=report,
         applicant=not for_platform,

@@ -33,7 +33,14 @@ from kyc.crypto import (
 )
 from kyc.db.engine import session_scope
 from kyc.db.payload_keys import Shredded
-from kyc.db.personal import event_context, personal_of, seal_personal
+from kyc.db.personal import (
+    event_context,
+    personal_of,
+    seal_personal,
+    seal_verified_outputs,
+    verified_fields,
+)
+from kyc.db.reports import body_context, report_body
 from kyc.db.reviews import NOTE
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import (
@@ -75,9 +82,7 @@ class Rewrapped:
 
 # (table, sealed column, the associated data it was sealed with)
 SEALED_COLUMNS: list[tuple[Any, str, Any]] = [
-    (VerificationSessionRow, "verified_outputs_sealed", lambda r: f"{r.id}:verified_outputs"),
     (VerificationSessionRow, "client_secret_sealed", lambda r: f"{r.id}:client_secret"),
-    (VerificationReportRow, "body_sealed", lambda r: f"{r.id}:body"),
     (FaceTemplateRow, "embedding_sealed", lambda r: f"{r.session_id}:face"),
     (ScreeningAlertRow, "hit_sealed", lambda r: f"{r.session_id}:alert:{r.list}:{r.entity_id}"),
 ]
@@ -138,6 +143,20 @@ def _reseal_event(db: Session, sealer: ColumnSealer, row: EventRow) -> None:
     )
 
 
+def _reseal_outputs(db: Session, sealer: ColumnSealer, row: VerificationSessionRow) -> None:
+    fields = verified_fields(db, sealer, row)
+    row.verified_outputs_sealed = None
+    if fields is not None:
+        seal_verified_outputs(db, sealer, row, fields)
+
+
+def _reseal_body(db: Session, sealer: ColumnSealer, row: VerificationReportRow) -> None:
+    body = report_body(db, sealer, row)
+    row.body_sealed = None
+    if body:
+        row.body_sealed = sealer.seal_for_session(db, row.session_id, body_context(row.id), body)
+
+
 def _reseal_note(db: Session, sealer: ColumnSealer, row: ReviewAuditRow) -> None:
     assert row.note_sealed is not None
     note = sealer.unseal_for_session(db, row.session_id, NOTE, row.note_sealed)
@@ -151,6 +170,8 @@ def _reseal_session_columns(engine: Engine, sealer: ColumnSealer) -> int:
     count = 0
     resealers: list[tuple[Any, str, Any]] = [
         (VerificationSessionRow, "personal_sealed", _reseal_personal),
+        (VerificationSessionRow, "verified_outputs_sealed", _reseal_outputs),
+        (VerificationReportRow, "body_sealed", _reseal_body),
         (EventRow, "data_sealed", _reseal_event),
         (ReviewAuditRow, "note_sealed", _reseal_note),
     ]

@@ -17,7 +17,12 @@ from kyc.db import dispositions, events, face_templates, reports, reviews
 from kyc.db.engine import session_scope
 from kyc.db.errors import database_errors
 from kyc.db.ids import now
-from kyc.db.personal import personal_of, update_personal
+from kyc.db.personal import (
+    personal_of,
+    seal_verified_outputs,
+    update_personal,
+    verified_fields,
+)
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import EventRow, VerificationSessionRow
 from kyc.identity import identity_key_of
@@ -92,9 +97,8 @@ class StatusRecorder:
         if change.status == SessionStatus.verified:
             face_templates.mark_face_template_verified(db, row.id)
         if change.verified_identity is not None:
-            row.verified_outputs_sealed = self.sealer.seal(
-                f"{row.id}:verified_outputs", change.verified_identity.model_dump(mode="json")
-            )
+            identity = change.verified_identity.model_dump(mode="json")
+            seal_verified_outputs(db, self.sealer, row, identity)
         if change.report is not None and change.report.attempt:
             row.attempt = max(row.attempt, change.report.attempt)
             reports.upsert_report(
@@ -135,7 +139,7 @@ class StatusRecorder:
             # Approving a session whose hits got no verdict judged them not to be this person.
             for reported in screening.hits:
                 verdicts.setdefault(f"{reported.list}:{reported.entity_id}", "false_positive")
-        fields = self._identity_of(row, change) if verdicts else None
+        fields = self._identity_of(db, row, change) if verdicts else None
         if fields is None:
             return
         key = identity_key_of(self.master_key, fields)
@@ -143,12 +147,10 @@ class StatusRecorder:
             dispositions.record_disposition(db, row, key, hit, verdict, decision.reviewer_id)
 
     def _identity_of(
-        self, row: VerificationSessionRow, change: RecordStatusInput
+        self, db: Session, row: VerificationSessionRow, change: RecordStatusInput
     ) -> DocumentFields | None:
         """The reviewed identity: the report's document, else the session's verified outputs."""
         if change.report is not None and change.report.document is not None:
             return change.report.document.fields
-        if row.verified_outputs_sealed is None:
-            return None
-        sealed = self.sealer.unseal(f"{row.id}:verified_outputs", row.verified_outputs_sealed)
-        return DocumentFields.model_validate(sealed)
+        fields = verified_fields(db, self.sealer, row)
+        return DocumentFields.model_validate(fields) if fields is not None else None

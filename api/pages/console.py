@@ -22,7 +22,6 @@ from kyc.db.ids import now
 from kyc.db.pagination import PageRequest
 from kyc.db.tables import VerificationSessionRow
 from kyc.errors import InvalidRequest, NotFound
-from kyc.objects.report import report_body
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True))
@@ -107,7 +106,7 @@ def _reports(state: AppState, db: Session, row: VerificationSessionRow) -> list[
             "id": report.id,
             "attempt": report.attempt,
             "created": report.created,
-            **report_body(report, state.sealer),
+            **db_reports.report_body(db, state.sealer, report),
         }
         for report in sorted(found, key=lambda r: r.attempt)
     ]

@@ -42,7 +42,7 @@ def list_reports(
         report_public(
             r,
             sessions[r.session_id],
-            state.sealer,
+            db_reports.report_body(db, state.sealer, r),
             files.get((r.session_id, r.attempt)),
             personal_of(db, state.sealer, sessions[r.session_id]).client_reference_id,
         )
@@ -62,4 +62,5 @@ def retrieve_report(
     )
     files = db_files.attempt_files(db, row.session_id, row.attempt)
     reference = personal_of(db, state.sealer, session).client_reference_id
-    return report_public(row, session, state.sealer, files, reference)
+    body = db_reports.report_body(db, state.sealer, row)
+    return report_public(row, session, body, files, reference)

@@ -21,7 +21,7 @@ from api.routes import resource_router
 from kyc.db import reviews as db_reviews
 from kyc.db import sessions as db_sessions
 from kyc.db.ids import now
-from kyc.db.personal import personal_of
+from kyc.db.personal import personal_of, verified_fields
 from kyc.objects.common import ListPublic
 from kyc.objects.review import (
     ReviewCasePublic,
@@ -64,7 +64,7 @@ def retrieve_review(
         session=session_public(
             row,
             personal=personal_of(db, state.sealer, row),
-            sealer=state.sealer,
+            verified=verified_fields(db, state.sealer, row),
             expand=["verified_outputs"],
         ),
         report=service.last_report(state, db, row),

@@ -1,5 +1,8 @@
 """What a session row and its events hold about the person, sealed under the session's own key.
 
+The verified identity (`verified_outputs_sealed`) and the report bodies (kyc.db.reports) are
+sealed under it as well.
+
 A session's metadata, the platform's ids for the person (`client_reference_id`,
 `related_customer`, `related_customer_account`), its `return_url` and the free-text reason of
 its last error are one sealed blob (`personal_sealed`); lists filter on HMAC stand-ins of the
@@ -68,6 +71,26 @@ def personal_of(db: Session, sealer: ColumnSealer, row: VerificationSessionRow) 
     personal = SessionPersonal.model_validate(opened or {})
     inspect(row).info[PERSONAL] = personal
     return personal
+
+
+VERIFIED_OUTPUTS = "verified_outputs"
+
+
+def seal_verified_outputs(
+    db: Session, sealer: ColumnSealer, row: VerificationSessionRow, fields: dict[str, Any]
+) -> None:
+    row.verified_outputs_sealed = sealer.seal_for_session(db, row.id, VERIFIED_OUTPUTS, fields)
+
+
+def verified_fields(
+    db: Session, sealer: ColumnSealer, row: VerificationSessionRow
+) -> dict[str, Any] | None:
+    """The verified identity (kyc.types.DocumentFields as JSON); None when there is none (or
+    the session was redacted)."""
+    if row.verified_outputs_sealed is None:
+        return None
+    fields = sealer.unseal_for_session(db, row.id, VERIFIED_OUTPUTS, row.verified_outputs_sealed)
+    return dict(fields) if fields is not None else None
 
 
 def update_personal(

@@ -1,4 +1,5 @@
-"""Verification reports: one per attempt, the body sealed (it holds identity data)."""
+"""Verification reports: one per attempt, the body sealed under the session's key (it holds
+identity data)."""
 
 from __future__ import annotations
 
@@ -38,10 +39,23 @@ def upsert_report(
         created=at,
         type=session.type,
     )
-    report.body_sealed = sealer.seal(f"{report.id}:body", body)
+    report.body_sealed = sealer.seal_for_session(db, session.id, body_context(report.id), body)
     db.add(report)
     session.last_report_id = report.id
     return report
+
+
+def body_context(report_id: str) -> str:
+    return f"report:{report_id}:body"
+
+
+def report_body(db: Session, sealer: ColumnSealer, row: VerificationReportRow) -> dict[str, Any]:
+    """The stored report (kyc.types.VerificationReport as JSON), sealed under its session's
+    key; empty once redacted."""
+    if row.body_sealed is None:
+        return {}
+    body = sealer.unseal_for_session(db, row.session_id, body_context(row.id), row.body_sealed)
+    return dict(body) if body is not None else {}
 
 
 def get_report(

@@ -6,7 +6,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import VerificationReportRow, VerificationSessionRow
 from kyc.objects.common import (
     Address,
@@ -137,24 +136,16 @@ def _selfie(check: dict[str, Any] | None, files: dict[str, str]) -> SelfieReport
     )
 
 
-def report_body(row: VerificationReportRow, sealer: ColumnSealer) -> dict[str, Any]:
-    """The stored report (kyc.types.VerificationReport as JSON); empty once redacted."""
-    if row.body_sealed is None:
-        return {}
-    body: dict[str, Any] = sealer.unseal(f"{row.id}:body", row.body_sealed)
-    return body
-
-
 def report_public(
     row: VerificationReportRow,
     session: VerificationSessionRow | None,
-    sealer: ColumnSealer,
+    body: dict[str, Any],
     files: dict[str, str] | None = None,
     client_reference_id: str | None = None,
 ) -> ReportPublic:
-    """The public report; `files` are the ids of the attempt's uploads by purpose
-    (`kyc.db.files.attempt_files`); `client_reference_id` is its session's (sealed there)."""
-    body = report_body(row, sealer)
+    """The public report. `body` is the row's, opened (`kyc.db.reports.report_body`); `files`
+    are the ids of the attempt's uploads by purpose (`kyc.db.files.attempt_files`);
+    `client_reference_id` is its session's (sealed there)."""
     files = files or {}
     decision = body.get("decision")
     return ReportPublic(

@@ -7,7 +7,6 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from kyc.db.personal import SessionPersonal
-from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import VerificationSessionRow
 from kyc.objects.applicant import applicant_error
 from kyc.objects.common import (
@@ -88,11 +87,10 @@ def stripe_options(options: dict[str, Any]) -> dict[str, Any]:
     return {**dict.fromkeys(UNUSED_OPTIONS), **options}
 
 
-def verified_outputs(row: VerificationSessionRow, sealer: ColumnSealer) -> VerifiedOutputs | None:
-    """The verified identity, unsealed (only when the caller expanded `verified_outputs`)."""
-    if row.verified_outputs_sealed is None:
+def verified_outputs(fields: dict[str, Any] | None) -> VerifiedOutputs | None:
+    """Stripe's shape of the verified identity (`kyc.db.personal.verified_fields`)."""
+    if fields is None:
         return None
-    fields = sealer.unseal(f"{row.id}:verified_outputs", row.verified_outputs_sealed)
     return VerifiedOutputs(
         address=address_of(fields),
         dob=date_parts(fields.get("date_of_birth")),
@@ -110,7 +108,7 @@ def session_public(
     row: VerificationSessionRow,
     *,
     personal: SessionPersonal,
-    sealer: ColumnSealer | None = None,
+    verified: dict[str, Any] | None = None,
     expand: list[str] | None = None,
     client_secret: str | None = None,
     url: str | None = None,
@@ -118,7 +116,9 @@ def session_public(
     report: ReportPublic | None = None,
     applicant: bool = False,
 ) -> SessionPublic:
-    """The public session. `live` (from an update's result) wins over the row's status, which
+    """The public session; `personal` and `verified` are the row's sealed fields, opened
+    (`kyc.db.personal`), the latter shown only when `expand` names it. `live` (from an
+    update's result) wins over the row's status, which
     the workflow's `record_status` activity writes a moment later. `applicant` (a client_secret
     read) shows `last_error` as its neutral public form and no review reasons or deadline."""
     last_error: ErrorDetail | None = None
@@ -138,8 +138,8 @@ def session_public(
         # A screening alert puts a *verified* session under review: that must not show either.
         review = ReviewInfo(pending=status == SessionStatus.needs_review.value, reasons=[])
     outputs = None
-    if expand and "verified_outputs" in expand and sealer is not None:
-        outputs = verified_outputs(row, sealer)
+    if expand and "verified_outputs" in expand:
+        outputs = verified_outputs(verified)
     return SessionPublic(
         id=row.id,
         client_secret=client_secret,

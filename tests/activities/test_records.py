@@ -13,8 +13,9 @@ from sqlmodel import select
 from activities.duplicates import DuplicateFaces
 from activities.screening import ScreeningActivities
 from activities.status import StatusActivities
-from kyc.crypto import generate_key
+from kyc.crypto import DecryptionFailed, generate_key
 from kyc.db.engine import make_engine, session_scope
+from kyc.db.personal import verified_fields
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import EventRow, FaceTemplateRow, VerificationReportRow, VerificationSessionRow
 from kyc.redaction import erase_session_data
@@ -91,10 +92,10 @@ async def test_record_status_persists_seals_and_emits_once(engine: Engine) -> No
         assert row is not None and row.status == "verified"
         assert row.verified_outputs_sealed is not None
         assert b"ERIKSSON" not in row.verified_outputs_sealed
-        sealed = ColumnSealer(MASTER).unseal(
-            f"{row.id}:verified_outputs", row.verified_outputs_sealed
-        )
-        assert sealed["surname"] == "ERIKSSON"
+        sealed = verified_fields(db, ColumnSealer(MASTER), row)
+        assert sealed is not None and sealed["surname"] == "ERIKSSON"
+        with pytest.raises(DecryptionFailed):  # the session's key, not the column subkey
+            ColumnSealer(MASTER).unseal(f"{row.id}:verified_outputs", row.verified_outputs_sealed)
         events = db.exec(select(EventRow).where(EventRow.platform_id == row.platform_id)).all()
         assert [e.type for e in events] == ["identity.verification_session.verified"]
         assert "ERIKSSON" not in str(events[0].data)

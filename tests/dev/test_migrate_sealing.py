@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from sqlalchemy import create_engine, text
+from sqlmodel import select
 
 from kyc.crypto import generate_key
 from kyc.db import reviews
@@ -17,9 +18,10 @@ from kyc.db import sessions as db_sessions
 from kyc.db.engine import make_engine, purge_freed_pages, session_scope
 from kyc.db.migrate import alembic_config, upgrade
 from kyc.db.pagination import PageRequest
-from kyc.db.personal import event_data, personal_of
+from kyc.db.personal import event_data, personal_of, verified_fields
+from kyc.db.reports import report_body
 from kyc.db.sealing import ColumnSealer
-from kyc.db.tables import EventRow, VerificationSessionRow
+from kyc.db.tables import EventRow, VerificationReportRow, VerificationSessionRow
 from tests.db_fixtures import BACKENDS, fresh_pg_schema
 
 MASTER = generate_key()
@@ -76,6 +78,23 @@ def store_clear_session(url: str, marker: str) -> str:
             ),
             {"sid": session_id, "note": f"looks like {marker}"},
         )
+        # What 0008 sealed under the column subkey moves to the session's key.
+        columns = ColumnSealer(MASTER)
+        conn.execute(
+            text("UPDATE verification_sessions SET verified_outputs_sealed = :v WHERE id = :id"),
+            {
+                "v": columns.seal(f"{session_id}:verified_outputs", {"surname": marker}),
+                "id": session_id,
+            },
+        )
+        conn.execute(
+            text(
+                "INSERT INTO verification_reports (id, platform_id, livemode, session_id, attempt,"
+                " created, type, body_sealed) VALUES ('vr_1', 'acct_1', false, :sid, 1, 0,"
+                " 'document', :body)"
+            ),
+            {"sid": session_id, "body": columns.seal("vr_1:body", {"attempt": 1, "m": marker})},
+        )
     engine.dispose()
     return session_id
 
@@ -109,6 +128,9 @@ def test_rows_stored_in_clear_are_sealed_and_read_back(at_0008: str) -> None:
             assert event is not None and event.data_sealed is not None
             assert marker not in str(event.data)
             assert event_data(db, sealer, event)["object"]["metadata"] == {"account": marker}
+            assert (verified_fields(db, sealer, row) or {}).get("surname") == marker
+            [report] = db.exec(select(VerificationReportRow)).all()
+            assert report_body(db, sealer, report)["m"] == marker
             [audit] = reviews.review_history(db, session_id)
             assert reviews.note_of(db, sealer, audit) == f"looks like {marker}"
         if at_0008.startswith("sqlite"):  # the rebuilt table's old pages were zeroed

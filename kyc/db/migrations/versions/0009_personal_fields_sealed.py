@@ -1,4 +1,4 @@
-"""Revision 0009 (after 0008): a session's personal fields, its events' embedded session and its review notes sealed under the session's own key
+"""Revision 0009 (after 0008): a session's personal fields and verified identity, its reports, its events' embedded session and its review notes sealed under the session's own key
 
 Existing rows are sealed here, so this revision needs the key ring (`kyc migrate` and `kyc dev`
 pass it); on a database with no such rows it needs none. PostgreSQL keeps the clear values of
@@ -43,7 +43,10 @@ def _seal_existing_rows(bind: sa.engine.Connection) -> None:
         'verification_sessions', sa.column('id'), sa.column('platform_id'),
         sa.column('metadata', sa.JSON), *[sa.column(c) for c in CLEAR[1:]],
         sa.column('personal_sealed'), *[sa.column(c) for c in LOOKUPS.values()],
+        sa.column('verified_outputs_sealed'),
     )
+    reports = sa.table('verification_reports', sa.column('id'), sa.column('session_id'),
+                       sa.column('body_sealed'))
     events = sa.table('events', sa.column('id'), sa.column('session_id'),
                       sa.column('data', sa.JSON), sa.column('data_sealed'))
     audits = sa.table('review_audit', sa.column('id'), sa.column('session_id'),
@@ -55,7 +58,10 @@ def _seal_existing_rows(bind: sa.engine.Connection) -> None:
         sa.select(events).where(events.c.session_id.is_not(None))
     ).mappings().all()
     notes = bind.execute(sa.select(audits).where(audits.c.note.is_not(None))).mappings().all()
-    if not rows and not session_events and not notes:
+    bodies = bind.execute(
+        sa.select(reports).where(reports.c.body_sealed.is_not(None))
+    ).mappings().all()
+    if not rows and not session_events and not notes and not bodies:
         return
     master_keys = context.config.attributes.get('master_keys')
     if not master_keys:
@@ -63,11 +69,13 @@ def _seal_existing_rows(bind: sa.engine.Connection) -> None:
             'revision 0009 seals the personal fields of the existing sessions: run it through '
             '`kyc migrate` (or `kyc dev`) with the master key configured'
         )
-    from kyc.db.personal import PERSONAL, event_context, split_event_data
+    from kyc.db.personal import PERSONAL, VERIFIED_OUTPUTS, event_context, split_event_data
+    from kyc.db.reports import body_context
     from kyc.db.reviews import NOTE
     from kyc.db.sealing import ColumnSealer, session_sealer
 
-    lookups = ColumnSealer(master_keys)
+    columns = ColumnSealer(master_keys)  # opens what 0008 sealed under the column subkey
+    lookups = columns
     known = dict(bind.execute(sa.select(salts.c.session_id, salts.c.salt)).all())
 
     def sealer(session_id):  # None once redacted (the salt is gone: nothing to seal)
@@ -85,6 +93,10 @@ def _seal_existing_rows(bind: sa.engine.Connection) -> None:
         values = {}
         if opened is not None:
             values['personal_sealed'] = opened.seal(json.dumps(personal).encode(), PERSONAL.encode())
+            if row['verified_outputs_sealed'] is not None:
+                fields = columns.unseal(f"{row['id']}:verified_outputs", row['verified_outputs_sealed'])
+                values['verified_outputs_sealed'] = opened.seal(
+                    json.dumps(fields).encode(), VERIFIED_OUTPUTS.encode())
             for field, column in LOOKUPS.items():
                 if personal[field] is not None:
                     values[column] = lookups.lookup(row['platform_id'], field, personal[field])
@@ -98,6 +110,14 @@ def _seal_existing_rows(bind: sa.engine.Connection) -> None:
             sealed = opened.seal(json.dumps(rest).encode(), event_context(event['id']).encode())
         bind.execute(events.update().where(events.c.id == event['id']).values(
             data=clear, data_sealed=sealed))
+    for report in bodies:
+        opened = sealer(report['session_id'])
+        sealed = None
+        if opened is not None:
+            body = columns.unseal(f"{report['id']}:body", report['body_sealed'])
+            sealed = opened.seal(json.dumps(body).encode(), body_context(report['id']).encode())
+        bind.execute(reports.update().where(reports.c.id == report['id']).values(
+            body_sealed=sealed))
     for audit in notes:
         opened = sealer(audit['session_id'])
         sealed = None if opened is None else opened.seal(
