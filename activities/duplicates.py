@@ -1,7 +1,8 @@
 """Duplicate faces: one face verified under two identities is a fraud signal (Stripe's blocklist).
 
-Templates are sealed per session; the scan is linear over the platform's verified templates,
-which is fine for tens of thousands of sessions (128 floats each) and simple to reason about.
+Templates are sealed under their session's key; the scan is linear over the platform's verified
+templates (their salts read in one query), which is fine for tens of thousands of sessions (128
+floats each) and simple to reason about.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from kyc.crypto import MasterKeys
-from kyc.db import face_templates
+from kyc.db import face_templates, payload_keys
 from kyc.db.engine import session_scope
+from kyc.db.face_templates import FACE
 from kyc.db.ids import now
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import FaceTemplateRow
@@ -42,20 +44,26 @@ class DuplicateFaces:
                 livemode=session.livemode,
                 identity_key=key,
                 model=self.model,
-                embedding_sealed=self.sealer.seal(f"{input.session_id}:face", embedding),
+                embedding_sealed=self.sealer.seal_for_session(
+                    db, input.session_id, FACE, embedding
+                ),
                 created=now(),
             )
             face_templates.save_face_template(db, template)
-            for row in face_templates.verified_face_templates(
+            others = face_templates.verified_face_templates(
                 db,
                 input.platform_id,
                 self.model,
                 exclude_session=input.session_id,
                 livemode=session.livemode,
-            ):
+            )
+            payload_keys.prefetch(db, [row.session_id for row in others])
+            for row in others:
                 if row.identity_key in keys:
                     continue  # the same person verifying again is not a duplicate
-                other = self.sealer.unseal(f"{row.session_id}:face", row.embedding_sealed)
-                if is_duplicate(other, embedding):
+                other = self.sealer.unseal_for_session(
+                    db, row.session_id, FACE, row.embedding_sealed
+                )
+                if other is not None and is_duplicate(other, embedding):
                     return row.session_id
         return None

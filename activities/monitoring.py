@@ -28,6 +28,7 @@ from kyc.crypto import MasterKeys
 from kyc.db import dispositions, payload_keys
 from kyc.db import monitoring as monitoring_db
 from kyc.db.engine import session_scope
+from kyc.db.monitoring import alert_context
 from kyc.db.personal import verified_fields
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import VerificationSessionRow
@@ -178,7 +179,9 @@ class MonitoringActivities:
             return None
         for hit in new:
             key = f"{hit.list}:{hit.entity_id}"
-            sealed = self.sealer.seal(f"{row.id}:alert:{key}", hit.model_dump(mode="json"))
+            sealed = self.sealer.seal_for_session(
+                db, row.id, alert_context(key), hit.model_dump(mode="json")
+            )
             monitoring_db.add_alert(db, row, key, snapshot_id, sealed)
         keys = [f"{hit.list}:{hit.entity_id}" for hit in new]
         this_review = alert_workflow_id(row.id, snapshot_id)

@@ -32,6 +32,8 @@ from kyc.crypto import (
     generate_key,
 )
 from kyc.db.engine import session_scope
+from kyc.db.face_templates import FACE
+from kyc.db.monitoring import alert_context
 from kyc.db.payload_keys import Shredded
 from kyc.db.personal import (
     event_context,
@@ -83,8 +85,6 @@ class Rewrapped:
 # (table, sealed column, the associated data it was sealed with)
 SEALED_COLUMNS: list[tuple[Any, str, Any]] = [
     (VerificationSessionRow, "client_secret_sealed", lambda r: f"{r.id}:client_secret"),
-    (FaceTemplateRow, "embedding_sealed", lambda r: f"{r.session_id}:face"),
-    (ScreeningAlertRow, "hit_sealed", lambda r: f"{r.session_id}:alert:{r.list}:{r.entity_id}"),
 ]
 
 
@@ -157,6 +157,21 @@ def _reseal_body(db: Session, sealer: ColumnSealer, row: VerificationReportRow) 
         row.body_sealed = sealer.seal_for_session(db, row.session_id, body_context(row.id), body)
 
 
+def _reseal_face(db: Session, sealer: ColumnSealer, row: FaceTemplateRow) -> None:
+    embedding = sealer.unseal_for_session(db, row.session_id, FACE, row.embedding_sealed)
+    if embedding is not None:  # else redacted meanwhile: the template is deleted with it
+        row.embedding_sealed = sealer.seal_for_session(db, row.session_id, FACE, embedding)
+
+
+def _reseal_alert(db: Session, sealer: ColumnSealer, row: ScreeningAlertRow) -> None:
+    assert row.hit_sealed is not None
+    context = alert_context(f"{row.list}:{row.entity_id}")
+    hit = sealer.unseal_for_session(db, row.session_id, context, row.hit_sealed)
+    row.hit_sealed = (
+        None if hit is None else sealer.seal_for_session(db, row.session_id, context, hit)
+    )
+
+
 def _reseal_note(db: Session, sealer: ColumnSealer, row: ReviewAuditRow) -> None:
     assert row.note_sealed is not None
     note = sealer.unseal_for_session(db, row.session_id, NOTE, row.note_sealed)
@@ -174,10 +189,13 @@ def _reseal_session_columns(engine: Engine, sealer: ColumnSealer) -> int:
         (VerificationReportRow, "body_sealed", _reseal_body),
         (EventRow, "data_sealed", _reseal_event),
         (ReviewAuditRow, "note_sealed", _reseal_note),
+        (FaceTemplateRow, "embedding_sealed", _reseal_face),
+        (ScreeningAlertRow, "hit_sealed", _reseal_alert),
     ]
     for table, column, reseal in resealers:
         with session_scope(engine) as db:
-            keys = db.exec(select(table.id).where(col(getattr(table, column)).is_not(None))).all()
+            rows = db.exec(select(table).where(col(getattr(table, column)).is_not(None))).all()
+            keys = [db_key(r) for r in rows if not sealer.is_current(getattr(r, column))]
         for key in keys:
             with session_scope(engine) as db:
                 fresh = db.get(table, key)

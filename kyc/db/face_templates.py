@@ -8,6 +8,8 @@ from sqlmodel import Session, col, select
 
 from kyc.db.tables import FaceTemplateRow
 
+FACE = "face"  # the associated data of a template sealed under its session's key
+
 
 def save_face_template(db: Session, template: FaceTemplateRow) -> None:
     """Keep the session's latest selfie template (it replaces an earlier attempt's, and stays

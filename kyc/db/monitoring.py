@@ -58,6 +58,11 @@ def alerts_for(db: Session, platform_id: str, session_id: str) -> dict[str, str]
     return {f"{row.list}:{row.entity_id}": row.snapshot_id for row in rows}
 
 
+def alert_context(hit: str) -> str:
+    """The associated data of a hit sealed under its session's key (`hit`: list:entity)."""
+    return f"alert:{hit}"
+
+
 def add_alert(
     db: Session,
     session: VerificationSessionRow,

@@ -16,12 +16,20 @@ from kyc.crypto import generate_key
 from kyc.db import reviews
 from kyc.db import sessions as db_sessions
 from kyc.db.engine import make_engine, purge_freed_pages, session_scope
+from kyc.db.face_templates import FACE
 from kyc.db.migrate import alembic_config, upgrade
+from kyc.db.monitoring import alert_context
 from kyc.db.pagination import PageRequest
 from kyc.db.personal import event_data, personal_of, verified_fields
 from kyc.db.reports import report_body
 from kyc.db.sealing import ColumnSealer
-from kyc.db.tables import EventRow, VerificationReportRow, VerificationSessionRow
+from kyc.db.tables import (
+    EventRow,
+    FaceTemplateRow,
+    ScreeningAlertRow,
+    VerificationReportRow,
+    VerificationSessionRow,
+)
 from tests.db_fixtures import BACKENDS, fresh_pg_schema
 
 MASTER = generate_key()
@@ -95,6 +103,22 @@ def store_clear_session(url: str, marker: str) -> str:
             ),
             {"sid": session_id, "body": columns.seal("vr_1:body", {"attempt": 1, "m": marker})},
         )
+        conn.execute(
+            text(
+                "INSERT INTO face_templates (session_id, platform_id, livemode, identity_key,"
+                " model, embedding_sealed, verified, created) VALUES (:sid, 'acct_1', false,"
+                " 'k', 'dlib', :e, true, 0)"
+            ),
+            {"sid": session_id, "e": columns.seal(f"{session_id}:face", [0.5, 0.25])},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO screening_alerts (platform_id, session_id, list, entity_id,"
+                " snapshot_id, hit_sealed, created) VALUES ('acct_1', :sid, 'un', 'QDi.1', 's',"
+                " :h, 0)"
+            ),
+            {"sid": session_id, "h": columns.seal(f"{session_id}:alert:un:QDi.1", {"m": marker})},
+        )
     engine.dispose()
     return session_id
 
@@ -131,6 +155,15 @@ def test_rows_stored_in_clear_are_sealed_and_read_back(at_0008: str) -> None:
             assert (verified_fields(db, sealer, row) or {}).get("surname") == marker
             [report] = db.exec(select(VerificationReportRow)).all()
             assert report_body(db, sealer, report)["m"] == marker
+            [face] = db.exec(select(FaceTemplateRow)).all()
+            opened = sealer.unseal_for_session(db, session_id, FACE, face.embedding_sealed)
+            assert opened == [0.5, 0.25]
+            [alert] = db.exec(select(ScreeningAlertRow)).all()
+            assert alert.hit_sealed is not None
+            context = alert_context("un:QDi.1")
+            assert sealer.unseal_for_session(db, session_id, context, alert.hit_sealed) == {
+                "m": marker
+            }
             [audit] = reviews.review_history(db, session_id)
             assert reviews.note_of(db, sealer, audit) == f"looks like {marker}"
         if at_0008.startswith("sqlite"):  # the rebuilt table's old pages were zeroed

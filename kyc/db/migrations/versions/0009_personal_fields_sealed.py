@@ -1,4 +1,4 @@
-"""Revision 0009 (after 0008): a session's personal fields and verified identity, its reports, its events' embedded session and its review notes sealed under the session's own key
+"""Revision 0009 (after 0008): everything kept about a session's person (personal fields, verified identity, reports, events, review notes, face template, alert hits) sealed under the session's own key
 
 Existing rows are sealed here, so this revision needs the key ring (`kyc migrate` and `kyc dev`
 pass it); on a database with no such rows it needs none. PostgreSQL keeps the clear values of
@@ -49,6 +49,9 @@ def _seal_existing_rows(bind: sa.engine.Connection) -> None:
                        sa.column('body_sealed'))
     events = sa.table('events', sa.column('id'), sa.column('session_id'),
                       sa.column('data', sa.JSON), sa.column('data_sealed'))
+    faces = sa.table('face_templates', sa.column('session_id'), sa.column('embedding_sealed'))
+    alerts = sa.table('screening_alerts', sa.column('platform_id'), sa.column('session_id'),
+                      sa.column('list'), sa.column('entity_id'), sa.column('hit_sealed'))
     audits = sa.table('review_audit', sa.column('id'), sa.column('session_id'),
                       sa.column('note'), sa.column('note_sealed'))
     salts = sa.table('payload_keys', sa.column('session_id'), sa.column('salt'),
@@ -61,7 +64,9 @@ def _seal_existing_rows(bind: sa.engine.Connection) -> None:
     bodies = bind.execute(
         sa.select(reports).where(reports.c.body_sealed.is_not(None))
     ).mappings().all()
-    if not rows and not session_events and not notes and not bodies:
+    templates = bind.execute(sa.select(faces)).mappings().all()
+    hits = bind.execute(sa.select(alerts).where(alerts.c.hit_sealed.is_not(None))).mappings().all()
+    if not (rows or session_events or notes or bodies or templates or hits):
         return
     master_keys = context.config.attributes.get('master_keys')
     if not master_keys:
@@ -70,6 +75,8 @@ def _seal_existing_rows(bind: sa.engine.Connection) -> None:
             '`kyc migrate` (or `kyc dev`) with the master key configured'
         )
     from kyc.db.personal import PERSONAL, VERIFIED_OUTPUTS, event_context, split_event_data
+    from kyc.db.face_templates import FACE
+    from kyc.db.monitoring import alert_context
     from kyc.db.reports import body_context
     from kyc.db.reviews import NOTE
     from kyc.db.sealing import ColumnSealer, session_sealer
@@ -118,6 +125,23 @@ def _seal_existing_rows(bind: sa.engine.Connection) -> None:
             sealed = opened.seal(json.dumps(body).encode(), body_context(report['id']).encode())
         bind.execute(reports.update().where(reports.c.id == report['id']).values(
             body_sealed=sealed))
+    for face in templates:  # a template of a redacted session was deleted with it
+        opened = sealer(face['session_id'])
+        same = faces.c.session_id == face['session_id']
+        if opened is None:
+            bind.execute(faces.delete().where(same))
+            continue
+        embedding = columns.unseal(f"{face['session_id']}:face", face['embedding_sealed'])
+        bind.execute(faces.update().where(same).values(
+            embedding_sealed=opened.seal(json.dumps(embedding).encode(), FACE.encode())))
+    for alert in hits:
+        hit = f"{alert['list']}:{alert['entity_id']}"
+        opened = sealer(alert['session_id'])
+        value = columns.unseal(f"{alert['session_id']}:alert:{hit}", alert['hit_sealed'])
+        key = [alerts.c[c] == alert[c] for c in ('platform_id', 'session_id', 'list', 'entity_id')]
+        bind.execute(alerts.update().where(*key).values(
+            hit_sealed=None if opened is None else opened.seal(
+                json.dumps(value).encode(), alert_context(hit).encode())))
     for audit in notes:
         opened = sealer(audit['session_id'])
         sealed = None if opened is None else opened.seal(
