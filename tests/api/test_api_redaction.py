@@ -112,6 +112,7 @@ async def test_redacted_verified_session_is_gone_everywhere(
     history = await temporal_env.client.get_workflow_handle(sid).fetch_history()
     payloads = [p for e in history.events for p in history_payloads(e)]
     assert payloads and all(p.metadata[SESSION_META] == sid.encode() for p in payloads)
+    assert b"ERIKSSON" not in database_bytes(settings)
     assert all(b"ERIKSSON" not in p.data for p in payloads)
     assert "ERIKSSON" in texts(await codec_decode(client, payloads))
 
@@ -143,7 +144,10 @@ async def test_redacted_verified_session_is_gone_everywhere(
     )
     assert "ERIKSSON" not in report.text and "L898902C3" not in report.text
     assert not any(k.startswith(f"sessions/{sid}/") for k in store.objects)  # type: ignore[attr-defined]
-    assert marker.encode() not in database_bytes(settings)
+    raw = database_bytes(settings)
+    assert marker.encode() not in raw
+    # Nor the holder (verified outputs, report bodies: sealed under the shredded key as well).
+    assert b"ERIKSSON" not in raw and b"L898902C3" not in raw
     # The exported history no longer decodes: every payload is the redacted marker.
     decoded = await codec_decode(client, payloads)
     assert {texts([p]) for p in decoded} == {'{"redacted": true}'}
