@@ -29,17 +29,11 @@ from kyc import images
 from kyc.contracts import EventType, SimulatedOutcome, delivery_workflow_id
 from kyc.crypto import SealedStore
 from kyc.db import files as db_files
+from kyc.db import personal as db_personal
 from kyc.db import reports as db_reports
 from kyc.db import sessions as db_sessions
 from kyc.db import webhooks as db_webhooks
 from kyc.db.ids import new_id, now
-from kyc.db.personal import (
-    SessionPersonal,
-    personal_of,
-    seal_personal,
-    update_personal,
-    verified_fields,
-)
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import EventRow, FileRow, VerificationSessionRow
 from kyc.errors import InvalidRequest, InvalidState, KycError, MissingParameter, UnknownParameter
@@ -81,7 +75,7 @@ def last_report(state: AppState, db: Session, row: VerificationSessionRow) -> Re
         return None
     found = db_reports.get_report(db, row.platform_id, row.last_report_id, livemode=row.livemode)
     files = db_files.attempt_files(db, row.id, found.attempt)
-    reference = personal_of(db, state.sealer, row).client_reference_id
+    reference = db_personal.personal_of(db, state.sealer, row).client_reference_id
     body = db_reports.report_body(db, state.sealer, found)
     return report_public(found, row, body, files, reference)
 
@@ -105,10 +99,11 @@ def public_session(
         secret = state.sealer.unseal(f"{row.id}:client_secret", sealed)
         extra.setdefault("client_secret", secret)
         extra.setdefault("url", f"{state.settings.resolved_public_url}/verify/{row.id}#{secret}")
+    expanded = "verified_outputs" in expand
     obj = session_public(
         row,
-        personal=personal_of(db, state.sealer, row),
-        verified=verified_fields(db, state.sealer, row) if "verified_outputs" in expand else None,
+        personal=db_personal.personal_of(db, state.sealer, row),
+        verified=db_personal.verified_fields(db, state.sealer, row) if expanded else None,
         expand=expand,
         report=report,
         applicant=not for_platform,
@@ -174,13 +169,8 @@ async def create_session(
         expires_after_s=settings.session_expires_after_s,
         client_secret=client_secret,
     )
-    personal = SessionPersonal(
-        metadata=params.metadata,
-        client_reference_id=params.client_reference_id,
-        return_url=params.return_url,
-        related_customer=params.related_customer,
-        related_customer_account=params.related_customer_account,
-    )
+    # metadata, client_reference_id, return_url, related_customer(_account): same names.
+    personal = db_personal.SessionPersonal.model_validate(params, from_attributes=True)
     row.client_secret_sealed = state.sealer.seal(f"{row.id}:client_secret", client_secret)
     try:
         await temporal.start_workflow(
@@ -212,11 +202,14 @@ async def create_session(
 
 
 def _store_created(
-    db: Session, sealer: ColumnSealer, row: VerificationSessionRow, personal: SessionPersonal
+    db: Session,
+    sealer: ColumnSealer,
+    row: VerificationSessionRow,
+    personal: db_personal.SessionPersonal,
 ) -> EventRow:
     """Insert the session (its personal fields sealed under its key) and its `created` event
     in one short transaction."""
-    seal_personal(db, sealer, row, personal)
+    db_personal.seal_personal(db, sealer, row, personal)
     db.add(row)
     event = add_session_event(db, sealer, row, EventType.CREATED, f"created:{row.id}")
     db.commit()
@@ -255,13 +248,13 @@ def update_metadata(
     db: Session, sealer: ColumnSealer, row: VerificationSessionRow, changes: dict[str, str]
 ) -> None:
     """Stripe's merge: given keys are set, keys given as "" are removed."""
-    current = personal_of(db, sealer, row).metadata
+    current = db_personal.personal_of(db, sealer, row).metadata
     merged = {k: v for k, v in {**current, **changes}.items() if v != ""}
     if len(merged) > 50:
         raise InvalidRequest("metadata can have at most 50 keys.", param="metadata")
     if any(len(v) > 500 for v in merged.values()):
         raise InvalidRequest("metadata values are at most 500 characters.", param="metadata")
-    update_personal(db, sealer, row, metadata=merged)
+    db_personal.update_personal(db, sealer, row, metadata=merged)
     row.updated = now()
     db.add(row)
     db.commit()
