@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import KW_ONLY, dataclass
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
@@ -96,7 +97,9 @@ class MonitoringActivities:
         with self._db() as db:
             rows = monitoring_db.verified_sessions(db, input.after_session_id, input.batch_size)
             payload_keys.prefetch(db, [row.id for row in rows])
-            opened = [self._screen_session(db, row, input.snapshot_id) for row in rows]
+            identities = [(row, verified_fields(db, self.sealer, row)) for row in rows]
+        # Screened outside the transaction: a batch holds no connection while it is matched.
+        opened = [self._screen_session(r, f, input.snapshot_id) for r, f in identities if f]
         screened = [s for s in opened if s]
         result = RescreenResult(
             sessions=len(rows),
@@ -131,12 +134,9 @@ class MonitoringActivities:
         return result
 
     def _screen_session(
-        self, db: Session, row: VerificationSessionRow, snapshot_id: str
+        self, row: VerificationSessionRow, identity: dict[str, Any], snapshot_id: str
     ) -> _Screened | None:
-        opened = verified_fields(db, self.sealer, row)
-        if opened is None:
-            return None  # redacted since the batch was read
-        fields = DocumentFields.model_validate(opened)
+        fields = DocumentFields.model_validate(identity)
         if not fields.full_name:
             return None
         check = self.screen(screening_query_for(fields))

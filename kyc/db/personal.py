@@ -1,14 +1,12 @@
 """What a session row and its events hold about the person, sealed under the session's own key.
 
-The verified identity (`verified_outputs_sealed`) and the report bodies (kyc.db.reports) are
-sealed under it as well.
-
 A session's metadata, the platform's ids for the person (`client_reference_id`,
 `related_customer`, `related_customer_account`), its `return_url` and the free-text reason of
 its last error are one sealed blob (`personal_sealed`); lists filter on HMAC stand-ins of the
-ids. An event stores in clear only the embedded session's ids, type, statuses and options
-(`KEPT_SESSION_FIELDS`); the rest of it is sealed (`data_sealed`). Redaction forgets the
-session's salt, so none of it decrypts again anywhere it was ever written (kyc.db.sealing).
+ids. Its verified identity is sealed the same way (`verified_outputs_sealed`). An event stores
+in clear only the embedded session as a redaction leaves it (ids, type, statuses, codes,
+options); every other field is sealed (`data_sealed`). Redaction forgets the session's salt, so
+none of it decrypts again anywhere it was ever written (kyc.db.sealing).
 
 The opened value is remembered on the row object (SQLAlchemy's per-instance `info`), so a row
 is opened once however many times it is rendered.

@@ -1,12 +1,11 @@
 """Seal JSON columns with a subkey of the master key, bound to their row and column by
 associated data.
 
-Two kinds of keys. Columns a redaction erases but whose value must outlive nothing (identity
-data, reports) use the column subkey of the master key. The personal columns of a session and
-of its events (metadata, the platform's reference ids, free text, the embedded session) use a
-key of that session alone: HKDF of the master key with the session's salt (kyc.db.payload_keys),
-so redaction, by forgetting the salt, also shreds every old copy of them that PostgreSQL keeps
-in dead tuples and its write-ahead log, or that a backup keeps.
+Two kinds of keys. Everything kept about a session's person (kyc.db.personal, reports, face
+templates, alert hits, review notes) is sealed under a key of that session alone: HKDF of the
+master key with the session's salt (kyc.db.payload_keys), so redaction, by forgetting the salt,
+also shreds every old copy that PostgreSQL keeps in dead tuples and its write-ahead log, or that
+a backup keeps. The column subkey of the master key seals the rest (the client_secret).
 """
 
 from __future__ import annotations
