@@ -8,7 +8,9 @@ the caller scopes: kyc/db/idempotency.py.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -22,9 +24,12 @@ from kyc import limits
 from kyc.db import idempotency, platforms
 from kyc.db.engine import session_scope
 from kyc.db.ids import now
+from kyc.db.payload_keys import Shredded
+from kyc.db.personal import split_event_data
 from kyc.errors import AuthenticationFailed, IdempotencyConflict, InvalidRequest
 
 MAX_KEY_LENGTH = limits.IDEMPOTENCY_KEY_LENGTH
+SESSION_OBJECT = "identity.verification_session"
 REPLAYED = "Idempotent-Replayed"
 
 
@@ -69,19 +74,37 @@ class IdempotencyGuard:
             await self.state.write(self._in_tx, idempotency.release, platform_id, key, at)
             raise
         # Sealed: responses hold secrets (client_secret, url) that must never rest in clear.
-        stored = {"sealed": self._sealed(platform_id, key, response)}
+        stored = await asyncio.to_thread(self._sealed, platform_id, key, response)
         await self.state.write(
             self._in_tx, idempotency.complete, platform_id, key, at, status_code, stored
         )
         return JSONResponse(response, status_code=status_code)
 
-    def _sealed(self, platform_id: str, key: str, response: dict[str, Any]) -> str:
-        blob = self.state.sealer.seal(f"idempotency:{platform_id}:{key}", response)
-        return base64.b64encode(blob).decode()
+    def _sealed(self, platform_id: str, key: str, response: dict[str, Any]) -> dict[str, Any]:
+        """A session (create, update, cancel) is stored like an event about it: in clear as a
+        redaction leaves it, the rest under the session's key, so a replay after a redaction
+        shows the redacted session and no secret. Anything else under the column subkey."""
+        context = f"idempotency:{platform_id}:{key}"
+        sealer = self.state.sealer
+        if response.get("object") != SESSION_OBJECT:
+            return {"sealed": base64.b64encode(sealer.seal(context, response)).decode()}
+        clear, rest = split_event_data({"object": response})
+        stored: dict[str, Any] = {"session": response["id"], "clear": clear["object"]}
+        with session_scope(self.state.engine) as db, contextlib.suppress(Shredded):
+            blob = sealer.seal_for_session(db, response["id"], context, rest)  # not after `redact`
+            stored["sealed_for_session"] = base64.b64encode(blob).decode()
+        return stored
 
-    def _unsealed(self, platform_id: str, key: str, stored: dict[str, Any]) -> Any:
-        blob = base64.b64decode(stored["sealed"])
-        return self.state.sealer.unseal(f"idempotency:{platform_id}:{key}", blob)
+    def _unsealed(self, db: Session, platform_id: str, key: str, stored: dict[str, Any]) -> Any:
+        context = f"idempotency:{platform_id}:{key}"
+        sealer = self.state.sealer
+        if "session" not in stored:
+            return sealer.unseal(context, base64.b64decode(stored["sealed"]))
+        rest = None
+        if "sealed_for_session" in stored:
+            blob = base64.b64decode(stored["sealed_for_session"])
+            rest = sealer.unseal_for_session(db, stored["session"], context, blob)
+        return {**stored["clear"], **(rest or {})}  # redacted: the clear part alone
 
     def _in_tx(self, fn: Callable[..., None], *args: Any) -> None:
         # DB work runs in a thread: a SQLite write lock wait must not block the event loop.
@@ -122,7 +145,7 @@ class IdempotencyGuard:
                 param="Idempotency-Key",
             )
         return JSONResponse(
-            self._unsealed(platform_id, key, row.response),
+            self._unsealed(db, platform_id, key, row.response),
             status_code=row.status_code,
             headers={REPLAYED: "true"},
         )

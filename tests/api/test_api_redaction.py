@@ -96,9 +96,11 @@ async def test_redacted_verified_session_is_gone_everywhere(
 ) -> None:
     marker = uuid.uuid4().hex
     account, reference = f"acct-{marker}", f"ref-{marker}"
-    session = await create_session(
-        client, tenant, metadata={"account": account}, client_reference_id=reference
-    )
+    create = {"metadata": {"account": account}, "client_reference_id": reference}
+    idempotent = {**tenant.auth, "Idempotency-Key": f"create-{marker}"}
+    created = await client.post(SESSIONS, json=create, headers=idempotent)
+    assert created.status_code == 200, created.text
+    session = created.json()
     sid = session["id"]
     assert (await upload(client, sid, tenant.auth)).status_code == 200
     assert (await client.post(f"{SESSIONS}/{sid}/submit", headers=tenant.auth)).is_success
@@ -116,9 +118,12 @@ async def test_redacted_verified_session_is_gone_everywhere(
     assert all(b"ERIKSSON" not in p.data for p in payloads)
     assert "ERIKSSON" in texts(await codec_decode(client, payloads))
 
-    redacted = await client.post(f"{SESSIONS}/{sid}/redact", headers=tenant.auth)
+    redact = {**tenant.auth, "Idempotency-Key": f"redact-{marker}"}
+    redacted = await client.post(f"{SESSIONS}/{sid}/redact", headers=redact)
     assert redacted.status_code == 200, redacted.text
     assert redacted.json()["redaction"] == {"status": "redacted"}
+    again = await client.post(f"{SESSIONS}/{sid}/redact", headers=redact)  # its replay
+    assert again.headers.get("Idempotent-Replayed") == "true" and again.json() == redacted.json()
 
     events = (await client.get("/v1/events", params={"limit": 100}, headers=tenant.auth)).json()
     mine = [e for e in events["data"] if e["data"]["object"]["id"] == sid]
@@ -144,6 +149,11 @@ async def test_redacted_verified_session_is_gone_everywhere(
     )
     assert "ERIKSSON" not in report.text and "L898902C3" not in report.text
     assert not any(k.startswith(f"sessions/{sid}/") for k in store.objects)  # type: ignore[attr-defined]
+    # An idempotent replay of the create request shows the session as redacted, no secret.
+    replay = await client.post(SESSIONS, json=create, headers=idempotent)
+    assert replay.status_code == 200 and replay.headers.get("Idempotent-Replayed") == "true"
+    assert replay.json()["id"] == sid and replay.json()["redaction"] == {"status": "redacted"}
+    assert marker not in replay.text and "_secret_" not in replay.text
     raw = database_bytes(settings)
     assert marker.encode() not in raw
     # Nor the holder (verified outputs, report bodies: sealed under the shredded key as well).
