@@ -6,7 +6,6 @@ from api.deps import DbSession, Platform, Query, State
 from api.params import ExpandParams, ReportListParams, parse
 from api.routes import resource_router
 from kyc.db import files as db_files
-from kyc.db import payload_keys
 from kyc.db import reports as db_reports
 from kyc.db import sessions as db_sessions
 from kyc.db.personal import personal_of
@@ -32,12 +31,9 @@ def list_reports(
         session_id=params.verification_session,
         type=params.type,
     )
-    payload_keys.prefetch(db, [r.session_id for r in rows])
-    sessions = {
-        sid: db_sessions.get_session(db, caller.platform_id, sid, livemode=caller.livemode)
-        for sid in {r.session_id for r in rows}
-    }
-    files = db_files.files_by_attempt(db, list(sessions))  # one query for the page
+    ids = [r.session_id for r in rows]  # one query each for the page's sessions and files
+    sessions = db_sessions.sessions_by_id(db, caller.platform_id, ids, livemode=caller.livemode)
+    files = db_files.files_by_attempt(db, list(sessions))
     data = [
         report_public(
             r,

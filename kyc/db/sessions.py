@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from kyc.db import payload_keys, personal
 from kyc.db.ids import digest, new_id, now
@@ -48,6 +48,25 @@ def get_session(
 ) -> VerificationSessionRow:
     name = "verification_session"
     return owned(db, VerificationSessionRow, platform_id, session_id, name, livemode=livemode)
+
+
+def sessions_by_id(
+    db: Session, platform_id: str, session_ids: list[str], *, livemode: bool
+) -> dict[str, VerificationSessionRow]:
+    """The platform's sessions of one mode among `session_ids`, in one query (a page of
+    reports), their salts with them."""
+    ids = sorted(set(session_ids))
+    if not ids:
+        return {}
+    rows = db.exec(
+        select(VerificationSessionRow).where(
+            col(VerificationSessionRow.id).in_(ids),
+            VerificationSessionRow.platform_id == platform_id,
+            VerificationSessionRow.livemode == livemode,
+        )
+    ).all()
+    payload_keys.prefetch(db, ids)
+    return {row.id: row for row in rows}
 
 
 def get_session_by_client_secret(
