@@ -1,7 +1,7 @@
 """Revision 0009 (after 0008): everything kept about a session's person (personal fields, verified identity, reports, events, review notes, face template, alert hits) sealed under the session's own key
 
-Existing rows are sealed here, so this revision needs the key ring (`kyc migrate` and `kyc dev`
-pass it); on a database with no such rows it needs none. PostgreSQL keeps the clear values of
+Existing rows are sealed here, so this revision needs the key ring (`kyc migrate`, `kyc api`
+and `kyc dev` pass it); on a database with no such rows it needs none. PostgreSQL keeps the clear values of
 the old rows in dead tuples until VACUUM (FULL, to give the space back) has run.
 """
 
@@ -21,8 +21,7 @@ LOOKUPS = {'client_reference_id': 'client_reference_key', 'related_customer': 'r
 
 
 def upgrade() -> None:
-    for column in ('personal_sealed',):
-        op.add_column('verification_sessions', sa.Column(column, sa.LargeBinary(), nullable=True))
+    op.add_column('verification_sessions', sa.Column('personal_sealed', sa.LargeBinary(), nullable=True))
     for column in LOOKUPS.values():
         op.add_column('verification_sessions', sa.Column(column, sa.String(64), nullable=True))
         op.create_index(f'ix_verification_sessions_{column}', 'verification_sessions', [column])
@@ -68,7 +67,7 @@ def _seal_existing_rows(bind: sa.engine.Connection) -> None:
     hits = bind.execute(sa.select(alerts).where(alerts.c.hit_sealed.is_not(None))).mappings().all()
     if not (rows or session_events or notes or bodies or templates or hits):
         return
-    master_keys = context.config.attributes.get('master_keys')
+    master_keys = [k for k in context.config.attributes.get('master_keys') or [] if k]
     if not master_keys:
         raise RuntimeError(
             'revision 0009 seals the personal fields of the existing sessions: run it through '
@@ -152,7 +151,8 @@ def _seal_existing_rows(bind: sa.engine.Connection) -> None:
 
 def downgrade() -> None:
     # The sealed values are not put back in clear: a downgrade keeps the sessions' ids and
-    # statuses and loses their metadata and reference ids.
+    # statuses and loses their metadata and reference ids; what moved to the session's key
+    # (verified identity, reports, templates, alert hits) no longer opens with 0008's code.
     with op.batch_alter_table('verification_sessions') as batch:
         batch.add_column(sa.Column('metadata', sa.JSON(), nullable=False, server_default='{}'))
         for column in CLEAR[1:]:
