@@ -189,7 +189,10 @@ def case(state: AppState, db: Session, reviewer: Caller, session_id: str) -> dic
         "decision": latest.get("decision") or {},
         "attempts": reports,
         "history": [
-            {**audit.model_dump(), "note": db_reviews.note_of(db, state.sealer, audit)}
+            {
+                **audit.model_dump(exclude={"note_sealed"}),
+                "note": db_reviews.note_of(db, state.sealer, audit),
+            }
             for audit in db_reviews.review_history(db, row.id)
         ],
         "age": at - (row.review_since or row.updated) if row.review_pending else None,
