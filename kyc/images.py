@@ -90,9 +90,15 @@ def decode(data: bytes, *, max_pixels: int, min_side: int) -> np.ndarray:
 
 
 def encode_png(image: np.ndarray) -> bytes:
-    """Lossless re-encoding of a normalised image (metadata such as GPS EXIF is dropped)."""
+    """Lossless re-encoding of a normalised image (metadata such as GPS EXIF is dropped).
+
+    zlib level 1: a phone photo encodes in ~30 ms instead of ~120-250 ms at Pillow's default 6,
+    for files ~10 % larger; the encoding was most of the capture activity's CPU.
+    """
     buffer = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(image[:, :, ::-1])).save(buffer, format="PNG")
+    Image.fromarray(np.ascontiguousarray(image[:, :, ::-1])).save(
+        buffer, format="PNG", compress_level=1
+    )
     return buffer.getvalue()
 
 
