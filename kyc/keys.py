@@ -17,12 +17,13 @@ stay in the ring as long as its screening verdicts matter. The payload key is no
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from kyc.crypto import (
     PURPOSE_COLUMNS,
@@ -35,14 +36,8 @@ from kyc.db.engine import session_scope
 from kyc.db.face_templates import FACE
 from kyc.db.monitoring import alert_context
 from kyc.db.payload_keys import Shredded
-from kyc.db.personal import (
-    event_context,
-    personal_of,
-    seal_personal,
-    seal_verified_outputs,
-    verified_fields,
-)
-from kyc.db.reports import body_context, report_body
+from kyc.db.personal import VERIFIED_OUTPUTS, event_context, personal_of, seal_personal
+from kyc.db.reports import body_context
 from kyc.db.reviews import NOTE
 from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import (
@@ -130,69 +125,26 @@ def rewrap(engine: Engine, store: ObjectStore, master_keys: MasterKeys) -> Rewra
     return done
 
 
-def _reseal_personal(db: Session, sealer: ColumnSealer, row: VerificationSessionRow) -> None:
-    seal_personal(db, sealer, row, personal_of(db, sealer, row))  # the lookups too
-
-
-def _reseal_event(db: Session, sealer: ColumnSealer, row: EventRow) -> None:
-    assert row.session_id is not None and row.data_sealed is not None
-    context = event_context(row.id)
-    rest = sealer.unseal_for_session(db, row.session_id, context, row.data_sealed)
-    row.data_sealed = (
-        None if rest is None else sealer.seal_for_session(db, row.session_id, context, rest)
-    )
-
-
-def _reseal_outputs(db: Session, sealer: ColumnSealer, row: VerificationSessionRow) -> None:
-    fields = verified_fields(db, sealer, row)
-    row.verified_outputs_sealed = None
-    if fields is not None:
-        seal_verified_outputs(db, sealer, row, fields)
-
-
-def _reseal_body(db: Session, sealer: ColumnSealer, row: VerificationReportRow) -> None:
-    body = report_body(db, sealer, row)
-    row.body_sealed = None
-    if body:
-        row.body_sealed = sealer.seal_for_session(db, row.session_id, body_context(row.id), body)
-
-
-def _reseal_face(db: Session, sealer: ColumnSealer, row: FaceTemplateRow) -> None:
-    embedding = sealer.unseal_for_session(db, row.session_id, FACE, row.embedding_sealed)
-    if embedding is not None:  # else redacted meanwhile: the template is deleted with it
-        row.embedding_sealed = sealer.seal_for_session(db, row.session_id, FACE, embedding)
-
-
-def _reseal_alert(db: Session, sealer: ColumnSealer, row: ScreeningAlertRow) -> None:
-    assert row.hit_sealed is not None
-    context = alert_context(f"{row.list}:{row.entity_id}")
-    hit = sealer.unseal_for_session(db, row.session_id, context, row.hit_sealed)
-    row.hit_sealed = (
-        None if hit is None else sealer.seal_for_session(db, row.session_id, context, hit)
-    )
-
-
-def _reseal_note(db: Session, sealer: ColumnSealer, row: ReviewAuditRow) -> None:
-    assert row.note_sealed is not None
-    note = sealer.unseal_for_session(db, row.session_id, NOTE, row.note_sealed)
-    row.note_sealed = (
-        None if note is None else sealer.seal_for_session(db, row.session_id, NOTE, note)
-    )
+# The columns sealed under their session's key, and where a row keeps its session id and
+# sealing context. The session's personal fields are the one more case (their lookups too).
+_SESSION_SEALED: dict[tuple[Any, str], Callable[[Any], tuple[str, str]]] = {
+    (VerificationSessionRow, "verified_outputs_sealed"): lambda r: (r.id, VERIFIED_OUTPUTS),
+    (VerificationReportRow, "body_sealed"): lambda r: (r.session_id, body_context(r.id)),
+    (EventRow, "data_sealed"): lambda r: (r.session_id, event_context(r.id)),
+    (ReviewAuditRow, "note_sealed"): lambda r: (r.session_id, NOTE),
+    (FaceTemplateRow, "embedding_sealed"): lambda r: (r.session_id, FACE),
+    (ScreeningAlertRow, "hit_sealed"): lambda r: (
+        r.session_id,
+        alert_context(f"{r.list}:{r.entity_id}"),
+    ),
+}
+_PERSONAL = (VerificationSessionRow, "personal_sealed")
 
 
 def _reseal_session_columns(engine: Engine, sealer: ColumnSealer) -> int:
-    """The columns sealed under the sessions' own keys (kyc.db.personal), one row at a time."""
+    """The columns sealed under the sessions' own keys, one row at a time."""
     count = 0
-    resealers: list[tuple[Any, str, Any]] = [
-        (VerificationSessionRow, "personal_sealed", _reseal_personal),
-        (VerificationSessionRow, "verified_outputs_sealed", _reseal_outputs),
-        (VerificationReportRow, "body_sealed", _reseal_body),
-        (EventRow, "data_sealed", _reseal_event),
-        (ReviewAuditRow, "note_sealed", _reseal_note),
-        (FaceTemplateRow, "embedding_sealed", _reseal_face),
-        (ScreeningAlertRow, "hit_sealed", _reseal_alert),
-    ]
-    for table, column, reseal in resealers:
+    for table, column in (_PERSONAL, *_SESSION_SEALED):
         with session_scope(engine) as db:
             rows = db.exec(select(table).where(col(getattr(table, column)).is_not(None))).all()
             keys = [db_key(r) for r in rows if not sealer.is_current(getattr(r, column))]
@@ -200,12 +152,19 @@ def _reseal_session_columns(engine: Engine, sealer: ColumnSealer) -> int:
             with session_scope(engine) as db:
                 fresh = db.get(table, key)
                 blob = getattr(fresh, column, None)
-                if blob is None or sealer.is_current(blob):
+                if fresh is None or blob is None or sealer.is_current(blob):
                     continue
                 try:
-                    reseal(db, sealer, fresh)
+                    if (table, column) == _PERSONAL:
+                        seal_personal(db, sealer, fresh, personal_of(db, sealer, fresh))
+                    else:
+                        session_id, context = _SESSION_SEALED[table, column](fresh)
+                        resealed = sealer.reseal_for_session(db, session_id, context, blob)
+                        if resealed is None:
+                            continue  # redacted meanwhile: nothing left to reseal
+                        setattr(fresh, column, resealed)
                 except Shredded:
-                    continue  # redacted meanwhile: nothing left to reseal
+                    continue
                 db.add(fresh)
             count += 1
     return count

@@ -79,6 +79,14 @@ class ColumnSealer:
             return None
         return json.loads(sealer.unseal(blob, context.encode()))
 
+    def reseal_for_session(
+        self, db: Session, session_id: str, context: str, blob: bytes
+    ) -> bytes | None:
+        """`blob` sealed again under the session's key as the current master key derives it
+        (`kyc keys rewrap`); None once the session's key was shredded."""
+        value = self.unseal_for_session(db, session_id, context, blob)
+        return None if value is None else self.seal_for_session(db, session_id, context, value)
+
     def lookup(self, platform_id: str, field: str, value: str) -> str:
         """The indexable stand-in of a sealed value (an HMAC under the current master key), so
         lists can filter on it without the value being stored in clear."""
