@@ -44,6 +44,10 @@ def test_infrastructure_starts_stops_and_resumes_with_state(settings: Settings) 
         first_key = stack.keys.secret_key
         store = stack.settings.object_store()
         store.put("probe/one", b"kept across restarts")
+        # Data keys are created with a conditional write (kyc.crypto): the real store honours it.
+        assert store.put_if_absent("probe/key", b"first")
+        assert not store.put_if_absent("probe/key", b"second")
+        assert store.get("probe/key") == b"first"
         attrs = asyncio.run(search_attributes(stack.settings.resolved_temporal_address))
         assert {"KycStatus", "KycNeedsReview"} <= set(attrs)
         assert any(line.startswith("  Temporal ready in") for line in said)
