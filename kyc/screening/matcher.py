@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kyc.screening.entities import BirthDate, ListedEntity, ListedName
 from kyc.screening.features import (
@@ -101,6 +102,7 @@ def _full(tokens: Sequence[str]) -> bool:
     return any(len(t) > 1 and t not in PARTICLES for t in tokens)
 
 
+@lru_cache(maxsize=65536)  # called for every token of every pairing
 def token_weight(token: str) -> float:
     """Longer tokens say more about identity; particles ("al", "bin") and initials little."""
     if token in PARTICLES or len(token) == 1:
@@ -115,22 +117,25 @@ def align(
     similarity: Similarity = token_similarity,
 ) -> NameComparison:
     """Greedy best-first alignment of tokens, in any order; weighted coverage of both sides."""
+    # (-score, i, j, reason) sorts best first, then by position ((i, j) is unique): the
+    # order of a key of (-score, i, j), without a key function per pair.
     candidates = []
     for i, q in enumerate(query):
         for j, c in enumerate(listed):
             score, reason = similarity(q, c)
             if score > 0.0:
-                candidates.append((score, i, j, reason))
-    candidates.sort(key=lambda x: (-x[0], x[1], x[2]))
+                candidates.append((-score, i, j, reason))
+    candidates.sort()
     used_q: set[int] = set()
     used_c: set[int] = set()
     pairs = []
     matched = total = 0.0
-    for score, i, j, reason in candidates:
+    for negative, i, j, reason in candidates:
         if i in used_q or j in used_c:
             continue
         used_q.add(i)
         used_c.add(j)
+        score = -negative
         q, c = query[i], listed[j]
         rarity = stats.rarity(c)
         weight = (token_weight(q) + token_weight(c)) * rarity
@@ -161,9 +166,10 @@ def _merges(
     out = []
     for i in range(len(tokens) - 1):
         joined = tokens[i] + tokens[i + 1]
-        pairs = ((joined, o) if joined_first else (o, joined) for o in other)
-        if any(_spelled_alike(*similarity(a, b)) for a, b in pairs):
-            out.append((*tokens[:i], joined, *tokens[i + 2 :]))
+        for o in other:
+            if _spelled_alike(*(similarity(joined, o) if joined_first else similarity(o, joined))):
+                out.append((*tokens[:i], joined, *tokens[i + 2 :]))
+                break
     return out
 
 
