@@ -295,15 +295,21 @@ def _similarity_table(query: Sequence[str], listed: set[str]) -> Similarity:
     table: dict[tuple[str, str], tuple[float, str]] = {}
     if others:
         lengths = np.fromiter((len(t) for t in others), dtype=np.int32, count=len(others))
+        q_lengths = np.fromiter((len(t) for t in queries), dtype=np.int32, count=len(queries))
         distances = cdist(queries, others, scorer=OSA.distance, dtype=np.int32, score_cutoff=8)
-        by_key: dict[str, list[str]] = defaultdict(list)
-        for token in others:
-            by_key[consonant_key(token)].append(token)
-        for row, q in enumerate(queries):
-            if len(q) < 2:
-                continue
-            close = np.nonzero(distances[row] <= np.maximum(lengths, len(q)) // 2)[0]
-            for c in [others[j] for j in close] + by_key.get(consonant_key(q), []):
+        # Every row at once: per-row numpy calls cost more than the pairs they find.
+        close = distances <= np.maximum.outer(q_lengths, lengths) // 2
+        close[q_lengths < 2] = False
+        rows, cols = np.nonzero(close)
+        for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
+            q, c = queries[row], others[col]
+            table[(q, c)] = token_similarity(q, c)
+        by_key: dict[str, list[str]] = defaultdict(list)  # consonant key -> query tokens
+        for q in queries:
+            if len(q) >= 2:
+                by_key[consonant_key(q)].append(q)
+        for c in others:
+            for q in by_key.get(consonant_key(c), ()):
                 table[(q, c)] = token_similarity(q, c)
 
     def similarity(a: str, b: str) -> tuple[float, str]:
