@@ -52,9 +52,10 @@ def _pin_one_core() -> str:
 
 
 def _clear_caches() -> None:
-    from kyc.screening import features, normalize, phonetic, translit
+    from kyc.screening import features, matcher, normalize, phonetic, translit
 
     for cached in (
+        matcher.token_weight,
         normalize.name_tokens,
         normalize.name_variants,
         translit.to_latin,

@@ -76,13 +76,21 @@ def token_edit(a: str, b: str) -> tuple[float, str]:
 _GLUED_PARTICLES = ("al", "el", "ul", "bin", "ibn", "abu", "abd", "ben", "bn")
 
 
+_GLUED_LENGTHS = frozenset(len(p) for p in _GLUED_PARTICLES)
+
+
 def _particle_absorbed(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) not in _GLUED_LENGTHS:  # most pairs: no particle fits the gap
+        return False
     short, long = sorted((a, b), key=len)
     return any(long.startswith(p) and long[len(p) :] == short for p in _GLUED_PARTICLES)
 
 
+_VOWELS = frozenset("aeiou")
+
+
 def _vowelless(token: str) -> bool:
-    return not any(ch in "aeiou" for ch in token)
+    return _VOWELS.isdisjoint(token)
 
 
 def token_phonetic(a: str, b: str) -> tuple[float, str]:

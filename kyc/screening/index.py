@@ -23,7 +23,17 @@ from kyc.screening.countries import country_code
 from kyc.screening.entities import BirthDate, ListedEntity, ListedName
 from kyc.screening.features import token_similarity
 from kyc.screening.loaders._common import parse_birth_dates
-from kyc.screening.matcher import EntityMatch, Similarity, score_entity, token_weight
+from kyc.screening.matcher import (
+    EntityMatch,
+    Evidence,
+    NameChoice,
+    Similarity,
+    best_name,
+    entity_evidence,
+    entity_score,
+    explain_entity,
+    token_weight,
+)
 from kyc.screening.models import FeatureScore, ScreeningHit, ScreeningQuery
 from kyc.screening.normalize import name_variants
 from kyc.screening.phonetic import consonant_key
@@ -56,6 +66,15 @@ def _keys(token: str) -> set[str]:
     keys.update("d:" + d for d in _deletions(token))
     keys.add("d:" + token)
     return keys
+
+
+def _distinct(ids: np.ndarray) -> np.ndarray:
+    """The distinct values of `ids`, ascending (np.unique hashes first: slower on these)."""
+    ordered = np.sort(ids)
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
 
 
 @dataclass(slots=True)
@@ -143,25 +162,37 @@ class ScreeningIndex:
         A name's retrieval score is the sum, over query tokens, of the best
         similarity x weight x rarity of any of its tokens: vectorised over all names.
         """
+        # Sparse: only the names some similar token's posting reaches are touched (a few
+        # hundred of ~30,000); dense per-token arrays cost more than the work itself. The sums
+        # are float32, added token by token in the same order, as a dense vector would be.
         scores = np.zeros(len(self._names), dtype=np.float32)
+        gains = np.zeros(len(self._names), dtype=np.float32)  # scratch, zero between tokens
         total = sum(token_weight(t) for t in tokens)
         joined = [a + b for a, b in itertools.pairwise(tokens)]
+        touched_runs = []
         for token in [*tokens, *joined]:
             weight = token_weight(token)
             similar = self._similar_tokens(token)
             if not similar:
                 continue
-            gains = np.zeros(len(self._names), dtype=np.float32)  # best gain per name
-            for other, similarity in similar.items():
-                posting = self._postings[other]
-                gains[posting] = np.maximum(
-                    gains[posting], similarity * weight * self.stats.rarity(other)
-                )
-            scores += gains
-        scores[~self._type_mask(allowed)] = 0.0
-        best = float(scores.max()) if len(scores) else 0.0
+            postings = [self._postings[other] for other in similar]
+            values = np.array(
+                [s * weight * self.stats.rarity(o) for o, s in similar.items()], dtype=np.float32
+            )
+            ids = np.concatenate(postings)
+            np.maximum.at(gains, ids, np.repeat(values, [len(p) for p in postings]))
+            touched = _distinct(ids)
+            scores[touched] += gains[touched]
+            gains[touched] = 0.0
+            touched_runs.append(touched)
+        if not touched_runs:
+            return []
+        touched = _distinct(np.concatenate(touched_runs))  # ascending, as np.nonzero gives
+        touched = touched[self._type_mask(allowed)[touched]]
+        reached = scores[touched]
+        best = float(reached.max()) if len(reached) else 0.0
         floor = max(CANDIDATE_FLOOR * total, RELATIVE_FLOOR * best, 1e-6)
-        found = np.nonzero(scores >= floor)[0]
+        found = touched[reached >= floor]
         if len(found) > MAX_CANDIDATE_NAMES:
             found = found[
                 np.argpartition(-scores[found], MAX_CANDIDATE_NAMES)[:MAX_CANDIDATE_NAMES]
@@ -183,10 +214,15 @@ class ScreeningIndex:
     def screen(self, query: ScreeningQuery, threshold: float | None = None) -> list[ScreeningHit]:
         """Hits scoring at least `threshold` (default REVIEW_THRESHOLD), best first."""
         limit = REVIEW_THRESHOLD if threshold is None else threshold
-        return [to_hit(m) for m in self.match(query) if m.score >= limit]
+        # Only the hits are explained: most candidates score under the threshold.
+        return [to_hit(c.explain()) for c in self._scored(query) if c.score >= limit]
 
     def match(self, query: ScreeningQuery) -> list[EntityMatch]:
         """Every scored candidate entity, best first, with no threshold applied."""
+        return [c.explain() for c in self._scored(query)]
+
+    def _scored(self, query: ScreeningQuery) -> list[_Scored]:
+        """Every candidate entity with its score, best first; explained on demand."""
         entity_type = query.entity_type
         allowed = {"person": _PERSON_TYPES, "organization": _ORG_TYPES}.get(
             entity_type, _PERSON_TYPES | _ORG_TYPES
@@ -213,25 +249,35 @@ class ScreeningIndex:
                 listed_tokens.update(indexed.tokens)
                 listed_tokens.update(a + b for a, b in itertools.pairwise(indexed.tokens))
         similarity = _similarity_table([t for v in variants for t in v], listed_tokens)
-        matches = []
+        scored = []
         for e, names in by_entity.items():
-            scored = [
-                score_entity(
-                    tokens,
-                    birth_date,
-                    nationality,
-                    self.entities[e],
-                    names,
-                    self.stats,
-                    similarity,
-                    script,
-                    query.sex,
-                )
-                for tokens in variants
-            ]
-            matches.append(max(scored, key=lambda m: m.score))
-        matches.sort(key=lambda m: (-m.score, m.entity.list_name, m.entity.entity_id))
-        return matches
+            entity = self.entities[e]
+            evidence = entity_evidence(birth_date, nationality, query.sex, entity)
+            best: _Scored | None = None
+            for tokens in variants:  # the best variant; the first one on a tie
+                choice = best_name(tokens, names, self.stats, similarity)
+                score = entity_score(tokens, entity, choice, evidence, script)
+                if best is None or score > best.score:
+                    best = _Scored(score, tokens, entity, choice, evidence, script)
+            assert best is not None
+            scored.append(best)
+        scored.sort(key=lambda c: (-c.score, c.entity.list_name, c.entity.entity_id))
+        return scored
+
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    """A candidate entity's score, with what explaining it takes."""
+
+    score: float
+    tokens: Sequence[str]  # the query variant that scored best
+    entity: ListedEntity
+    choice: NameChoice
+    evidence: Evidence
+    script: str | None
+
+    def explain(self) -> EntityMatch:
+        return explain_entity(self.tokens, self.entity, self.choice, self.evidence, self.script)
 
 
 _NO_MATCH = (0.0, "")
@@ -249,15 +295,21 @@ def _similarity_table(query: Sequence[str], listed: set[str]) -> Similarity:
     table: dict[tuple[str, str], tuple[float, str]] = {}
     if others:
         lengths = np.fromiter((len(t) for t in others), dtype=np.int32, count=len(others))
+        q_lengths = np.fromiter((len(t) for t in queries), dtype=np.int32, count=len(queries))
         distances = cdist(queries, others, scorer=OSA.distance, dtype=np.int32, score_cutoff=8)
-        by_key: dict[str, list[str]] = defaultdict(list)
-        for token in others:
-            by_key[consonant_key(token)].append(token)
-        for row, q in enumerate(queries):
-            if len(q) < 2:
-                continue
-            close = np.nonzero(distances[row] <= np.maximum(lengths, len(q)) // 2)[0]
-            for c in [others[j] for j in close] + by_key.get(consonant_key(q), []):
+        # Every row at once: per-row numpy calls cost more than the pairs they find.
+        close = distances <= np.maximum.outer(q_lengths, lengths) // 2
+        close[q_lengths < 2] = False
+        rows, cols = np.nonzero(close)
+        for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
+            q, c = queries[row], others[col]
+            table[(q, c)] = token_similarity(q, c)
+        by_key: dict[str, list[str]] = defaultdict(list)  # consonant key -> query tokens
+        for q in queries:
+            if len(q) >= 2:
+                by_key[consonant_key(q)].append(q)
+        for c in others:
+            for q in by_key.get(consonant_key(c), ()):
                 table[(q, c)] = token_similarity(q, c)
 
     def similarity(a: str, b: str) -> tuple[float, str]:

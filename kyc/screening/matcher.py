@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kyc.screening.entities import BirthDate, ListedEntity, ListedName
 from kyc.screening.features import (
@@ -101,6 +102,7 @@ def _full(tokens: Sequence[str]) -> bool:
     return any(len(t) > 1 and t not in PARTICLES for t in tokens)
 
 
+@lru_cache(maxsize=65536)  # called for every token of every pairing
 def token_weight(token: str) -> float:
     """Longer tokens say more about identity; particles ("al", "bin") and initials little."""
     if token in PARTICLES or len(token) == 1:
@@ -115,22 +117,25 @@ def align(
     similarity: Similarity = token_similarity,
 ) -> NameComparison:
     """Greedy best-first alignment of tokens, in any order; weighted coverage of both sides."""
+    # (-score, i, j, reason) sorts best first, then by position ((i, j) is unique): the
+    # order of a key of (-score, i, j), without a key function per pair.
     candidates = []
     for i, q in enumerate(query):
         for j, c in enumerate(listed):
             score, reason = similarity(q, c)
             if score > 0.0:
-                candidates.append((score, i, j, reason))
-    candidates.sort(key=lambda x: (-x[0], x[1], x[2]))
+                candidates.append((-score, i, j, reason))
+    candidates.sort()
     used_q: set[int] = set()
     used_c: set[int] = set()
     pairs = []
     matched = total = 0.0
-    for score, i, j, reason in candidates:
+    for negative, i, j, reason in candidates:
         if i in used_q or j in used_c:
             continue
         used_q.add(i)
         used_c.add(j)
+        score = -negative
         q, c = query[i], listed[j]
         rarity = stats.rarity(c)
         weight = (token_weight(q) + token_weight(c)) * rarity
@@ -161,9 +166,10 @@ def _merges(
     out = []
     for i in range(len(tokens) - 1):
         joined = tokens[i] + tokens[i + 1]
-        pairs = ((joined, o) if joined_first else (o, joined) for o in other)
-        if any(_spelled_alike(*similarity(a, b)) for a, b in pairs):
-            out.append((*tokens[:i], joined, *tokens[i + 2 :]))
+        for o in other:
+            if _spelled_alike(*(similarity(joined, o) if joined_first else similarity(o, joined))):
+                out.append((*tokens[:i], joined, *tokens[i + 2 :]))
+                break
     return out
 
 
@@ -227,6 +233,136 @@ def script_rule(comparison: NameComparison, script: str | None) -> tuple[float, 
     return 0.0, f"{script} syllables all paired"
 
 
+@dataclass(frozen=True, slots=True)
+class NameChoice:
+    """The listed name of an entity that compares best with one query variant."""
+
+    name: ListedName
+    comparison: NameComparison
+    score: float  # the comparison's score, x WEAK_ALIAS_FACTOR for a weak alias
+
+
+def best_name(
+    query_tokens: Sequence[str],
+    names: Sequence[tuple[ListedName, Sequence[str]]],
+    stats: TokenStats = REFERENCE,
+    similarity: Similarity = token_similarity,
+) -> NameChoice:
+    """The best of an entity's `names` (already tokenised); the first one on a tie."""
+    best_name = names[0][0]
+    best: NameComparison | None = None
+    best_score = -1.0
+    for listed_name, tokens in names:
+        comparison = compare_names(query_tokens, tokens, stats, similarity)
+        score = comparison.score * (WEAK_ALIAS_FACTOR if listed_name.kind == "weak_alias" else 1.0)
+        if score > best_score:
+            best_name, best, best_score = listed_name, comparison, score
+    assert best is not None
+    return NameChoice(best_name, best, best_score)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """The query's birth date, nationality and sex against one entity: (score, reason) each."""
+
+    birth_date: tuple[float, str]
+    nationality: tuple[float, str]
+    sex: tuple[float, str]
+
+
+def entity_evidence(
+    birth_date: BirthDate | None, nationality: str | None, sex: str | None, entity: ListedEntity
+) -> Evidence:
+    """The evidence features of `entity`: the same for every variant of the query's name."""
+    return Evidence(
+        birth_date_evidence(birth_date, entity.birth_dates),
+        nationality_evidence(nationality, entity.nationalities),
+        sex_evidence(sex, entity.sex),
+    )
+
+
+_WEIGHTS = tuple(weight for weight, _ in ALGORITHM.values())
+
+
+def _feature_scores(
+    query_tokens: Sequence[str],
+    entity: ListedEntity,
+    choice: NameChoice,
+    evidence: Evidence,
+    query_script: str | None,
+) -> tuple[float, ...]:
+    """The score of every feature of ALGORITHM, in its order (no reasons: they cost more)."""
+    best = choice.comparison
+    information = best.information
+    listed_tokens = len(best.pairs) + len(best.unmatched_listed)
+    surname_only = (
+        entity.entity_type in ("person", "unknown") and listed_tokens == 1 and len(query_tokens) > 1
+    )
+    return (
+        round(choice.score, 4),
+        evidence.birth_date[0],
+        evidence.nationality[0],
+        round(-max(0.0, 1.0 - information / INFO_REQUIRED), 4),
+        -1.0 if information < COMMON_INFO else 0.0,
+        -1.0 if best.contradicted else 0.0,
+        -1.0 if surname_only else 0.0,
+        script_rule(best, query_script or script_of(choice.name.name))[0],
+        evidence.sex[0],
+    )
+
+
+def entity_score(
+    query_tokens: Sequence[str],
+    entity: ListedEntity,
+    choice: NameChoice,
+    evidence: Evidence,
+    query_script: str | None = None,
+) -> float:
+    """The entity's score, 0..1: what explain_entity(...).score is, without the reasons."""
+    scores = _feature_scores(query_tokens, entity, choice, evidence, query_script)
+    total = sum(score * weight for score, weight in zip(scores, _WEIGHTS, strict=True))
+    return max(0.0, min(1.0, total))
+
+
+def explain_entity(
+    query_tokens: Sequence[str],
+    entity: ListedEntity,
+    choice: NameChoice,
+    evidence: Evidence,
+    query_script: str | None = None,
+) -> EntityMatch:
+    """The entity's match with every feature's score, weight and reason."""
+    best_name, best = choice.name, choice.comparison
+    scores = _feature_scores(query_tokens, entity, choice, evidence, query_script)
+    name_reason = f"'{best_name.name}' ({best_name.kind}): {best.describe()}"
+    if best_name.kind == "weak_alias":
+        name_reason += f"; weak alias x{WEAK_ALIAS_FACTOR}"
+    contradiction_reason = (
+        "names differ on both sides: " + " / ".join(
+            [" ".join(best.unmatched_query), " ".join(best.unmatched_listed)]
+        )
+        if best.contradicted
+        else "no differing names"
+    )  # fmt: skip
+    reasons = (
+        name_reason,
+        evidence.birth_date[1],
+        evidence.nationality[1],
+        f"matched tokens carry {best.information:.1f} of {INFO_REQUIRED:.1f} required",
+        "every matched token is common" if scores[4] else "a matched token is not common",
+        contradiction_reason,
+        "one-token listed name, longer query" if scores[6] else "not a one-token name",
+        script_rule(best, query_script or script_of(best_name.name))[1],
+        evidence.sex[1],
+    )
+    features = tuple(
+        FeatureResult(feature, score, weight, reason)
+        for feature, score, weight, reason in zip(ALGORITHM, scores, _WEIGHTS, reasons, strict=True)
+    )
+    total = sum(f.score * f.weight for f in features)
+    return EntityMatch(entity, best_name, max(0.0, min(1.0, total)), features)
+
+
 def score_entity(
     query_tokens: Sequence[str],
     birth_date: BirthDate | None,
@@ -242,60 +378,6 @@ def score_entity(
 
     `query_script` is translit.script_of(the query's name): "cjk", "hangul" or None.
     """
-    best_name = names[0][0]
-    best: NameComparison | None = None
-    best_score = -1.0
-    for listed_name, tokens in names:
-        comparison = compare_names(query_tokens, tokens, stats, similarity)
-        score = comparison.score * (WEAK_ALIAS_FACTOR if listed_name.kind == "weak_alias" else 1.0)
-        if score > best_score:
-            best_name, best, best_score = listed_name, comparison, score
-    assert best is not None
-    name_reason = f"'{best_name.name}' ({best_name.kind}): {best.describe()}"
-    if best_name.kind == "weak_alias":
-        name_reason += f"; weak alias x{WEAK_ALIAS_FACTOR}"
-    dob_score, dob_reason = birth_date_evidence(birth_date, entity.birth_dates)
-    nat_score, nat_reason = nationality_evidence(nationality, entity.nationalities)
-    sex_score, sex_reason = sex_evidence(sex, entity.sex)
-    information = best.information
-    rarity = -max(0.0, 1.0 - information / INFO_REQUIRED)
-    rarity_reason = f"matched tokens carry {information:.1f} of {INFO_REQUIRED:.1f} required"
-    contradiction, contradiction_reason = (
-        (-1.0, "names differ on both sides: " + " / ".join(
-            [" ".join(best.unmatched_query), " ".join(best.unmatched_listed)]
-        ))
-        if best.contradicted
-        else (0.0, "no differing names")
-    )  # fmt: skip
-    common_only = information < COMMON_INFO
-    listed_tokens = len(best.pairs) + len(best.unmatched_listed)
-    surname_only = (
-        entity.entity_type in ("person", "unknown") and listed_tokens == 1 and len(query_tokens) > 1
-    )
-    script, script_reason = script_rule(best, query_script or script_of(best_name.name))
-    weights = {name: weight for name, (weight, _) in ALGORITHM.items()}
-    features = (
-        FeatureResult("name", round(best_score, 4), weights["name"], name_reason),
-        FeatureResult("birth_date", dob_score, weights["birth_date"], dob_reason),
-        FeatureResult("nationality", nat_score, weights["nationality"], nat_reason),
-        FeatureResult("rarity", round(rarity, 4), weights["rarity"], rarity_reason),
-        FeatureResult(
-            "common_only",
-            -1.0 if common_only else 0.0,
-            weights["common_only"],
-            "every matched token is common" if common_only else "a matched token is not common",
-        ),
-        FeatureResult(
-            "contradiction", contradiction, weights["contradiction"], contradiction_reason
-        ),
-        FeatureResult(
-            "surname_only",
-            -1.0 if surname_only else 0.0,
-            weights["surname_only"],
-            "one-token listed name, longer query" if surname_only else "not a one-token name",
-        ),
-        FeatureResult("script", script, weights["script"], script_reason),
-        FeatureResult("sex", sex_score, weights["sex"], sex_reason),
-    )
-    total = sum(f.score * f.weight for f in features)
-    return EntityMatch(entity, best_name, max(0.0, min(1.0, total)), features)
+    choice = best_name(query_tokens, names, stats, similarity)
+    evidence = entity_evidence(birth_date, nationality, sex, entity)
+    return explain_entity(query_tokens, entity, choice, evidence, query_script)
