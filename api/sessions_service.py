@@ -25,12 +25,12 @@ from temporalio.service import RPCError
 from api.deps import AppState, Caller
 from api.errors import ServiceUnavailable, temporal_error
 from api.params import SessionCreateParams
+from api.report_views import last_reports
 from kyc import images
 from kyc.contracts import EventType, SimulatedOutcome, delivery_workflow_id
 from kyc.crypto import SealedStore
 from kyc.db import files as db_files
 from kyc.db import personal as db_personal
-from kyc.db import reports as db_reports
 from kyc.db import sessions as db_sessions
 from kyc.db import webhooks as db_webhooks
 from kyc.db.ids import new_id, now
@@ -38,7 +38,7 @@ from kyc.db.sealing import ColumnSealer
 from kyc.db.tables import EventRow, FileRow, VerificationSessionRow
 from kyc.errors import InvalidRequest, InvalidState, KycError, MissingParameter, UnknownParameter
 from kyc.objects.file import FilePublic
-from kyc.objects.report import ReportPublic, report_public
+from kyc.objects.report import ReportPublic
 from kyc.objects.session import session_public
 from kyc.settings import Settings
 from kyc.simulation import simulation_problem
@@ -69,17 +69,6 @@ RPC_TIMEOUT = timedelta(seconds=10)
 UPDATE_TIMEOUT_S = 15.0
 
 
-def last_report(state: AppState, db: Session, row: VerificationSessionRow) -> ReportPublic | None:
-    """The session's latest report, with the ids of the files its attempt was submitted with."""
-    if not row.last_report_id:
-        return None
-    found = db_reports.get_report(db, row.platform_id, row.last_report_id, livemode=row.livemode)
-    files = db_files.attempt_files(db, row.id, found.attempt)
-    reference = db_personal.personal_of(db, state.sealer, row).client_reference_id
-    body = db_reports.report_body(db, state.sealer, found)
-    return report_public(found, row, body, files, reference)
-
-
 def public_session(
     state: AppState,
     db: Session,
@@ -87,12 +76,16 @@ def public_session(
     expand: list[str],
     *,
     for_platform: bool = True,
+    reports: dict[str, ReportPublic] | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
     """The public session as JSON, with what `expand` names embedded (verified outputs, the last
     report). The platform also gets the `client_secret` and `url` while the session requires
-    input, as on Stripe; the applicant (a client_secret caller) never does."""
-    report = last_report(state, db, row) if "last_verification_report" in expand else None
+    input, as on Stripe; the applicant (a client_secret caller) never does. `reports`: the
+    latest reports of a page of sessions, read together (report_views.last_reports)."""
+    report = None
+    if "last_verification_report" in expand:
+        report = (reports if reports is not None else last_reports(state, db, [row])).get(row.id)
     sealed = row.client_secret_sealed
     awaiting = row.status == SessionStatus.requires_input.value and not row.redaction_status
     if for_platform and awaiting and sealed is not None:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from api.deps import DbSession, Platform, Query, State
 from api.params import ExpandParams, ReportListParams, parse
+from api.report_views import reports_public
 from api.routes import resource_router
-from kyc.db import files as db_files
 from kyc.db import reports as db_reports
 from kyc.db import sessions as db_sessions
-from kyc.db.personal import personal_of
 from kyc.objects.common import ListPublic
-from kyc.objects.report import ReportPublic, report_public
+from kyc.objects.report import ReportPublic
 
 PATH = "/v1/identity/verification_reports"
 router = resource_router(PATH, "verification_reports")
@@ -33,18 +32,7 @@ def list_reports(
     )
     ids = [r.session_id for r in rows]  # one query each for the page's sessions and files
     sessions = db_sessions.sessions_by_id(db, caller.platform_id, ids, livemode=caller.livemode)
-    files = db_files.files_by_attempt(db, list(sessions))
-    data = [
-        report_public(
-            r,
-            sessions[r.session_id],
-            db_reports.report_body(db, state.sealer, r),
-            files.get((r.session_id, r.attempt)),
-            personal_of(db, state.sealer, sessions[r.session_id]).client_reference_id,
-        )
-        for r in rows
-    ]
-    return ListPublic(data=data, has_more=has_more, url=PATH)
+    return ListPublic(data=reports_public(state, db, rows, sessions), has_more=has_more, url=PATH)
 
 
 @router.get("/{report_id}", summary="Retrieve a verification report")
@@ -56,7 +44,4 @@ def retrieve_report(
     session = db_sessions.get_session(
         db, caller.platform_id, row.session_id, livemode=caller.livemode
     )
-    files = db_files.attempt_files(db, row.session_id, row.attempt)
-    reference = personal_of(db, state.sealer, session).client_reference_id
-    body = db_reports.report_body(db, state.sealer, row)
-    return report_public(row, session, body, files, reference)
+    return reports_public(state, db, [row], {session.id: session})[0]

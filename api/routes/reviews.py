@@ -17,6 +17,7 @@ from api.deps import (
 )
 from api.idempotency import Idempotent
 from api.params import ReviewDecisionParams, ReviewListParams, parse
+from api.report_views import last_reports
 from api.routes import resource_router
 from kyc.db import reviews as db_reviews
 from kyc.db import sessions as db_sessions
@@ -67,7 +68,7 @@ def retrieve_review(
             verified=verified_fields(db, state.sealer, row),
             expand=["verified_outputs"],
         ),
-        report=service.last_report(state, db, row),
+        report=last_reports(state, db, [row]).get(row.id),
         history=[
             review_audit_public(a, db_reviews.note_of(db, state.sealer, a))
             for a in db_reviews.review_history(db, row.id)

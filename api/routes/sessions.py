@@ -33,6 +33,7 @@ from api.params import (
     SessionUpdateParams,
     parse,
 )
+from api.report_views import last_reports
 from api.routes import resource_router
 from api.uploads import read_upload
 from kyc.db import sessions as db_sessions
@@ -79,7 +80,8 @@ def list_sessions(
         related_customer_account=params.related_customer_account,
     )
     expand = [e.removeprefix("data.") for e in params.expand]
-    data = [service.public_session(state, db, r, expand) for r in rows]
+    reports = last_reports(state, db, rows) if "last_verification_report" in expand else None
+    data = [service.public_session(state, db, r, expand, reports=reports) for r in rows]
     return ListPublic(data=data, has_more=has_more, url=PATH)
 
 

@@ -65,6 +65,23 @@ def get_report(
     return owned(db, VerificationReportRow, platform_id, report_id, name, livemode=livemode)
 
 
+def reports_of_sessions(
+    db: Session, report_ids: list[str], session_ids: list[str]
+) -> list[VerificationReportRow]:
+    """The reports among `report_ids` that belong to `session_ids` (already scoped to a
+    platform and mode), in one query."""
+    if not report_ids:
+        return []
+    return list(
+        db.exec(
+            select(VerificationReportRow).where(
+                col(VerificationReportRow.id).in_(sorted(set(report_ids))),
+                col(VerificationReportRow.session_id).in_(session_ids),
+            )
+        ).all()
+    )
+
+
 def list_reports(
     db: Session,
     sealer: ColumnSealer,

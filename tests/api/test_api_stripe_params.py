@@ -5,9 +5,13 @@ a licence fills (tests/api/test_stripe_parameter_list.py walks the whole list)."
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
+from sqlalchemy import event
 
 from kyc.types import DocumentCheck, ExtractInput
 from tests.api.api_helpers import (
@@ -41,6 +45,37 @@ async def test_expanding_the_last_report_embeds_it(
         f"{SESSIONS}?expand[]=data.last_verification_report", headers=tenant.auth
     )
     assert listed.json()["data"][0]["last_verification_report"]["id"] == report_id
+
+
+@contextmanager
+def statements(app: FastAPI) -> Iterator[list[str]]:
+    """The SQL statements the app runs inside the block."""
+    seen: list[str] = []
+    engine = app.state.kyc.engine
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+async def test_a_list_expands_its_last_reports_in_a_fixed_number_of_queries(
+    app: FastAPI, client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    url = f"{SESSIONS}?expand[]=data.last_verification_report"
+    counts = []
+    for _ in range(3):
+        await verified_session(client, tenant)
+        with statements(app) as seen:
+            listed = (await client.get(url, headers=tenant.auth)).json()["data"]
+        assert all(s["last_verification_report"]["id"].startswith("vr_") for s in listed)
+        counts.append(len(seen))
+    # One session or three: the same queries (reports, files and salts read for the page).
+    assert counts[0] == counts[1] == counts[2], counts
 
 
 async def test_reports_carry_the_client_reference_and_filter_by_type(
