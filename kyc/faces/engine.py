@@ -44,7 +44,7 @@ class FaceEmbedding:
 
     vector: list[float]
     face: DetectedFace
-    faces_found: int  # confident faces detected before the choice
+    faces_found: int  # faces detected by the pass that decided (kyc.faces.detect), any score
     sharpness: float  # variance of the Laplacian on the aligned chip
     role: Role
     pose: Pose | None = None
