@@ -41,9 +41,12 @@ SMALL_FACE_LEVELS = 4
 # between its five filters: 73 and 81 px seen)
 DETECTOR_BOX_HEIGHT = 73
 # A lone face at least this large (px at detection scale) settles the choice without the small
-# levels: a face comparable with it (>= 40 % of its area) is >= 101 px, found on the large
-# levels too (the smallest face the small levels find is ~77 px).
-FAST_PASS_MIN_SIDE = 160
+# levels. Boxes at detection scale are 36.5 * 1.2**level px tall: the small levels give boxes
+# of <= 63 px (<= 4,420 px^2 with the widest filter), under 40 % of a 125 px face's area, so
+# nothing they find can be comparable with it (multiple_faces) or be the largest; larger boxes
+# come from the large levels, which the fast pass has searched. 125 sits between the box sizes
+# of levels 6 (109 px) and 7 (131 px).
+FAST_PASS_MIN_SIDE = 125
 # Detections scoring below this are weak (a badge on a suit scores ~0.1, the weakest real face
 # in ../shared/data/faces 0.4): they are used only when no confident face exists, and never
 # make a selfie ambiguous next to a confident face.
@@ -113,7 +116,7 @@ def detect_faces(image: np.ndarray, detector: Any) -> list[DetectedFace]:
 def _settled(faces: list[DetectedFace], scale: float) -> bool:
     """Whether the large levels alone decide `choose_face`: exactly one detection, confident,
     of at least FAST_PASS_MIN_SIDE px at detection scale. Any second detection sends the image
-    to the full pass, where "comparable" is judged with every level's boxes, as before."""
+    to the full pass, so "comparable" is always judged with every level's boxes, as before."""
     return (
         len(faces) == 1
         and faces[0].score >= CONFIDENT_SCORE

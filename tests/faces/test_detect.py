@@ -83,10 +83,10 @@ def face(side: int, score: float = 2.0) -> DetectedFace:
     return DetectedFace(0, 0, side, side, score)
 
 
-def test_settled_needs_one_confident_face_of_160_px_at_detection_scale() -> None:
-    assert _settled([face(160)], 1.0)
-    assert not _settled([face(159)], 1.0)
-    assert not _settled([face(320)], 0.49)  # 157 px at detection scale
+def test_settled_needs_one_confident_face_of_125_px_at_detection_scale() -> None:
+    assert _settled([face(125)], 1.0)
+    assert not _settled([face(124)], 1.0)
+    assert not _settled([face(250)], 0.49)  # 122.5 px at detection scale
     assert not _settled([face(200, score=0.2)], 1.0)  # weak
     assert not _settled([face(200), face(60)], 1.0)  # any second detection
     assert not _settled([], 1.0)
