@@ -47,6 +47,11 @@ DETECTOR_BOX_HEIGHT = 73
 # come from the large levels, which the fast pass has searched. 125 sits between the box sizes
 # of levels 6 (109 px) and 7 (131 px).
 FAST_PASS_MIN_SIDE = 125
+# On a document only the largest confident face counts (no "comparable" rule, the ghost image
+# is ignored): the large levels settle it from this side, above any small-level box (<= 66 px
+# side) and overlapping one by at most 44 % of its area, so another detection of the same
+# face on a small level cannot take its place.
+DOCUMENT_FAST_PASS_MIN_SIDE = 100
 # Detections scoring below this are weak (a badge on a suit scores ~0.1, the weakest real face
 # in ../shared/data/faces 0.4): they are used only when no confident face exists, and never
 # make a selfie ambiguous next to a confident face.
@@ -93,7 +98,7 @@ class DetectedFace:
         return float(self.area) ** 0.5
 
 
-def detect_faces(image: np.ndarray, detector: Any) -> list[DetectedFace]:
+def detect_faces(image: np.ndarray, detector: Any, role: Role = "selfie") -> list[DetectedFace]:
     """Faces of a BGR image, largest first, in source-image coordinates.
 
     Detects at DETECT_MAX_SIDE, first on the large pyramid levels only (`large_faces`), which
@@ -102,7 +107,8 @@ def detect_faces(image: np.ndarray, detector: Any) -> list[DetectedFace]:
     faces cost time only when needed).
     """
     large = large_faces(image, detector)
-    if large is not None and _settled(large, min(1.0, DETECT_MAX_SIDE / max(image.shape[:2]))):
+    scale = min(1.0, DETECT_MAX_SIDE / max(image.shape[:2]))
+    if large is not None and _settled(large, scale, role):
         return large
     faces = detect_at_scale(image, detector, DETECT_MAX_SIDE)
     if (
@@ -113,10 +119,14 @@ def detect_faces(image: np.ndarray, detector: Any) -> list[DetectedFace]:
     return faces
 
 
-def _settled(faces: list[DetectedFace], scale: float) -> bool:
-    """Whether the large levels alone decide `choose_face`: exactly one detection, confident,
-    of at least FAST_PASS_MIN_SIDE px at detection scale. Any second detection sends the image
-    to the full pass, so "comparable" is always judged with every level's boxes, as before."""
+def _settled(faces: list[DetectedFace], scale: float, role: Role = "selfie") -> bool:
+    """Whether the large levels alone decide `choose_face`. Selfie: exactly one detection,
+    confident, of at least FAST_PASS_MIN_SIDE px at detection scale; any second detection sends
+    the image to the full pass, so "comparable" is always judged with every level's boxes.
+    Document: a largest confident face of at least DOCUMENT_FAST_PASS_MIN_SIDE px."""
+    if role == "document":
+        confident = [f for f in faces if f.score >= CONFIDENT_SCORE]
+        return bool(confident) and confident[0].side * scale >= DOCUMENT_FAST_PASS_MIN_SIDE
     return (
         len(faces) == 1
         and faces[0].score >= CONFIDENT_SCORE

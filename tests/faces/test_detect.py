@@ -90,3 +90,11 @@ def test_settled_needs_one_confident_face_of_125_px_at_detection_scale() -> None
     assert not _settled([face(200, score=0.2)], 1.0)  # weak
     assert not _settled([face(200), face(60)], 1.0)  # any second detection
     assert not _settled([], 1.0)
+
+
+def test_on_a_document_the_largest_confident_face_of_100_px_settles() -> None:
+    assert _settled([face(100), face(60)], 1.0, "document")  # a ghost image may remain
+    assert _settled([face(110, score=0.2), face(100)], 1.0, "document")
+    assert not _settled([face(99)], 1.0, "document")
+    assert not _settled([face(200, score=0.2)], 1.0, "document")
+    assert not _settled([face(100), face(60)], 1.0)  # the selfie rule stays stricter
