@@ -98,7 +98,11 @@ def load_labels(folder: Path) -> tuple[dict[str, str], list[tuple[str, str, bool
 
 
 def cached_embeddings(
-    folder: Path, names: Sequence[str], deepface_home: Path, model: str
+    folder: Path,
+    names: Sequence[str],
+    deepface_home: Path,
+    model: str,
+    cache_dir: Path = CACHE_DIR,
 ) -> dict[str, dict[str, Any]]:
     """{name: {"vector": [...]} or {"error": code, "reason": ...}}, from /tmp when cached.
 
@@ -109,7 +113,7 @@ def cached_embeddings(
         st = (folder / name).stat()
         stamp.update(f"{name}|{st.st_size}|{st.st_mtime_ns}\n".encode())
     key = f"{PIPELINE_VERSION}|{model}|{folder.resolve()}|{stamp.hexdigest()}"
-    path = CACHE_DIR / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
+    path = cache_dir / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
     if path.is_file():
         cached: dict[str, dict[str, Any]] = json.loads(path.read_text())
         return cached
@@ -126,7 +130,7 @@ def cached_embeddings(
             result[name] = {"error": err.code, "reason": getattr(err, "reason", err.message)}
         print(f"\rembedded {i}/{len(names)}", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    cache_dir.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result))
     return result
 
@@ -228,11 +232,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--deepface-home", type=Path, required=True)
     parser.add_argument("--model", default="Dlib")
     parser.add_argument("--repeats", type=int, default=5, help="random identity halvings")
+    # A fresh directory re-embeds every image: a check that no stale vector is read.
+    parser.add_argument("--cache-dir", type=Path, default=CACHE_DIR)
     args = parser.parse_args(argv)
 
     identity_of, rows = load_labels(args.folder)
     names = sorted({a for a, _, _ in rows} | {b for _, b, _ in rows})
-    vectors = cached_embeddings(args.folder, names, args.deepface_home, args.model)
+    vectors = cached_embeddings(args.folder, names, args.deepface_home, args.model, args.cache_dir)
     refused = {n: f"{v['error']} ({v['reason']})" for n, v in vectors.items() if "error" in v}
     metric = DLIB.metric if args.model == "Dlib" else "euclidean_l2"
     pairs = scored_pairs(rows, vectors, metric)

@@ -3,10 +3,16 @@
 dlib's HOG detector runs on a copy scaled down to at most DETECT_MAX_SIDE px (never padded
 or enlarged: DeepFace's `align=True` pads to 4x the area before detecting, which is what made
 it ~1.3 s per image), upsampled once so faces from ~40 px at that scale are found.
+
+Most of that pass's time goes to the four largest pyramid levels, which only find faces under
+~80 px. `large_faces` runs the same pass from the fifth level down, bit for bit (same level
+images, same scores, boxes mapped back as dlib maps them); when it finds a lone large
+confident face, nothing the small levels could add changes the choice, and they are skipped.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -26,6 +32,26 @@ DETECT_MAX_SIDE = 640  # px; detection cost grows with area, 640 finds every fac
 DETECT_RETRY_MAX_SIDE = 1280
 DETECT_UPSAMPLE = 1  # one pyramid-up step: smallest face ~40 px at detection scale
 DETECT_MIN_SCORE = 0.0  # dlib's own default decision threshold
+# dlib's frontal detector scans a pyramid with steps of 5/6 (pyramid_down<6>); `run(img, 1)`
+# first doubles the image as pyramid_down<2>'s pyramid_up does (bilinear). Levels 0-3 of that
+# pyramid (77 % of the pass's pixels) are where faces under ~80 px at detection scale are found.
+PYRAMID_STEP = 6
+SMALL_FACE_LEVELS = 4
+# px: height of the frontal detector's boxes on the level they are found on (widths differ
+# between its five filters: 73 and 81 px seen)
+DETECTOR_BOX_HEIGHT = 73
+# A lone face at least this large (px at detection scale) settles the choice without the small
+# levels. Boxes at detection scale are 36.5 * 1.2**level px tall: the small levels give boxes
+# of <= 63 px (<= 4,420 px^2 with the widest filter), under 40 % of a 125 px face's area, so
+# nothing they find can be comparable with it (multiple_faces) or be the largest; larger boxes
+# come from the large levels, which the fast pass has searched. 125 sits between the box sizes
+# of levels 6 (109 px) and 7 (131 px).
+FAST_PASS_MIN_SIDE = 125
+# On a document only the largest confident face counts (no "comparable" rule, the ghost image
+# is ignored): the large levels settle it from this side, above any small-level box (<= 66 px
+# side) and overlapping one by at most 44 % of its area, so another detection of the same
+# face on a small level cannot take its place.
+DOCUMENT_FAST_PASS_MIN_SIDE = 100
 # Detections scoring below this are weak (a badge on a suit scores ~0.1, the weakest real face
 # in ../shared/data/faces 0.4): they are used only when no confident face exists, and never
 # make a selfie ambiguous next to a confident face.
@@ -72,12 +98,18 @@ class DetectedFace:
         return float(self.area) ** 0.5
 
 
-def detect_faces(image: np.ndarray, detector: Any) -> list[DetectedFace]:
+def detect_faces(image: np.ndarray, detector: Any, role: Role = "selfie") -> list[DetectedFace]:
     """Faces of a BGR image, largest first, in source-image coordinates.
 
-    Detects at DETECT_MAX_SIDE; when that finds no confident face and the image is larger,
-    once more at DETECT_RETRY_MAX_SIDE (so small faces cost time only when needed).
+    Detects at DETECT_MAX_SIDE, first on the large pyramid levels only (`large_faces`), which
+    settles a lone large confident face; otherwise on every level; when that finds no
+    confident face and the image is larger, once more at DETECT_RETRY_MAX_SIDE (so small
+    faces cost time only when needed).
     """
+    large = large_faces(image, detector)
+    scale = min(1.0, DETECT_MAX_SIDE / max(image.shape[:2]))
+    if large is not None and _settled(large, scale, role):
+        return large
     faces = detect_at_scale(image, detector, DETECT_MAX_SIDE)
     if (
         not any(f.score >= CONFIDENT_SCORE for f in faces)
@@ -87,8 +119,65 @@ def detect_faces(image: np.ndarray, detector: Any) -> list[DetectedFace]:
     return faces
 
 
+def _settled(faces: list[DetectedFace], scale: float, role: Role = "selfie") -> bool:
+    """Whether the large levels alone decide `choose_face`. Selfie: exactly one detection,
+    confident, of at least FAST_PASS_MIN_SIDE px at detection scale; any second detection sends
+    the image to the full pass, so "comparable" is always judged with every level's boxes.
+    Document: a largest confident face of at least DOCUMENT_FAST_PASS_MIN_SIDE px."""
+    if role == "document":
+        confident = [f for f in faces if f.score >= CONFIDENT_SCORE]
+        return bool(confident) and confident[0].side * scale >= DOCUMENT_FAST_PASS_MIN_SIDE
+    return (
+        len(faces) == 1
+        and faces[0].score >= CONFIDENT_SCORE
+        and faces[0].side * scale >= FAST_PASS_MIN_SIDE
+    )
+
+
 def detect_at_scale(image: np.ndarray, detector: Any, max_side: int) -> list[DetectedFace]:
     """One detection pass on a copy scaled down to at most `max_side` px, largest first."""
+    rgb, scale = _detection_copy(image, max_side)
+    rects, scores, _ = detector.run(rgb, DETECT_UPSAMPLE, DETECT_MIN_SCORE)
+    return _in_source_pixels(image, scale, zip(rects, scores, strict=True))
+
+
+def large_faces(image: np.ndarray, detector: Any) -> list[DetectedFace] | None:
+    """What `detect_at_scale(image, detector, DETECT_MAX_SIDE)` finds on the pyramid levels
+    from SMALL_FACE_LEVELS on, at ~40 % of its cost; None if a box cannot be mapped exactly.
+
+    The level images are built as dlib builds them (double, then SMALL_FACE_LEVELS steps
+    down), so scores are identical; a box found on level j of that image is mapped to the
+    doubled image over j + SMALL_FACE_LEVELS levels in one go, rounding once as dlib does.
+    Detections the small levels would add (or suppress by overlap) are not seen.
+    """
+    import dlib
+
+    rgb, scale = _detection_copy(image, DETECT_MAX_SIDE)
+    double, step = dlib.pyramid_down(2), dlib.pyramid_down(PYRAMID_STEP)
+    doubled = double.rect_up(dlib.rectangle(0, 0, rgb.shape[1] - 1, rgb.shape[0] - 1))
+    level = dlib.resize_image(rgb, doubled.bottom() + 1, doubled.right() + 1)
+    for _ in range(SMALL_FACE_LEVELS):
+        level = step(level)
+    rects, scores, _ = detector.run(level, 0, DETECT_MIN_SCORE)
+    found = []
+    for rect, score in zip(rects, scores, strict=True):
+        # The level a box came from: the one where it has the detector's box height.
+        levels = [
+            j
+            for j in range(32)
+            if (box := step.rect_down(rect, j)).height() == DETECTOR_BOX_HEIGHT
+            and step.rect_up(box, j) == rect
+        ]
+        if len(levels) != 1:
+            return None
+        j = levels[0]
+        box = step.rect_up(step.rect_down(rect, j), j + SMALL_FACE_LEVELS)
+        found.append((double.rect_down(box), score))
+    return _in_source_pixels(image, scale, found)
+
+
+def _detection_copy(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
+    """An RGB copy scaled down to at most `max_side` px (dlib wants RGB), and its scale."""
     import cv2
     import numpy as np
 
@@ -98,8 +187,14 @@ def detect_at_scale(image: np.ndarray, detector: Any, max_side: int) -> list[Det
     if scale < 1.0:
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
         small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-    rgb = np.ascontiguousarray(small[:, :, ::-1])
-    rects, scores, _ = detector.run(rgb, DETECT_UPSAMPLE, DETECT_MIN_SCORE)
+    return np.ascontiguousarray(small[:, :, ::-1]), scale
+
+
+def _in_source_pixels(
+    image: np.ndarray, scale: float, detections: Iterable[tuple[Any, float]]
+) -> list[DetectedFace]:
+    """dlib rectangles at detection scale -> DetectedFace in source pixels, largest first."""
+    height, width = image.shape[:2]
     faces = [
         DetectedFace(
             left=max(0, round(r.left() / scale)),
@@ -108,7 +203,7 @@ def detect_at_scale(image: np.ndarray, detector: Any, max_side: int) -> list[Det
             bottom=min(height, round(r.bottom() / scale)),
             score=float(s),
         )
-        for r, s in zip(rects, scores, strict=True)
+        for r, s in detections
     ]
     faces = [f for f in faces if f.width > 0 and f.height > 0]
     return sorted(faces, key=lambda f: f.area, reverse=True)

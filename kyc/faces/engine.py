@@ -44,7 +44,7 @@ class FaceEmbedding:
 
     vector: list[float]
     face: DetectedFace
-    faces_found: int  # confident faces detected before the choice
+    faces_found: int  # faces detected by the pass that decided (kyc.faces.detect), any score
     sharpness: float  # variance of the Laplacian on the aligned chip
     role: Role
     pose: Pose | None = None
@@ -94,7 +94,7 @@ class FaceEngine:
         image = _as_bgr(image)
         with self._lock:
             start = time.perf_counter()
-            faces = detect_faces(image, self._detector)
+            faces = detect_faces(image, self._detector, role)
             detected = time.perf_counter()
             face = choose_face(faces, role)
             chip, points = align_face(image, face, self._shape_predictor, self._chip_size)
