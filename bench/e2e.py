@@ -153,7 +153,14 @@ def standalone_ms(settings: Settings, document: bytes, selfie: bytes) -> dict[st
     from kyc.documents.models import DocumentRules
     from kyc.documents.quality import check_document_image, check_selfie_image
     from kyc.faces.engine import get_engine, provision_weights
+    from kyc.threads import limit_native_threads, threads_per_activity
 
+    # The worker's thread sizing (kyc/threads.py), so a ratio shows what the stack adds, not a
+    # different pool size: each activity gets cores // ML slots threads, one here.
+    threads = threads_per_activity(
+        settings.ml_cores or os.cpu_count() or 1, settings.ml_activity_threads
+    )
+    limit_native_threads(threads)
     provision_weights(settings.deepface_home)
     faces = get_engine(settings.deepface_home)
     rules = DocumentRules(today=date.today())
@@ -261,7 +268,7 @@ def main() -> int:
         results = [run_level(stack, c, args.n, document, selfie) for c in levels]
         rss = rss_mb(stack.worker_pid)
         alone = standalone_ms(stack.settings, document, selfie)  # after: not competing
-    print("\nstandalone, this process, same images (median of 3): "
+    print("\nstandalone, this process, same images, worker's threads (median of 3): "
           + ", ".join(f"{k} {v:.0f} ms" for k, v in alone.items()))  # fmt: skip
     for level in results:
         report(level, args.n, alone)
