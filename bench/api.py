@@ -1,10 +1,12 @@
 """API latency: create and retrieve a verification session at 1, 10 and 50 concurrent clients.
 
 Figures, not a test. Targets (DESIGN/issue 2): create p95 <= 50 ms and retrieve p95 <= 20 ms at
-10 clients. Runs against the stack `kyc dev` runs in --state-dir, else starts its own (without a
-worker: creating and retrieving a session needs none).
+10 clients; CPU per created session <= 30 ms across the stack (issue 15), printed per component
+(from /proc) for each level's creates. Runs against the stack `kyc dev` runs in --state-dir,
+else starts its own, without a worker unless --with-worker (creating and retrieving a session
+needs none; with one, each new session's workflow also runs its first task).
 
-    .venv/bin/python bench/api.py [--state-dir .kyc] [--requests 200]
+    .venv/bin/python bench/api.py [--state-dir .kyc] [--requests 200] [--with-worker]
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.procstats import cpu_seconds
 from kyc.dev.attach import open_stack
 
 TARGETS_MS = {("create", 10): 50.0, ("retrieve", 10): 20.0}
@@ -65,7 +68,13 @@ async def measure(
     return latencies, created, time.perf_counter() - started
 
 
-async def bench(api_url: str, secret_key: str, requests: int, levels: list[int]) -> None:
+def cpu_by_component(components: dict[str, int]) -> dict[str, float]:
+    return {name: cpu_seconds(pid, with_children=True) for name, pid in components.items()}
+
+
+async def bench(
+    api_url: str, secret_key: str, requests: int, levels: list[int], components: dict[str, int]
+) -> None:
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     async with httpx.AsyncClient(
         base_url=api_url,
@@ -77,8 +86,15 @@ async def bench(api_url: str, secret_key: str, requests: int, levels: list[int])
         print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared machine)")
         print(f"{'operation':<9} {'clients':>7} {'n':>5} {'req/s':>7} {'p50 ms':>7} "
               f"{'p95 ms':>7} {'p99 ms':>7}  target")  # fmt: skip
+        cpu_lines = []
         for clients in levels:
+            before = cpu_by_component(components)
             created_ms, ids, seconds = await measure(client, clients, requests, None)
+            await asyncio.sleep(1.0)  # the workflows' first tasks finish
+            after = cpu_by_component(components)
+            per = {k: (after[k] - v) * 1000 / len(ids) for k, v in before.items()}
+            parts = ", ".join(f"{k} {v:.1f}" for k, v in sorted(per.items()))
+            cpu_lines.append(f"  CPU per create at {clients}: {sum(per.values()):.1f} ms ({parts})")
             retrieved_ms, _, seconds_r = await measure(client, clients, requests, ids)
             for name, values, secs in (
                 ("create", created_ms, seconds),
@@ -94,6 +110,7 @@ async def bench(api_url: str, secret_key: str, requests: int, levels: list[int])
                     f"{statistics.median(values):>7.1f} {p95:>7.1f} "
                     f"{percentile(values, 99):>7.1f}  {verdict}"
                 )
+        print("\n".join(cpu_lines) + "  (target <= 30 ms)")
 
 
 def main() -> int:
@@ -103,10 +120,12 @@ def main() -> int:
     )
     parser.add_argument("--requests", type=int, default=200, help="per operation and level")
     parser.add_argument("--clients", default="1,10,50", help="concurrency levels")
+    parser.add_argument("--with-worker", action="store_true", help="a worker runs the workflows")
     args = parser.parse_args()
     levels = [int(c) for c in args.clients.split(",")]
-    with open_stack(args.state_dir, with_worker=False) as stack:
-        asyncio.run(bench(stack.api_url, stack.secret_key, args.requests, levels))
+    with open_stack(args.state_dir, with_worker=args.with_worker) as stack:
+        components = dict(stack.children)
+        asyncio.run(bench(stack.api_url, stack.secret_key, args.requests, levels, components))
     return 0
 
 
