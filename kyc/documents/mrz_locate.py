@@ -336,12 +336,13 @@ def _mostly_vertical(lines: list[TextLine]) -> bool:
 
 def _reads_upright(lines: list[TextLine]) -> bool:
     """Whether the page already reads as level text (so turning it cannot reveal an MRZ)."""
-    level = [
-        t
-        for t in lines
-        if _extent(t)[0] > 2.5 * _extent(t)[1] and t.score >= 0.85 and len(t.text.strip()) >= 4
-    ]
+    level = [t for t in lines if t.score >= 0.85 and len(t.text.strip()) >= 4 and _is_level(t)]
     return len(level) >= 6
+
+
+def _is_level(t: TextLine) -> bool:
+    width, height = _extent(t)
+    return width > 2.5 * height
 
 
 def _extent(t: TextLine) -> tuple[float, float]:
