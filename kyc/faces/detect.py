@@ -106,11 +106,11 @@ def detect_faces(image: np.ndarray, detector: Any, role: Role = "selfie") -> lis
     confident face and the image is larger, once more at DETECT_RETRY_MAX_SIDE (so small
     faces cost time only when needed).
     """
-    large = large_faces(image, detector)
-    scale = min(1.0, DETECT_MAX_SIDE / max(image.shape[:2]))
+    rgb, scale = _detection_copy(image, DETECT_MAX_SIDE)  # one copy for both passes
+    large = _large_levels(image, rgb, scale, detector)
     if large is not None and _settled(large, scale, role):
         return large
-    faces = detect_at_scale(image, detector, DETECT_MAX_SIDE)
+    faces = _all_levels(image, rgb, scale, detector)
     if (
         not any(f.score >= CONFIDENT_SCORE for f in faces)
         and max(image.shape[:2]) > DETECT_MAX_SIDE
@@ -136,7 +136,12 @@ def _settled(faces: list[DetectedFace], scale: float, role: Role = "selfie") -> 
 
 def detect_at_scale(image: np.ndarray, detector: Any, max_side: int) -> list[DetectedFace]:
     """One detection pass on a copy scaled down to at most `max_side` px, largest first."""
-    rgb, scale = _detection_copy(image, max_side)
+    return _all_levels(image, *_detection_copy(image, max_side), detector)
+
+
+def _all_levels(
+    image: np.ndarray, rgb: np.ndarray, scale: float, detector: Any
+) -> list[DetectedFace]:
     rects, scores, _ = detector.run(rgb, DETECT_UPSAMPLE, DETECT_MIN_SCORE)
     return _in_source_pixels(image, scale, zip(rects, scores, strict=True))
 
@@ -150,9 +155,14 @@ def large_faces(image: np.ndarray, detector: Any) -> list[DetectedFace] | None:
     doubled image over j + SMALL_FACE_LEVELS levels in one go, rounding once as dlib does.
     Detections the small levels would add (or suppress by overlap) are not seen.
     """
+    return _large_levels(image, *_detection_copy(image, DETECT_MAX_SIDE), detector)
+
+
+def _large_levels(
+    image: np.ndarray, rgb: np.ndarray, scale: float, detector: Any
+) -> list[DetectedFace] | None:
     import dlib
 
-    rgb, scale = _detection_copy(image, DETECT_MAX_SIDE)
     double, step = dlib.pyramid_down(2), dlib.pyramid_down(PYRAMID_STEP)
     doubled = double.rect_up(dlib.rectangle(0, 0, rgb.shape[1] - 1, rgb.shape[0] - 1))
     level = dlib.resize_image(rgb, doubled.bottom() + 1, doubled.right() + 1)
