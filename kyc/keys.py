@@ -164,7 +164,7 @@ def _reseal_session_columns(engine: Engine, sealer: ColumnSealer) -> int:
                             continue  # redacted meanwhile: nothing left to reseal
                         setattr(fresh, column, resealed)
                 except Shredded:
-                    continue
+                    continue  # redacted meanwhile (the personal fields' reseal raises it)
                 db.add(fresh)
             count += 1
     return count
